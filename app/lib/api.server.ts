@@ -1,0 +1,75 @@
+import { redirect } from "@remix-run/node";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { ZodError, z } from "zod";
+
+export interface ActionFailure {
+  ok: false;
+  message: string;
+  fieldErrors: Record<string, string[] | undefined>;
+}
+
+/**
+ * A TRPCError thrown in a loader would become a 500 in Remix; turn it into the Response it means.
+ * Not logged in → the login page; anything else → its HTTP status with the error's own sentence.
+ */
+export function toResponse(error: unknown, request: Request): never {
+  if (!(error instanceof TRPCError)) throw error;
+  if (error.code === "UNAUTHORIZED") {
+    const url = new URL(request.url);
+    throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+  }
+  throw new Response(error.message, { status: getHTTPStatusCodeFromError(error), statusText: error.message });
+}
+
+export async function load<T>(request: Request, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    toResponse(error, request);
+  }
+}
+
+/**
+ * For actions: bad input and refused operations come back as values the form can show next to its
+ * fields; only "not logged in" and real faults leave the page.
+ */
+export async function attempt<T>(
+  request: Request,
+  call: () => Promise<T>,
+  options: { wrongCredentialsIsValue?: boolean } = {},
+): Promise<{ ok: true; data: T } | ActionFailure> {
+  try {
+    return { ok: true, data: await call() };
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    if (error.code === "UNAUTHORIZED" && !options.wrongCredentialsIsValue) return toResponse(error, request);
+    if (error.cause instanceof ZodError) {
+      return { ok: false, message: "Please correct the marked fields.", fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]> };
+    }
+    return { ok: false, message: error.message, fieldErrors: {} };
+  }
+}
+
+export function formObject(form: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of form) if (typeof value === "string") out[key] = value;
+  return out;
+}
+
+/** "1,234.50" → 123450 minor units; undefined when it is not an amount, so the form can say so. */
+export function parseMoney(value: string | undefined): number | undefined {
+  const v = (value ?? "").replace(/[\s,]/g, "");
+  if (v === "") return 0;
+  if (!/^\d{1,9}(\.\d{1,2})?$/.test(v)) return undefined;
+  const [whole = "0", cents = ""] = v.split(".");
+  return Number(whole) * 100 + Number(cents.padEnd(2, "0"));
+}
+
+/** Hours as typed ("12.5") → seconds; null for blank, undefined when it is not a number. */
+export function parseHours(value: string | undefined): number | null | undefined {
+  const v = (value ?? "").trim();
+  if (v === "") return null;
+  if (!/^\d{1,6}(\.\d{1,2})?$/.test(v)) return undefined;
+  return Math.round(Number(v) * 3600);
+}

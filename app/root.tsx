@@ -1,0 +1,92 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import stylesheet from "./styles.css?url";
+import "./load-context";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+export const meta: MetaFunction = () => [{ title: "opslayer" }];
+
+export async function loader({ context }: LoaderFunctionArgs) {
+  const viewer = context.viewer;
+  return { viewer: viewer ? { name: viewer.name, emailVerified: viewer.emailVerified, isStaff: viewer.isStaff } : null };
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+function Header() {
+  const data = useLoaderData<typeof loader>();
+  const viewer = data?.viewer;
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand">
+        opslayer
+      </Link>
+      <nav>
+        {viewer ? (
+          <>
+            <Link to="/orgs">Organisations</Link>
+            <Link to="/account">{viewer.name}</Link>
+            <Form method="post" action="/logout">
+              <button type="submit" className="link">
+                Log out
+              </button>
+            </Form>
+          </>
+        ) : (
+          <>
+            <Link to="/login">Log in</Link>
+            <Link to="/signup">Sign up</Link>
+          </>
+        )}
+      </nav>
+    </header>
+  );
+}
+
+export default function App() {
+  const { viewer } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <Header />
+      {viewer && !viewer.emailVerified && (
+        <div className="banner">
+          Confirm your email address to open organisations. <Link to="/account">Resend the link</Link>
+        </div>
+      )}
+      <main>
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText || ""}` : "Something went wrong";
+  const detail = isRouteErrorResponse(error) ? (typeof error.data === "string" ? error.data : null) : null;
+  return (
+    <main className="narrow">
+      <h1>{title}</h1>
+      {detail && <p>{detail}</p>}
+      <p>
+        <Link to="/">Back to the start</Link>
+      </p>
+    </main>
+  );
+}

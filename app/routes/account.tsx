@@ -1,0 +1,97 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Field, FormMessage } from "~/components/form";
+import { attempt, formObject, load } from "~/lib/api.server";
+import { formatDateTime } from "~/lib/format";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const sessions = await load(request, () => context.api.account.sessions());
+  return { viewer: context.viewer!, sessions };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const f = formObject(await request.formData());
+  const api = context.api.account;
+  switch (f.intent) {
+    case "password": {
+      const r = await attempt(request, () => api.changePassword({ currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" }));
+      return { intent: "password", ...r };
+    }
+    case "revoke":
+      return { intent: "revoke", ...(await attempt(request, () => api.revokeSession({ id: f.id ?? "" }))) };
+    case "resend":
+      return { intent: "resend", ...(await attempt(request, () => context.api.auth.resendVerification())) };
+    default:
+      return { intent: "unknown", ok: false as const, message: "Unknown action.", fieldErrors: {} };
+  }
+}
+
+export default function Account() {
+  const { viewer, sessions } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  return (
+    <div>
+      <h1>Your account</h1>
+      {params.get("welcome") && !viewer.emailVerified && (
+        <p className="notice">Welcome! We sent a confirmation link to {viewer.email}. Open it to start using organisations.</p>
+      )}
+      <div className="card">
+        <p>
+          <strong>{viewer.name}</strong> · {viewer.email} ·{" "}
+          {viewer.emailVerified ? "email confirmed" : "email not confirmed yet"}
+          {viewer.isStaff && " · platform operator"}
+        </p>
+        {!viewer.emailVerified && (
+          <Form method="post">
+            <input type="hidden" name="intent" value="resend" />
+            <button type="submit" className="secondary">Send the confirmation link again</button>
+            {result?.intent === "resend" && result.ok && <span className="muted"> Sent.</span>}
+          </Form>
+        )}
+      </div>
+
+      <h2>Change password</h2>
+      <Form method="post" className="card narrow">
+        <input type="hidden" name="intent" value="password" />
+        {result?.intent === "password" && (result.ok ? <p className="notice">Password changed. Your other sessions were signed out.</p> : <FormMessage result={result} />)}
+        <Field name="currentPassword" label="Current password" type="password" result={result?.intent === "password" ? result : undefined} required autoComplete="current-password" />
+        <Field name="newPassword" label="New password" type="password" result={result?.intent === "password" ? result : undefined} required autoComplete="new-password" hint="Changing it signs out every other session." />
+        <button type="submit">Change password</button>
+      </Form>
+
+      <h2>Active sessions</h2>
+      {result?.intent === "revoke" && !result.ok && <FormMessage result={result} />}
+      <table>
+        <thead>
+          <tr>
+            <th>Device</th>
+            <th>IP</th>
+            <th>Signed in</th>
+            <th>Last seen</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id}>
+              <td>{s.user_agent ?? "unknown"}{s.current && <strong> (this session)</strong>}</td>
+              <td>{s.ip}</td>
+              <td>{formatDateTime(s.created_at)}</td>
+              <td>{formatDateTime(s.last_seen_at)}</td>
+              <td>
+                {!s.current && (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="revoke" />
+                    <input type="hidden" name="id" value={s.id} />
+                    <button type="submit" className="secondary">End</button>
+                  </Form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+import type { Kysely, Migration } from "kysely";
+
+export const controlMigrations: Record<string, Migration> = {
+  "0001_accounts_and_tenants": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("users")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("email", "text", (c) => c.notNull().unique())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("password_hash", "text", (c) => c.notNull())
+        .addColumn("email_verified_at", "integer")
+        .addColumn("is_staff", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("updated_at", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("last_seen_at", "integer", (c) => c.notNull())
+        .addColumn("ip", "text")
+        .addColumn("user_agent", "text")
+        .execute();
+      await db.schema.createIndex("sessions_user").on("sessions").column("user_id").execute();
+      await db.schema.createIndex("sessions_expiry").on("sessions").column("expires_at").execute();
+      await db.schema
+        .createTable("email_tokens")
+        .addColumn("token_hash", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("purpose", "text", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("email_tokens_user").on("email_tokens").columns(["user_id", "purpose"]).execute();
+      await db.schema
+        .createTable("tenants")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("slug", "text", (c) => c.notNull().unique())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("plan", "text", (c) => c.notNull().defaultTo("standard"))
+        .addColumn("features", "text", (c) => c.notNull().defaultTo("{}"))
+        .addColumn("file_name", "text", (c) => c.notNull().unique())
+        .addColumn("wrapped_key", "text")
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("memberships")
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("memberships_pk", ["user_id", "tenant_id"])
+        .execute();
+      await db.schema.createIndex("memberships_tenant").on("memberships").column("tenant_id").execute();
+      await db.schema
+        .createTable("security_log")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("at", "integer", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("user_id", "text")
+        .addColumn("email", "text")
+        .addColumn("ip", "text")
+        .addColumn("user_agent", "text")
+        .addColumn("detail", "text", (c) => c.notNull().defaultTo("{}"))
+        .execute();
+      await db.schema.createIndex("security_log_user").on("security_log").columns(["user_id", "at"]).execute();
+      await db.schema.createIndex("security_log_at").on("security_log").column("at").execute();
+    },
+  },
+};

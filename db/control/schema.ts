@@ -1,0 +1,75 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+/** Times are integer milliseconds since the epoch, UTC. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  email_verified_at: number | null;
+  is_staff: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session id: a leaked table cannot be replayed as cookies. */
+  id: string;
+  user_id: string;
+  expires_at: number;
+  created_at: number;
+  last_seen_at: number;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface EmailTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: "verify_email" | "reset_password";
+  expires_at: number;
+  created_at: number;
+}
+
+export interface TenantsTable {
+  id: string;
+  slug: string;
+  name: string;
+  status: "provisioning" | "active" | "closed";
+  plan: string;
+  features: string;
+  file_name: string;
+  wrapped_key: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  user_id: string;
+  tenant_id: string;
+  created_at: number;
+}
+
+export interface SecurityLogTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  user_id: string | null;
+  email: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string;
+}
+
+export interface ControlDB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  tenants: TenantsTable;
+  memberships: MembershipsTable;
+  security_log: SecurityLogTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type TenantRow = Selectable<TenantsTable>;
+export type NewSecurityLog = Insertable<SecurityLogTable>;

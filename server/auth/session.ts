@@ -1,0 +1,49 @@
+import type { Session, User } from "lucia";
+import type { Services } from "../services";
+
+export interface RequestInfo {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface Viewer {
+  session: Session;
+  user: User;
+}
+
+/**
+ * Reads the session cookie, enforces the absolute lifetime that Lucia lacks, and hands back any
+ * cookie to set (renewed, or blank when the cookie no longer names a live session).
+ */
+export async function resolveSession(
+  services: Services,
+  cookieHeader: string | undefined,
+  setCookie: (cookie: string) => void,
+): Promise<Viewer | null> {
+  const { auth, config, clock } = services;
+  const sessionId = auth.readSessionCookie(cookieHeader ?? "");
+  if (!sessionId) return null;
+  const { session, user } = await auth.validateSession(sessionId);
+  if (!session || !user) {
+    setCookie(auth.createBlankSessionCookie().serialize());
+    return null;
+  }
+  if (clock.now() - session.createdAt >= config.sessionAbsoluteMs) {
+    await auth.invalidateSession(session.id);
+    setCookie(auth.createBlankSessionCookie().serialize());
+    return null;
+  }
+  if (session.fresh) setCookie(auth.createSessionCookie(session.id).serialize());
+  return { session, user };
+}
+
+export async function startSession(services: Services, userId: string, info: RequestInfo) {
+  const now = services.clock.now();
+  const session = await services.auth.createSession(userId, {
+    created_at: now,
+    last_seen_at: now,
+    ip: info.ip,
+    user_agent: info.userAgent?.slice(0, 300) ?? null,
+  });
+  return services.auth.createSessionCookie(session.id).serialize();
+}

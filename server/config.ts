@@ -1,0 +1,73 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const hours = (fallback: number) => z.coerce.number().positive().max(24 * 365).default(fallback);
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  APP_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default("opslayer <no-reply@localhost>"),
+  SESSION_IDLE_HOURS: hours(24 * 7),
+  SESSION_ABSOLUTE_HOURS: hours(24 * 30),
+  TENANT_POOL_SIZE: z.coerce.number().int().min(1).max(10_000).default(64),
+  SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  dataDir: string;
+  appUrl: string | null;
+  trustProxy: boolean;
+  smtpUrl: string | null;
+  mailFrom: string;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  tenantPoolSize: number;
+  synchronous: "FULL" | "NORMAL";
+  loginMaxFailures: number;
+  /** Cookies get Secure and the __Host- prefix only when the public URL is https. */
+  secureCookies: boolean;
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads and validates the environment; empty strings count as unset so `FOO=` does not become a value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  if (c.SESSION_ABSOLUTE_HOURS < c.SESSION_IDLE_HOURS) {
+    throw new ConfigError("Invalid configuration:\n  SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS");
+  }
+  const appUrl = c.APP_URL ? new URL(c.APP_URL).origin : null;
+  return {
+    env: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.DATA_DIR),
+    appUrl,
+    trustProxy: c.TRUST_PROXY === "true",
+    smtpUrl: c.SMTP_URL ?? null,
+    mailFrom: c.MAIL_FROM,
+    sessionIdleMs: c.SESSION_IDLE_HOURS * 3_600_000,
+    sessionAbsoluteMs: c.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    tenantPoolSize: c.TENANT_POOL_SIZE,
+    synchronous: c.SQLITE_SYNCHRONOUS,
+    loginMaxFailures: c.LOGIN_MAX_FAILURES,
+    secureCookies: appUrl?.startsWith("https:") ?? false,
+  };
+}

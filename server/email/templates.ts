@@ -1,0 +1,19 @@
+import type { OutgoingEmail } from "./mailer";
+
+export function verifyEmailMessage(to: string, name: string, link: string): OutgoingEmail {
+  return {
+    to,
+    link,
+    subject: "Confirm your email for opslayer",
+    text: `Hello ${name},\n\nConfirm your email address by opening this link within 48 hours:\n\n${link}\n\nIf you did not sign up, ignore this message.\n`,
+  };
+}
+
+export function resetPasswordMessage(to: string, link: string): OutgoingEmail {
+  return {
+    to,
+    link,
+    subject: "Reset your opslayer password",
+    text: `Someone asked to reset the password of this opslayer account.\n\nOpen this link within one hour to choose a new password:\n\n${link}\n\nIf it was not you, ignore this message; your password stays as it is.\n`,
+  };
+}

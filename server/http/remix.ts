@@ -1,0 +1,45 @@
+import { join } from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { createCaller } from "../routers/_app";
+import type { Services } from "../services";
+import { createContext } from "../trpc/context";
+import { requestFacts } from "./request-facts";
+
+/**
+ * The Remix side of the server. Loaders and actions get a tRPC caller in their load context, built
+ * from the same context factory as /api/trpc, so there is one implementation of each operation and
+ * app/ never imports server code at run time.
+ */
+export async function createRemixApp(services: Services, root = process.cwd()) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(compression());
+
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  if (services.config.env === "development") {
+    const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, root }));
+    app.use(vite.middlewares);
+    build = () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+  } else {
+    const client = join(root, "build/client");
+    app.use("/assets", express.static(join(client, "assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(client, { maxAge: "1h" }));
+    build = (await import(join(root, "build/server/index.js"))) as ServerBuild;
+  }
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: services.config.env === "development" ? "development" : "production",
+      getLoadContext: async (req, res) => {
+        const ctx = await createContext(services, requestFacts(req, res, services.config));
+        return { api: createCaller(ctx), viewer: ctx.viewer ? { ...ctx.viewer.user } : null };
+      },
+    }),
+  );
+  return app;
+}

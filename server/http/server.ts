@@ -1,0 +1,51 @@
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { appRouter } from "../routers/_app";
+import type { Services } from "../services";
+import { createContext } from "../trpc/context";
+import { csrfRefusal, isJsonRequest } from "./csrf";
+import { requestFacts } from "./request-facts";
+
+const TRPC_PATH = "/api/trpc";
+
+function refuse(res: ServerResponse, status: number, message: string) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify({ error: { message, code: status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "FORBIDDEN" } }));
+}
+
+function securityHeaders(res: ServerResponse, secure: boolean) {
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("X-Frame-Options", "DENY");
+  // Emailed links carry tokens in the query string: never leak them to another site as a Referer.
+  res.setHeader("Referrer-Policy", "no-referrer");
+  res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
+  if (secure) res.setHeader("Strict-Transport-Security", "max-age=31536000");
+}
+
+/**
+ * One Node server, one port: /api/trpc goes straight to tRPC's Node handler (no Remix on the API
+ * hot path, see ADR 001); everything else goes to the Remix app.
+ */
+export function createHttpServer(services: Services, remix?: RequestListener) {
+  const { config } = services;
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_PATH}/`,
+    createContext: ({ req, res }) => createContext(services, requestFacts(req, res, config)),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") services.log(`[trpc] ${path ?? "?"}: ${error.stack ?? error.message}`);
+    },
+  });
+
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    securityHeaders(res, config.secureCookies);
+    const refusal = csrfRefusal(req, config);
+    if (refusal) return refuse(res, 403, refusal);
+    if (req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`)) {
+      if (req.method === "POST" && !isJsonRequest(req)) return refuse(res, 415, "tRPC mutations accept application/json only.");
+      return trpc(req, res);
+    }
+    if (remix) return remix(req, res);
+    res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+  });
+}

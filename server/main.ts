@@ -1,0 +1,47 @@
+import { mkdirSync } from "node:fs";
+import { loadConfig, ConfigError } from "./config";
+import { createHttpServer } from "./http/server";
+import { createRemixApp } from "./http/remix";
+import { appRouter } from "./routers/_app";
+import { createServices } from "./services";
+import { assertEveryProcedureDeclaresAccess } from "./trpc/access-check";
+
+// EX_CONFIG from sysexits.h: scripts can tell a bad setting from a crash.
+const EXIT_CONFIG = 78;
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(EXIT_CONFIG);
+    }
+    throw error;
+  }
+  assertEveryProcedureDeclaresAccess(appRouter);
+  mkdirSync(config.dataDir, { recursive: true });
+  const services = await createServices(config);
+  const server = createHttpServer(services, await createRemixApp(services));
+  if (!config.appUrl && config.env === "production") {
+    console.warn("[config] APP_URL is not set: emailed links will use the Host header of each request. Set APP_URL in production.");
+  }
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    console.log(`opslayer listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (data: ${config.dataDir})`);
+  });
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    services.close().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

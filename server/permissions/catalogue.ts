@@ -1,0 +1,74 @@
+/**
+ * Every permission a tenant procedure can declare. Names are the catalogue's for good: roles stored in
+ * tenant files refer to them. Group and label are what the roles matrix shows.
+ */
+export const PERMISSIONS = {
+  "client.read": { group: "Clients", label: "See clients" },
+  "client.create": { group: "Clients", label: "Create clients" },
+  "client.update": { group: "Clients", label: "Edit clients" },
+  "client.archive": { group: "Clients", label: "Archive and restore clients" },
+  "project.read": { group: "Projects", label: "See all projects" },
+  "project.create": { group: "Projects", label: "Create projects" },
+  "project.update": { group: "Projects", label: "Edit projects" },
+  "project.archive": { group: "Projects", label: "Archive and restore projects" },
+  "project.share": { group: "Projects", label: "Share projects" },
+  "project.rates.view": { group: "Projects", label: "See rates and budgets" },
+  "task.read": { group: "Tasks", label: "See tasks" },
+  "task.create": { group: "Tasks", label: "Create tasks" },
+  "task.update": { group: "Tasks", label: "Edit tasks" },
+  "task.delete": { group: "Tasks", label: "Delete tasks" },
+  "task.assign": { group: "Tasks", label: "Assign tasks" },
+  "task.move": { group: "Tasks", label: "Move tasks between statuses" },
+  "request.create": { group: "Tasks", label: "Raise requests" },
+  "request.triage": { group: "Tasks", label: "Triage requests" },
+  "workflow.manage": { group: "Tasks", label: "Manage workflow statuses" },
+  "label.manage": { group: "Tasks", label: "Manage labels" },
+  "comment.read": { group: "Comments", label: "Read comments" },
+  "comment.create": { group: "Comments", label: "Write comments" },
+  "comment.update.own": { group: "Comments", label: "Edit own comments" },
+  "comment.delete.own": { group: "Comments", label: "Delete own comments" },
+  "comment.delete.all": { group: "Comments", label: "Delete anyone's comments" },
+  "time.read.own": { group: "Time", label: "See own time" },
+  "time.read.all": { group: "Time", label: "See everyone's time" },
+  "time.write.own": { group: "Time", label: "Track own time" },
+  "time.write.all": { group: "Time", label: "Edit everyone's time" },
+  "time.rates.manage": { group: "Time", label: "Set member hourly rates" },
+  "invoice.read": { group: "Invoices", label: "See invoices" },
+  "invoice.create": { group: "Invoices", label: "Create draft invoices" },
+  "invoice.update": { group: "Invoices", label: "Edit draft invoices" },
+  "invoice.issue": { group: "Invoices", label: "Issue invoices" },
+  "invoice.void": { group: "Invoices", label: "Void invoices" },
+  "invoice.delete": { group: "Invoices", label: "Delete draft invoices" },
+  "payment.read": { group: "Payments", label: "See payments" },
+  "payment.create": { group: "Payments", label: "Record payments" },
+  "payment.delete": { group: "Payments", label: "Delete payments" },
+  "report.view": { group: "Reports", label: "See reports" },
+  "report.export": { group: "Reports", label: "Export reports" },
+  "dashboard.view": { group: "Reports", label: "See the dashboard" },
+  "file.read": { group: "Files", label: "Download files" },
+  "file.upload": { group: "Files", label: "Upload files" },
+  "file.delete": { group: "Files", label: "Delete files" },
+  "member.read": { group: "Members", label: "See members" },
+  "member.invite": { group: "Members", label: "Invite members" },
+  "member.remove": { group: "Members", label: "Remove members" },
+  "member.role.assign": { group: "Members", label: "Change members' roles" },
+  "role.manage": { group: "Members", label: "Manage custom roles" },
+  "audit.view": { group: "Audit", label: "See the audit log" },
+  "audit.export": { group: "Audit", label: "Export the audit log" },
+  "integration.read": { group: "Integrations", label: "See integrations" },
+  "integration.manage": { group: "Integrations", label: "Manage integrations" },
+  "webhook.manage": { group: "Integrations", label: "Manage webhooks" },
+  "support.grant": { group: "Organisation", label: "Grant support access" },
+  "org.settings": { group: "Organisation", label: "Change organisation settings" },
+  "org.export": { group: "Organisation", label: "Export organisation data" },
+  "org.delete": { group: "Organisation", label: "Delete the organisation" },
+  "org.billing": { group: "Organisation", label: "Manage the organisation's plan" },
+} as const satisfies Record<string, { group: string; label: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(PERMISSIONS, value);
+}

@@ -1,0 +1,56 @@
+import { openControlDb, type ControlDb } from "../db/control/open";
+import { TenantPool } from "../db/pool";
+import { createLucia, type Auth } from "./auth/lucia";
+import { LoginThrottle } from "./auth/throttle";
+import { systemClock, type Clock } from "./clock";
+import type { Config } from "./config";
+import { createMailer, type Mailer } from "./email/mailer";
+
+/** Everything a request needs, made once per process and passed down; no module-level singletons. */
+export interface Services {
+  config: Config;
+  control: ControlDb;
+  pool: TenantPool;
+  auth: Auth;
+  throttle: LoginThrottle;
+  mailer: Mailer;
+  clock: Clock;
+  log: (line: string) => void;
+  close(): Promise<void>;
+}
+
+export async function createServices(
+  config: Config,
+  overrides: { clock?: Clock; mailer?: Mailer; log?: (line: string) => void } = {},
+): Promise<Services> {
+  const log = overrides.log ?? ((line: string) => console.log(line));
+  const clock = overrides.clock ?? systemClock;
+  const control = await openControlDb(config.dataDir, config.synchronous);
+  const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
+  const auth = createLucia(control, config);
+  const purge = setInterval(() => {
+    auth.deleteExpiredSessions().catch((e) => log(`[jobs] session purge failed: ${String(e)}`));
+    void control.deleteFrom("email_tokens").where("expires_at", "<=", clock.now()).execute().catch(() => undefined);
+  }, 60 * 60_000);
+  purge.unref();
+  return {
+    config,
+    control,
+    pool,
+    auth,
+    throttle: new LoginThrottle(clock, config.loginMaxFailures),
+    mailer: overrides.mailer ?? createMailer(config, log),
+    clock,
+    log,
+    async close() {
+      clearInterval(purge);
+      await pool.closeAll();
+      await control.destroy();
+    },
+  };
+}
+
+/** The public origin links in emails point at: APP_URL, else what the request came to. */
+export function publicOrigin(services: Services, requestOrigin: string) {
+  return services.config.appUrl ?? requestOrigin;
+}

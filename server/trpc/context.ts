@@ -1,0 +1,30 @@
+import { resolveSession, type RequestInfo, type Viewer } from "../auth/session";
+import type { Services } from "../services";
+
+export interface Context {
+  services: Services;
+  info: RequestInfo;
+  /** Where links in emails point: APP_URL, or the origin this request came to. */
+  origin: string;
+  viewer: Viewer | null;
+  setCookie(cookie: string): void;
+}
+
+export interface RequestFacts {
+  cookieHeader: string | undefined;
+  info: RequestInfo;
+  origin: string;
+  setCookie(cookie: string): void;
+}
+
+/** One context factory for both doors: tRPC over HTTP and the Remix server-side caller. */
+export async function createContext(services: Services, facts: RequestFacts): Promise<Context> {
+  const viewer = await resolveSession(services, facts.cookieHeader, facts.setCookie);
+  return {
+    services,
+    info: facts.info,
+    origin: services.config.appUrl ?? facts.origin,
+    viewer,
+    setCookie: facts.setCookie,
+  };
+}

@@ -1,0 +1,43 @@
+import { initTRPC } from "@trpc/server";
+import { z, ZodError } from "zod";
+import type { Permission } from "../permissions/catalogue";
+import type { Context } from "./context";
+
+/**
+ * Every procedure says who may call it. Tenant procedures name a permission; the rest say
+ * `access`. A procedure with neither is refused at start-up (see assertEveryProcedureDeclaresAccess).
+ */
+export interface Meta {
+  permission?: Permission;
+  access?: "public" | "authed";
+}
+
+function describeZodError(error: ZodError) {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+export const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const zod = error.cause instanceof ZodError ? error.cause : null;
+      return {
+        ...shape,
+        // Readable sentence instead of zod's JSON dump; never a stack trace.
+        message: zod ? `Invalid input: ${describeZodError(zod)}` : shape.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          fieldErrors: zod ? (z.flattenError(zod).fieldErrors as Record<string, string[] | undefined>) : null,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const middleware = t.middleware;
+export const createCallerFactory = t.createCallerFactory;
