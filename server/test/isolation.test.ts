@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "../routers/_app";
+import { tenantProcedurePaths } from "../trpc/access-check";
+import { Client } from "./support/client";
+import { userWithOrg, verifiedUser } from "./support/accounts";
+import { startInstance, type Instance } from "./support/instance";
+import { tenantCalls, type Target } from "./support/procedure-inputs";
+import { tenantDigest, tenantRows } from "./support/tenant-files";
+
+let instance: Instance;
+let a: Awaited<ReturnType<typeof userWithOrg>> & { target: Target };
+let b: Awaited<ReturnType<typeof userWithOrg>> & { target: Target };
+
+async function orgWithData(slug: string) {
+  const owner = await userWithOrg(instance, slug);
+  const client = await owner.client.mutate("clients.create", { org: slug, name: `Client of ${slug}`, contactEmail: `billing@${slug}.test` });
+  const project = await owner.client.mutate("projects.create", { org: slug, clientId: client.data.id, name: `Project of ${slug}`, code: `${slug.slice(0, 3)}-1` });
+  expect(project.status).toBe(200);
+  return { ...owner, target: { slug, clientId: client.data.id as string, projectId: project.data.id as string } };
+}
+
+function call(client: Client, path: string, input: Record<string, unknown>) {
+  return tenantCalls[path]!.kind === "query" ? client.query(path, input) : client.mutate(path, input);
+}
+
+const paths = tenantProcedurePaths(appRouter);
+
+beforeAll(async () => {
+  instance = await startInstance();
+  a = await orgWithData("alpha");
+  b = await orgWithData("bravo");
+});
+afterAll(() => instance.stop());
+
+describe("the isolation suite covers every tenant procedure", () => {
+  it("has an input for each procedure behind the tenant door", () => {
+    expect(paths.length).toBeGreaterThan(0);
+    expect(Object.keys(tenantCalls).sort()).toEqual([...paths].sort());
+  });
+});
+
+describe.each(paths)("%s", (path) => {
+  it("refuses a member of A who names B's organisation, and leaves B's file unchanged", async () => {
+    const before = tenantDigest(instance.dataDir, b.tenantId);
+    const res = await call(a.client, path, tenantCalls[path]!.input(b.target));
+    expect(res.status).toBe(404);
+    expect(res.error?.code).toBe("NOT_FOUND");
+    expect(tenantDigest(instance.dataDir, b.tenantId)).toBe(before);
+  });
+
+  it("never reaches B's rows through A's organisation with B's ids", async () => {
+    const before = tenantDigest(instance.dataDir, b.tenantId);
+    const res = await call(a.client, path, tenantCalls[path]!.input({ ...b.target, slug: a.slug }));
+    const body = JSON.stringify(res.data ?? res.error);
+    expect(body).not.toContain(b.target.clientId);
+    expect(body).not.toContain(b.target.projectId);
+    expect(body).not.toContain("bravo");
+    if (path.endsWith(".list")) {
+      const ownIds = new Set(tenantRows<{ id: string }>(instance.dataDir, a.tenantId, "select id from clients union select id from projects").map((r) => r.id));
+      expect(res.status).toBe(200);
+      for (const row of res.data as { id: string }[]) expect(ownIds.has(row.id)).toBe(true);
+    }
+    else if (path === "clients.create") expect(res.status).toBe(200);
+    else expect([400, 404]).toContain(res.status);
+    expect(tenantDigest(instance.dataDir, b.tenantId)).toBe(before);
+  });
+
+  it("refuses an anonymous caller before any tenant file is opened", async () => {
+    await instance.services.pool.closeAll();
+    const opens = instance.services.pool.opens;
+    const res = await call(new Client(instance.url), path, tenantCalls[path]!.input(b.target));
+    expect(res.status).toBe(401);
+    expect(instance.services.pool.opens).toBe(opens);
+    expect(instance.services.pool.isOpen(b.tenantId)).toBe(false);
+  });
+
+  it("refuses a verified user with no membership without opening the file", async () => {
+    const stranger = await verifiedUser(instance, "Stranger");
+    await instance.services.pool.closeAll();
+    const opens = instance.services.pool.opens;
+    const res = await call(stranger.client, path, tenantCalls[path]!.input(b.target));
+    expect(res.status).toBe(404);
+    expect(instance.services.pool.opens).toBe(opens);
+    expect(instance.services.pool.isOpen(b.tenantId)).toBe(false);
+  });
+});
+
+describe("organisation slugs", () => {
+  it("answers the same for a missing organisation as for someone else's", async () => {
+    const missing = await a.client.query("clients.list", { org: "no-such-org" });
+    const foreign = await a.client.query("clients.list", { org: b.slug });
+    expect(missing.status).toBe(404);
+    expect(foreign.status).toBe(404);
+    expect(missing.error?.message).toBe(foreign.error?.message);
+  });
+
+  it("refuses a slug that is already taken, without touching the existing organisation", async () => {
+    const before = tenantDigest(instance.dataDir, b.tenantId);
+    const res = await a.client.mutate("orgs.create", { name: "Bravo again", slug: b.slug });
+    expect(res.status).toBe(409);
+    expect(tenantDigest(instance.dataDir, b.tenantId)).toBe(before);
+  });
+});

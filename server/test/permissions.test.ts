@@ -1,0 +1,136 @@
+import { initTRPC } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { appRouter } from "../routers/_app";
+import { PERMISSIONS } from "../permissions/catalogue";
+import { BUILT_IN_ROLES } from "../permissions/roles";
+import { proceduresWithoutAccess, tenantProcedurePaths } from "../trpc/access-check";
+import { router } from "../trpc/init";
+import { tenantProcedure } from "../trpc/procedures";
+import { Client } from "./support/client";
+import { userWithOrg, verifiedUser } from "./support/accounts";
+import { startInstance, type Instance } from "./support/instance";
+import { tenantCalls } from "./support/procedure-inputs";
+import { tenantDigest } from "./support/tenant-files";
+
+let instance: Instance;
+let owner: Awaited<ReturnType<typeof userWithOrg>>;
+let member: Awaited<ReturnType<typeof verifiedUser>>;
+let target: { slug: string; clientId: string; projectId: string };
+
+/** Until invitations exist: write the membership in both files, control first, as the flow will. */
+async function addMember(tenantId: string, email: string, role: string) {
+  const user = await instance.services.control.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
+  await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
+  const lease = await instance.services.pool.acquire(tenantId);
+  try {
+    await lease.db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute();
+  } finally {
+    lease.release();
+  }
+}
+
+beforeAll(async () => {
+  instance = await startInstance();
+  owner = await userWithOrg(instance, "perm-org");
+  const client = await owner.client.mutate("clients.create", { org: "perm-org", name: "Acme" });
+  const project = await owner.client.mutate("projects.create", { org: "perm-org", clientId: client.data.id, name: "Site" });
+  target = { slug: "perm-org", clientId: client.data.id, projectId: project.data.id };
+  member = await verifiedUser(instance, "Plain Member");
+  await addMember(owner.tenantId, member.email, "member");
+});
+afterAll(() => instance.stop());
+
+describe("declared permissions", () => {
+  it("every procedure declares a permission (tenant) or its access (others)", () => {
+    expect(proceduresWithoutAccess(appRouter)).toEqual([]);
+  });
+
+  it("flags, and refuses at run time, a tenant procedure that declares no permission", async () => {
+    const careless = router({ leak: tenantProcedure.input(z.object({ org: z.string() })).query(() => "secret") });
+    expect(proceduresWithoutAccess(careless)).toEqual(["leak"]);
+    expect(tenantProcedurePaths(careless)).toEqual(["leak"]);
+    const ctx = { services: instance.services, info: { ip: "127.0.0.1", userAgent: null }, origin: instance.url, viewer: null, setCookie: () => {} };
+    await expect(careless.createCaller(ctx).leak({ org: "perm-org" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("flags a non-tenant procedure that says nothing about access", () => {
+    const t = initTRPC.create();
+    expect(proceduresWithoutAccess(t.router({ open: t.procedure.query(() => 1) }))).toEqual(["open"]);
+  });
+
+  it("uses only names from the catalogue, which has 60 permissions", () => {
+    expect(Object.keys(PERMISSIONS).length).toBeGreaterThanOrEqual(60);
+    for (const path of tenantProcedurePaths(appRouter)) {
+      const meta = (appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>)[path]!._def.meta;
+      expect(Object.keys(PERMISSIONS)).toContain(meta?.permission);
+    }
+  });
+});
+
+describe("a member whose role lacks a permission", () => {
+  const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>;
+  const memberPermissions = new Set<string>(BUILT_IN_ROLES.member);
+  const denied = tenantProcedurePaths(appRouter).filter((p) => !memberPermissions.has(procedures[p]!._def.meta!.permission!));
+  const allowed = tenantProcedurePaths(appRouter).filter((p) => memberPermissions.has(procedures[p]!._def.meta!.permission!));
+
+  it("has something to be denied", () => {
+    expect(denied.length).toBeGreaterThan(0);
+    expect(allowed.length).toBeGreaterThan(0);
+  });
+
+  it.each(denied)("is refused %s with FORBIDDEN and the file stays unchanged", async (path) => {
+    const before = tenantDigest(instance.dataDir, owner.tenantId);
+    const call = tenantCalls[path]!;
+    const res = call.kind === "query" ? await member.client.query(path, call.input(target)) : await member.client.mutate(path, call.input(target));
+    expect(res.status).toBe(403);
+    expect(res.error?.code).toBe("FORBIDDEN");
+    expect(res.error?.message).toContain(procedures[path]!._def.meta!.permission);
+    expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
+  });
+
+  it.each(allowed)("may call %s", async (path) => {
+    const call = tenantCalls[path]!;
+    const res = call.kind === "query" ? await member.client.query(path, call.input(target)) : await member.client.mutate(path, call.input(target));
+    expect(res.status).toBe(200);
+  });
+
+  it("loses access on the next request when the role changes", async () => {
+    expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(200);
+    const lease = await instance.services.pool.acquire(owner.tenantId);
+    const user = await instance.services.control.selectFrom("users").select("id").where("email", "=", member.email).executeTakeFirstOrThrow();
+    try {
+      await lease.db.updateTable("members").set({ role: "nonexistent-role" }).where("user_id", "=", user.id).execute();
+      expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(403);
+    } finally {
+      await lease.db.updateTable("members").set({ role: "member" }).where("user_id", "=", user.id).execute();
+      lease.release();
+    }
+  });
+
+  it("loses access at once when the membership is removed", async () => {
+    const user = await instance.services.control.selectFrom("users").select("id").where("email", "=", member.email).executeTakeFirstOrThrow();
+    await instance.services.control.deleteFrom("memberships").where("user_id", "=", user.id).execute();
+    try {
+      expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(404);
+    } finally {
+      await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: owner.tenantId, created_at: Date.now() }).execute();
+    }
+  });
+
+  it("is refused once their email is no longer verified", async () => {
+    await instance.services.control.updateTable("users").set({ email_verified_at: null }).where("email", "=", member.email).execute();
+    try {
+      const res = await member.client.query("clients.list", { org: "perm-org" });
+      expect(res.status).toBe(403);
+    } finally {
+      await instance.services.control.updateTable("users").set({ email_verified_at: Date.now() }).where("email", "=", member.email).execute();
+    }
+  });
+});
+
+describe("anonymous", () => {
+  it("cannot list organisations", async () => {
+    expect((await new Client(instance.url).query("orgs.mine")).status).toBe(401);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * A browser-like client over real HTTP: a cookie jar, the Origin header a browser sends, and the
+ * tRPC wire format (GET ?input= for queries, JSON POST for mutations), so tests can also forge any of it.
+ */
+export interface CallResult<T = any> {
+  status: number;
+  data: T;
+  error: { message: string; code: string; fieldErrors?: Record<string, string[]> | null } | null;
+  setCookies: string[];
+}
+
+export class Client {
+  cookies = new Map<string, string>();
+  constructor(readonly baseUrl: string) {}
+
+  cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async query<T = any>(path: string, input?: unknown) {
+    const qs = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    return this.#send<T>("GET", `/api/trpc/${path}${qs}`);
+  }
+
+  async mutate<T = any>(path: string, input?: unknown, headers: Record<string, string> = {}) {
+    return this.#send<T>("POST", `/api/trpc/${path}`, input === undefined ? "" : JSON.stringify(input), {
+      "content-type": "application/json",
+      origin: this.baseUrl,
+      ...headers,
+    });
+  }
+
+  async raw(method: string, url: string, body?: string, headers: Record<string, string> = {}) {
+    const res = await fetch(this.baseUrl + url, {
+      method,
+      body,
+      redirect: "manual",
+      headers: { ...(this.cookies.size ? { cookie: this.cookieHeader() } : {}), ...headers },
+    });
+    this.#store(res);
+    return res;
+  }
+
+  async #send<T>(method: string, url: string, body?: string, headers: Record<string, string> = {}): Promise<CallResult<T>> {
+    const res = await this.raw(method, url, body, headers);
+    const json = (await res.json().catch(() => null)) as any;
+    return {
+      status: res.status,
+      data: json?.result?.data as T,
+      error: json?.error ? { message: json.error.message, code: json.error.data?.code ?? json.error.code, fieldErrors: json.error.data?.fieldErrors } : null,
+      setCookies: res.headers.getSetCookie(),
+    };
+  }
+
+  #store(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(";");
+      const [name, ...rest] = pair!.split("=");
+      const value = rest.join("=");
+      const expired = attrs.some((a) => /max-age=0/i.test(a.trim())) || value === "";
+      if (expired) this.cookies.delete(name!.trim());
+      else this.cookies.set(name!.trim(), value);
+    }
+  }
+}
