@@ -1,0 +1,40 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+describe("configuration", () => {
+  it("has working defaults", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, synchronous: "FULL", tenantPoolSize: 64, secureCookies: false, smtpUrl: null });
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.sessionAbsoluteMs).toBeGreaterThan(c.sessionIdleMs);
+  });
+
+  it.each([
+    [{ PORT: "abc" }, /PORT/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ SQLITE_SYNCHRONOUS: "OFF" }, /SQLITE_SYNCHRONOUS/],
+    [{ SMTP_URL: "http://mail" }, /SMTP_URL/],
+    [{ APP_URL: "not a url" }, /APP_URL/],
+    [{ TENANT_POOL_SIZE: "0" }, /TENANT_POOL_SIZE/],
+    [{ SESSION_IDLE_HOURS: "48", SESSION_ABSOLUTE_HOURS: "24" }, /SESSION_ABSOLUTE_HOURS/],
+  ])("refuses %j with a message naming the setting", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("treats an empty variable as unset", () => {
+    expect(loadConfig({ PORT: "" }).port).toBe(3000);
+  });
+
+  it("marks cookies secure when APP_URL is https", () => {
+    expect(loadConfig({ APP_URL: "https://ops.example.com/" })).toMatchObject({ secureCookies: true, appUrl: "https://ops.example.com" });
+  });
+
+  it("makes the server exit with code 78 and a readable message on a bad value", () => {
+    const run = spawnSync("npx", ["tsx", "server/main.ts"], { env: { ...process.env, PORT: "banana" }, encoding: "utf8", timeout: 30_000 });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toContain("Invalid configuration");
+    expect(run.stderr).toContain("PORT");
+  });
+});
