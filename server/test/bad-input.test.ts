@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../routers/_app";
+import { procedureDefs } from "../trpc/access-check";
 import { STRONG_PASSWORD, userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantDigest } from "./support/tenant-files";
@@ -60,7 +61,7 @@ async function controlCounts() {
   return { users: await count("users"), sessions: await count("sessions"), tenants: await count("tenants"), memberships: await count("memberships"), tokens: await count("email_tokens") };
 }
 
-const procedures = appRouter._def.procedures as Record<string, { _def: { type: string; inputs: unknown[] } }>;
+const procedures = procedureDefs(appRouter);
 const cases = badInputs();
 
 beforeAll(async () => {
@@ -73,7 +74,7 @@ afterAll(() => instance.stop());
 
 describe("bad input", () => {
   it("has cases for every procedure that takes input", () => {
-    const withInput = Object.entries(procedures).filter(([, p]) => p._def.inputs.length > 0).map(([path]) => path);
+    const withInput = Object.entries(procedures).filter(([, p]) => p.inputs.length > 0).map(([path]) => path);
     expect(Object.keys(cases).sort()).toEqual(withInput.sort());
   });
 
@@ -82,7 +83,7 @@ describe("bad input", () => {
     const beforeTenant = tenantDigest(instance.dataDir, owner.tenantId);
     const beforeControl = await controlCounts();
     const filled = fill(input);
-    const res = procedures[path]!._def.type === "query" ? await owner.client.query(path, filled) : await owner.client.mutate(path, filled);
+    const res = procedures[path]!.type === "query" ? await owner.client.query(path, filled) : await owner.client.mutate(path, filled);
     expect(res.status).toBe(400);
     expect(res.error?.code).toBe("BAD_REQUEST");
     expect(res.error?.message).toMatch(/^Invalid input: /);

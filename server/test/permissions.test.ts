@@ -4,7 +4,7 @@ import { z } from "zod";
 import { appRouter } from "../routers/_app";
 import { PERMISSIONS } from "../permissions/catalogue";
 import { BUILT_IN_ROLES } from "../permissions/roles";
-import { proceduresWithoutAccess, tenantProcedurePaths } from "../trpc/access-check";
+import { procedureDefs, proceduresWithoutAccess, tenantProcedurePaths } from "../trpc/access-check";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { Client } from "./support/client";
@@ -62,17 +62,17 @@ describe("declared permissions", () => {
   it("uses only names from the catalogue, which has 60 permissions", () => {
     expect(Object.keys(PERMISSIONS).length).toBeGreaterThanOrEqual(60);
     for (const path of tenantProcedurePaths(appRouter)) {
-      const meta = (appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>)[path]!._def.meta;
+      const meta = procedureDefs(appRouter)[path]!.meta;
       expect(Object.keys(PERMISSIONS)).toContain(meta?.permission);
     }
   });
 });
 
 describe("a member whose role lacks a permission", () => {
-  const procedures = appRouter._def.procedures as Record<string, { _def: { meta?: { permission?: string } } }>;
+  const procedures = procedureDefs(appRouter);
   const memberPermissions = new Set<string>(BUILT_IN_ROLES.member);
-  const denied = tenantProcedurePaths(appRouter).filter((p) => !memberPermissions.has(procedures[p]!._def.meta!.permission!));
-  const allowed = tenantProcedurePaths(appRouter).filter((p) => memberPermissions.has(procedures[p]!._def.meta!.permission!));
+  const denied = tenantProcedurePaths(appRouter).filter((p) => !memberPermissions.has(procedures[p]!.meta!.permission!));
+  const allowed = tenantProcedurePaths(appRouter).filter((p) => memberPermissions.has(procedures[p]!.meta!.permission!));
 
   it("has something to be denied", () => {
     expect(denied.length).toBeGreaterThan(0);
@@ -85,7 +85,7 @@ describe("a member whose role lacks a permission", () => {
     const res = call.kind === "query" ? await member.client.query(path, call.input(target)) : await member.client.mutate(path, call.input(target));
     expect(res.status).toBe(403);
     expect(res.error?.code).toBe("FORBIDDEN");
-    expect(res.error?.message).toContain(procedures[path]!._def.meta!.permission);
+    expect(res.error?.message).toContain(procedures[path]!.meta!.permission);
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
   });
 

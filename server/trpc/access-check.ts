@@ -2,13 +2,21 @@ import type { AnyRouter } from "@trpc/server";
 import type { Meta } from "./init";
 import { tenantContext } from "./tenant-context";
 
-interface ProcedureDef {
+export interface ProcedureDef {
   meta?: Meta;
+  type: "query" | "mutation" | "subscription";
+  inputs: unknown[];
   middlewares: unknown[];
 }
 
+/** The flattened procedure table ("clients.list" → its definition) that the checks and suites walk. */
+export function procedureDefs(router: AnyRouter): Record<string, ProcedureDef> {
+  const all = router._def.procedures as Record<string, { _def: ProcedureDef }>;
+  return Object.fromEntries(Object.entries(all).map(([path, p]) => [path, p._def]));
+}
+
 function procedures(router: AnyRouter) {
-  return Object.entries(router._def.procedures as Record<string, { _def: ProcedureDef }>);
+  return Object.entries(procedureDefs(router));
 }
 
 const tenantDoor = new Set<unknown>(tenantContext._middlewares);
@@ -16,7 +24,7 @@ const tenantDoor = new Set<unknown>(tenantContext._middlewares);
 /** Paths of procedures that go through the tenant door; the isolation and proof suites walk these. */
 export function tenantProcedurePaths(router: AnyRouter): string[] {
   return procedures(router)
-    .filter(([, p]) => p._def.middlewares.some((m) => tenantDoor.has(m)))
+    .filter(([, p]) => p.middlewares.some((m) => tenantDoor.has(m)))
     .map(([path]) => path);
 }
 
@@ -27,7 +35,7 @@ export function tenantProcedurePaths(router: AnyRouter): string[] {
 export function proceduresWithoutAccess(router: AnyRouter): string[] {
   const tenant = new Set(tenantProcedurePaths(router));
   return procedures(router)
-    .filter(([path, p]) => (tenant.has(path) ? !p._def.meta?.permission : !p._def.meta?.access && !p._def.meta?.permission))
+    .filter(([path, p]) => (tenant.has(path) ? !p.meta?.permission : !p.meta?.access && !p.meta?.permission))
     .map(([path]) => path);
 }
 

@@ -1,0 +1,58 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { createUser } from "../auth/accounts";
+import { loadConfig } from "../config";
+import { createServices } from "../services";
+import { createTenant } from "../tenants/create-tenant";
+
+const dataDir = mkdtempSync(join(tmpdir(), "opslayer-cli-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function cli(args: string[], input?: string) {
+  return spawnSync("npx", ["tsx", "server/cli/main.ts", ...args], { env: { ...process.env, DATA_DIR: dataDir }, input, encoding: "utf8", timeout: 60_000 });
+}
+
+describe("operator CLI", () => {
+  it("creates a verified staff user, refusing a weak password", () => {
+    const weak = cli(["create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
+    expect(weak.status).toBe(1);
+    expect(weak.stderr).toMatch(/at least 12/);
+
+    const ok = cli(["create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
+    expect(ok.stdout).toContain("Created staff user ops@example.test");
+    const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
+    const row = db.prepare("select is_staff, email_verified_at from users where email = ?").get("ops@example.test") as { is_staff: number; email_verified_at: number };
+    db.close();
+    expect(row.is_staff).toBe(1);
+    expect(row.email_verified_at).toBeGreaterThan(0);
+  });
+
+  it("lists organisations and migrates all of them", async () => {
+    const services = await createServices(loadConfig({ DATA_DIR: dataDir }), { log: () => {} });
+    const owner = await createUser(services, { name: "Owner", email: "owner@example.test", password: "garden-ladder-violin-78", isStaff: false, verified: true });
+    const info = { ip: "127.0.0.1", userAgent: "cli-test" };
+    await createTenant(services, owner, { name: "Zeta Agency", slug: "zeta" }, info);
+    await createTenant(services, owner, { name: "Eta Studio", slug: "eta" }, info);
+    await services.close();
+
+    const list = cli(["list-orgs", "--json"]);
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout).map((o: { slug: string; status: string }) => [o.slug, o.status])).toEqual([
+      ["eta", "active"],
+      ["zeta", "active"],
+    ]);
+    const migrate = cli(["migrate", "--all"]);
+    expect(migrate.status).toBe(0);
+    expect(migrate.stdout).toContain("Migrated 2 of 2 organisations.");
+  });
+
+  it("prints usage and exits 64 for an unknown command", () => {
+    const res = cli(["frobnicate"]);
+    expect(res.status).toBe(64);
+    expect(res.stdout).toContain("create-staff");
+  });
+});
