@@ -12,7 +12,7 @@ export function createLucia(db: ControlDb, config: Config) {
       expires: true,
       attributes: { secure: config.secureCookies, sameSite: "lax", path: "/" },
     },
-    getSessionAttributes: (a) => ({ createdAt: a.created_at }),
+    getSessionAttributes: (a) => ({ createdAt: a.created_at, lastSeenAt: a.last_seen_at }),
     getUserAttributes: (a) => ({
       email: a.email,
       name: a.name,

@@ -1,5 +1,9 @@
 import type { Session, User } from "lucia";
 import type { Services } from "../services";
+import { sha256Hex } from "./tokens";
+
+// "Last seen" for the sessions list; per request it would turn every read into a write.
+const LAST_SEEN_GRANULARITY_MS = 5 * 60_000;
 
 export interface RequestInfo {
   ip: string;
@@ -34,6 +38,9 @@ export async function resolveSession(
     return null;
   }
   if (session.fresh) setCookie(auth.createSessionCookie(session.id).serialize());
+  else if (clock.now() - session.lastSeenAt > LAST_SEEN_GRANULARITY_MS) {
+    await services.control.updateTable("sessions").set({ last_seen_at: clock.now() }).where("id", "=", sha256Hex(session.id)).execute();
+  }
   return { session, user };
 }
 

@@ -138,6 +138,23 @@ describe("session cookies", () => {
     expect(row.expires_at).toBeGreaterThan(halfGone + 1000);
   });
 
+  it("records when a session was last seen, at most every five minutes", async () => {
+    const { client } = await verifiedUser(instance);
+    const [, raw] = client.cookieHeader().split("=");
+    const seen = async () =>
+      (await instance.services.control.selectFrom("sessions").select("last_seen_at").where("id", "=", sha256Hex(raw!)).executeTakeFirstOrThrow()).last_seen_at;
+    const first = await seen();
+    await client.query("orgs.mine");
+    expect(await seen()).toBe(first);
+    instance.clock.advance(6 * 60_000);
+    try {
+      await client.query("orgs.mine");
+      expect(await seen()).toBe(instance.clock.now());
+    } finally {
+      instance.clock.advance(-6 * 60_000);
+    }
+  });
+
   it("lists own sessions and revokes one by its handle, but not another user's", async () => {
     const { client, email } = await verifiedUser(instance);
     const second = new Client(instance.url);

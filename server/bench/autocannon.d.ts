@@ -1,0 +1,24 @@
+// autocannon ships no types and @types/autocannon is not installed; only what the bench uses.
+declare module "autocannon" {
+  export interface Options {
+    url: string;
+    connections?: number;
+    duration?: number;
+    workers?: number;
+    headers?: Record<string, string>;
+  }
+  export interface Histogram {
+    average: number;
+    p50: number;
+    p99: number;
+  }
+  export interface Result {
+    requests: Histogram & { total: number };
+    latency: Histogram;
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+  }
+  function autocannon(options: Options): Promise<Result>;
+  export default autocannon;
+}
