@@ -3,7 +3,8 @@ import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErr
 import stylesheet from "./styles.css?url";
 import "./load-context";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+// An empty icon: without one every page view asks for /favicon.ico and logs a routing error.
+export const links: LinksFunction = () => [{ rel: "icon", href: "data:," }, { rel: "stylesheet", href: stylesheet }];
 export const meta: MetaFunction = () => [{ title: "opslayer" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {

@@ -1,19 +1,37 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
-import { attempt } from "~/lib/api.server";
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
+import { attempt, formObject } from "~/lib/api.server";
+import type { loader as rootLoader } from "~/root";
 
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const token = new URL(request.url).searchParams.get("token") ?? "";
-  const result = await attempt(request, () => context.api.auth.verifyEmail({ token }));
-  return { verified: result.ok, message: result.ok ? null : result.message, loggedIn: context.viewer !== null };
+/**
+ * Opening the link only shows a button: mail scanners prefetch links, and a GET that spent the
+ * single-use token would leave the person with a dead link.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const f = formObject(await request.formData());
+  const result = await attempt(request, () => context.api.auth.verifyEmail({ token: f.token ?? "" }));
+  return result.ok ? { ok: true as const } : { ok: false as const, message: result.message };
 }
 
 export default function Verify() {
-  const { verified, message, loggedIn } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const loggedIn = Boolean(useRouteLoaderData<typeof rootLoader>("root")?.viewer);
+  if (!result) {
+    return (
+      <div className="narrow">
+        <h1>Confirm your email</h1>
+        <Form method="post" className="card">
+          <input type="hidden" name="token" value={params.get("token") ?? ""} />
+          <button type="submit">Confirm my email</button>
+        </Form>
+      </div>
+    );
+  }
   return (
     <div className="narrow">
-      <h1>{verified ? "Email confirmed" : "Link not valid"}</h1>
-      <p>{verified ? "Thank you: your email address is confirmed." : message}</p>
+      <h1>{result.ok ? "Email confirmed" : "Link not valid"}</h1>
+      <p>{result.ok ? "Thank you: your email address is confirmed." : result.message}</p>
       <p>{loggedIn ? <Link to="/orgs">Continue to your organisations</Link> : <Link to="/login">Log in</Link>}</p>
     </div>
   );

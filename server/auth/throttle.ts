@@ -10,7 +10,9 @@ const BASE_LOCK_MS = 30_000;
 const MAX_LOCK_MS = 60 * 60_000;
 // Offices share an IP: the per-IP limit is four times the per-account one.
 const IP_FACTOR = 4;
-const FORGET_AFTER_MS = 24 * 60 * 60_000;
+const FORGET_ACCOUNT_AFTER_MS = 24 * 60 * 60_000;
+// An IP's count fades after a quiet quarter hour, so one bad morning does not lock out a whole office.
+const FORGET_IP_AFTER_MS = 15 * 60_000;
 
 export class ThrottledError extends Error {
   override name = "ThrottledError";
@@ -44,7 +46,8 @@ export class LoginThrottle {
     for (const key of this.#keys(email, ip)) {
       const limit = key.startsWith("ip:") ? this.maxFailures * IP_FACTOR : this.maxFailures;
       const previous = this.#failures.get(key);
-      const f = previous && now - previous.lastAt < FORGET_AFTER_MS ? previous : { count: 0, lockedUntil: 0, lastAt: now };
+      const forgetAfter = key.startsWith("ip:") ? FORGET_IP_AFTER_MS : FORGET_ACCOUNT_AFTER_MS;
+      const f = previous && now - previous.lastAt < forgetAfter ? previous : { count: 0, lockedUntil: 0, lastAt: now };
       f.count++;
       f.lastAt = now;
       if (f.count >= limit) f.lockedUntil = now + Math.min(MAX_LOCK_MS, BASE_LOCK_MS * 2 ** (f.count - limit));
@@ -63,7 +66,7 @@ export class LoginThrottle {
 
   #prune(now: number) {
     if (this.#failures.size < 10_000) return;
-    for (const [key, f] of this.#failures) if (now - f.lastAt > FORGET_AFTER_MS) this.#failures.delete(key);
+    for (const [key, f] of this.#failures) if (now - f.lastAt > FORGET_ACCOUNT_AFTER_MS) this.#failures.delete(key);
   }
 }
 

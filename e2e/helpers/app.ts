@@ -1,0 +1,47 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export interface Person {
+  name: string;
+  email: string;
+  password: string;
+}
+
+const shots = new WeakMap<TestInfo, number>();
+
+/** A full-page screenshot kept with the test's artefacts: test-results/e2e/<test>/NN-step.png */
+export async function snap(page: Page, testInfo: TestInfo, step: string) {
+  const n = (shots.get(testInfo) ?? 0) + 1;
+  shots.set(testInfo, n);
+  await page.screenshot({ path: testInfo.outputPath(`${String(n).padStart(2, "0")}-${step}.png`), fullPage: true });
+}
+
+/** Fills the name/email/password form shared by /setup and /signup and submits it with `button`. */
+export async function fillAccountForm(page: Page, who: Person, button: string) {
+  await page.getByLabel("Your name", { exact: true }).fill(who.name);
+  await page.getByLabel("Email", { exact: true }).fill(who.email);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: button }).click();
+}
+
+export async function signUp(page: Page, who: Person) {
+  await page.goto("/signup");
+  await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  await fillAccountForm(page, who, "Sign up");
+  await expect(page).toHaveURL(/\/account\?welcome=1$/);
+  await expect(page.getByText(`Welcome! We sent a confirmation link to ${who.email}.`)).toBeVisible();
+}
+
+export async function logIn(page: Page, who: Pick<Person, "email" | "password">) {
+  // Stay on /login?next=... when a redirect brought us here, so `next` is honoured.
+  if (!page.url().startsWith("http") || new URL(page.url()).pathname !== "/login") await page.goto("/login");
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+  await page.getByLabel("Email", { exact: true }).fill(who.email);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+export async function logOut(page: Page) {
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+}
