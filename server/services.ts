@@ -5,6 +5,7 @@ import { LoginThrottle } from "./auth/throttle";
 import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
 import { createMailer, type Mailer } from "./email/mailer";
+import { purgeExpired } from "./jobs/purge-expired";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
 export interface Services {
@@ -29,8 +30,10 @@ export async function createServices(
   const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
   const auth = createLucia(control, config);
   const purge = setInterval(() => {
-    auth.deleteExpiredSessions().catch((e) => log(`[jobs] session purge failed: ${String(e)}`));
-    void control.deleteFrom("email_tokens").where("expires_at", "<=", clock.now()).execute().catch(() => undefined);
+    purgeExpired(control, clock.now()).then(
+      (n) => log(`[jobs] purged ${n.sessions} expired sessions and ${n.tokens} expired tokens`),
+      (e) => log(`[jobs] purge failed: ${String(e)}`),
+    );
   }, 60 * 60_000);
   purge.unref();
   return {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config";
+import { purgeExpired } from "../jobs/purge-expired";
 import { createServices, type Services } from "../services";
 import { createStaff } from "./create-staff";
 import { listOrgs } from "./list-orgs";
@@ -19,8 +20,8 @@ const commands: Record<string, (services: Services, args: string[]) => Promise<v
   "list-orgs": listOrgs,
   migrate: migrateAll,
   "purge-sessions": async (services) => {
-    await services.auth.deleteExpiredSessions();
-    console.log("Expired sessions purged.");
+    const n = await purgeExpired(services.control, services.clock.now());
+    console.log(`Purged ${n.sessions} expired sessions and ${n.tokens} expired tokens.`);
   },
 };
 

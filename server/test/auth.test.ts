@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../auth/tokens";
+import { purgeExpired } from "../jobs/purge-expired";
 import { Client } from "./support/client";
 import { STRONG_PASSWORD, uniqueEmail, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
@@ -153,6 +154,20 @@ describe("session cookies", () => {
     } finally {
       instance.clock.advance(-6 * 60_000);
     }
+  });
+
+  it("purges expired sessions and tokens, and only those", async () => {
+    const { client, email } = await verifiedUser(instance);
+    await new Client(instance.url).mutate("auth.requestPasswordReset", { email });
+    const [, raw] = client.cookieHeader().split("=");
+    const control = instance.services.control;
+    await control.updateTable("sessions").set({ expires_at: 1 }).where("id", "=", sha256Hex(raw!)).execute();
+    const live = Number((await control.selectFrom("sessions").select(control.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    const purged = await purgeExpired(control, instance.clock.now() + 2 * 3_600_000);
+    expect(purged.sessions).toBe(1);
+    expect(purged.tokens).toBeGreaterThanOrEqual(1);
+    const after = Number((await control.selectFrom("sessions").select(control.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+    expect(after).toBe(live - 1);
   });
 
   it("lists own sessions and revokes one by its handle, but not another user's", async () => {
