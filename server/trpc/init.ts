@@ -9,7 +9,7 @@ import type { Context } from "./context";
  */
 export interface Meta {
   permission?: Permission;
-  access?: "public" | "authed";
+  access?: "public" | "authed" | "staff";
 }
 
 function describeZodError(error: ZodError) {

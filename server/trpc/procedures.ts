@@ -9,6 +9,11 @@ const authed = middleware(({ ctx, next }) => {
 
 export const publicProcedure = t.procedure;
 export const authedProcedure = t.procedure.use(authed);
+/** Platform operators only; staff reach tenant data solely through a support grant, never through this. */
+export const staffProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (!ctx.viewer.user.isStaff) throw forbidden("This is for platform staff only.");
+  return next();
+});
 
 /** authed → tenantContext → can(meta.permission), in that order, for every tenant procedure. */
 export const tenantProcedure = authedProcedure.use(tenantContext).use(({ ctx, meta, next }) => {
