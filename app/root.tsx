@@ -9,7 +9,22 @@ export const meta: MetaFunction = () => [{ title: "opslayer" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const viewer = context.viewer;
-  return { viewer: viewer ? { name: viewer.name, emailVerified: viewer.emailVerified, isStaff: viewer.isStaff } : null };
+  // Staff inside an organisation see a banner on every page until the grant ends.
+  const support = viewer?.isStaff ? await context.api.support.current() : null;
+  return { viewer: viewer ? { name: viewer.name, emailVerified: viewer.emailVerified, isStaff: viewer.isStaff } : null, support };
+}
+
+function SupportBanner({ support }: { support: { slug: string; name: string; scope: string; expiresAt: number } }) {
+  const minutes = Math.max(0, Math.round((support.expiresAt - Date.now()) / 60_000));
+  const left = minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
+  return (
+    <div className="banner support" role="status">
+      Support session in <Link to={`/o/${support.slug}`}>{support.name}</Link> · {support.scope === "read" ? "read only" : "read and write"} · {left} left
+      <Form method="post" action="/support/leave" style={{ display: "inline", marginLeft: 12 }}>
+        <button type="submit" className="secondary">Leave</button>
+      </Form>
+    </div>
+  );
 }
 
 export function Layout({ children }: { children: React.ReactNode }) {
@@ -42,6 +57,7 @@ function Header() {
         {viewer ? (
           <>
             <Link to="/orgs">Organisations</Link>
+            {viewer.isStaff && <Link to="/admin/security">Security log</Link>}
             <Link to="/account">{viewer.name}</Link>
             <Form method="post" action="/logout">
               <button type="submit" className="link">
@@ -61,10 +77,11 @@ function Header() {
 }
 
 export default function App() {
-  const { viewer } = useLoaderData<typeof loader>();
+  const { viewer, support } = useLoaderData<typeof loader>();
   return (
     <>
       <Header />
+      {support && <SupportBanner support={support} />}
       {viewer && !viewer.emailVerified && (
         <div className="banner">
           Confirm your email address to open organisations. <Link to="/account">Resend the link</Link>

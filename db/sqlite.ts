@@ -1,9 +1,15 @@
 import Database from "better-sqlite3";
 import {
   CompiledQuery,
+  createQueryId,
+  DummyDriver,
   Kysely,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Compilable,
   type DatabaseConnection,
   type Driver,
   type SqliteDialectConfig,
@@ -52,24 +58,148 @@ function withStatementCache(db: Database.Database, max = 200) {
   };
 }
 
-/** Writes take the write lock up front, so a read-then-write transaction never fails with SQLITE_BUSY mid-way. */
+/**
+ * Writes take the write lock up front, so a read-then-write transaction never fails with SQLITE_BUSY
+ * mid-way. It also knows whether its one connection is lent out (to a query or a transaction).
+ */
 class ImmediateSqliteDriver extends SqliteDriver implements Driver {
+  #ready = false;
+  #lent = false;
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.#ready = true;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    this.#lent = true;
+    return connection;
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.#lent = false;
+    await super.releaseConnection();
+  }
+
+  override async destroy(): Promise<void> {
+    this.#ready = false;
+    await super.destroy();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+
+  /** Open, and no query or transaction holds the connection. */
+  get idle() {
+    return this.#ready && !this.#lent;
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
+  /** The driver Kysely asked for; a Kysely instance asks once, when it is constructed. */
+  driver: ImmediateSqliteDriver | undefined;
   constructor(config: SqliteDialectConfig) {
     super(config);
     this.#config = config;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    this.driver = new ImmediateSqliteDriver(this.#config);
+    return this.driver;
   }
 }
 
+/** What compileOnce needs to run a statement itself on a handle made by kyselyFor. */
+interface DirectAccess {
+  driver: ImmediateSqliteDriver;
+  statements: ReturnType<typeof withStatementCache>;
+}
+const directAccess = new WeakMap<Kysely<any>, DirectAccess>();
+
 export function kyselyFor<DB>(db: Database.Database): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(db) }) });
+  const statements = withStatementCache(db);
+  const dialect = new ImmediateSqliteDialect({ database: statements });
+  const kysely = new Kysely<DB>({ dialect });
+  directAccess.set(kysely, { driver: dialect.driver!, statements });
+  return kysely;
+}
+
+/**
+ * Builds SQL for `compileOnce` and nothing else: same adapter and compiler as kyselyFor's dialect,
+ * no connection. kyselyFor adds no plugins; if it ever does, compileOnce must apply them too.
+ */
+const sqlCompiler = new Kysely<unknown>({
+  dialect: {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  },
+});
+
+/** Stands in for a value while the query is compiled; replaced by the call's value on every execution. */
+class Placeholder {
+  constructor(readonly name: string) {}
+}
+
+export interface CompiledOnce<V, O> {
+  readonly sql: string;
+  execute(db: Kysely<any>, values: V): Promise<O[]>;
+  executeTakeFirst(db: Kysely<any>, values: V): Promise<O | undefined>;
+}
+
+/**
+ * A select built and compiled once by Kysely, then run with new values: for the lookups every
+ * request makes, where building the query and queueing for the connection cost more than SQLite
+ * takes to answer. Only the SQL is kept, never a result: every call reads the database.
+ *
+ * `build` gets stand-ins for the values (use them only as values: where, limit, offset, sql`${}`);
+ * it runs once, and is checked to have bound every stand-in it read.
+ *
+ * Running: on a handle from kyselyFor whose connection nothing holds, the statement runs at once,
+ * synchronously: the same cached statement on the same connection that Kysely's SqliteConnection
+ * would use (`all`, or `get` for the first row). Nothing can interleave with a synchronous call, so
+ * that is the same as taking and releasing the lock. Otherwise (a query or a transaction holds the connection, or `db` is a
+ * transaction) it goes through `db.executeQuery` and waits its turn like any Kysely query.
+ */
+export function compileOnce<DB, V extends object, O>(build: (db: Kysely<DB>, values: V) => Compilable<O>): CompiledOnce<V, O> {
+  const read = new Set<string>();
+  const stand = new Proxy({} as V, {
+    get: (_, name) => {
+      read.add(String(name));
+      return new Placeholder(String(name));
+    },
+  });
+  const template = build(sqlCompiler as Kysely<DB>, stand).compile();
+  if (template.query.kind !== "SelectQueryNode") throw new Error(`compileOnce is for selects only: ${template.sql}`);
+  const used = new Set(template.parameters.flatMap((p) => (p instanceof Placeholder ? [p.name] : [])));
+  const misused = [...read].filter((name) => !used.has(name));
+  if (misused.length || template.sql.includes("[object Object]")) {
+    throw new Error(`compileOnce: ${misused.join(", ") || "a value"} used other than as a bound value in: ${template.sql}`);
+  }
+
+  const parametersFor = (values: V) => {
+    for (const name of used) if (!(name in values)) throw new Error(`compileOnce: no value for "${name}"`);
+    return template.parameters.map((p) => (p instanceof Placeholder ? (values as Record<string, unknown>)[p.name] : p));
+  };
+  const viaKysely = (db: Kysely<any>, parameters: unknown[]) =>
+    db.executeQuery<O>({ ...template, queryId: createQueryId(), parameters }).then((result) => result.rows);
+
+  return {
+    sql: template.sql,
+    async execute(db, values) {
+      const parameters = parametersFor(values);
+      const direct = directAccess.get(db);
+      if (direct?.driver.idle) return direct.statements.prepare(template.sql).all(parameters) as O[];
+      return viaKysely(db, parameters);
+    },
+    async executeTakeFirst(db, values) {
+      const parameters = parametersFor(values);
+      const direct = directAccess.get(db);
+      if (direct?.driver.idle) return direct.statements.prepare(template.sql).get(parameters) as O | undefined;
+      return (await viaKysely(db, parameters))[0];
+    },
+  };
 }

@@ -12,6 +12,7 @@ const schema = z.object({
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("opslayer <no-reply@localhost>"),
+  SUPPORT_EMAIL: z.email().optional(),
   SESSION_IDLE_HOURS: hours(24 * 7),
   SESSION_ABSOLUTE_HOURS: hours(24 * 30),
   TENANT_POOL_SIZE: z.coerce.number().int().min(1).max(10_000).default(64),
@@ -28,6 +29,8 @@ export type Config = {
   trustProxy: boolean;
   smtpUrl: string | null;
   mailFrom: string;
+  /** Where support-access links can be mailed when an organisation grants access. */
+  supportEmail: string | null;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   tenantPoolSize: number;
@@ -63,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: c.TRUST_PROXY === "true",
     smtpUrl: c.SMTP_URL ?? null,
     mailFrom: c.MAIL_FROM,
+    supportEmail: c.SUPPORT_EMAIL ?? null,
     sessionIdleMs: c.SESSION_IDLE_HOURS * 3_600_000,
     sessionAbsoluteMs: c.SESSION_ABSOLUTE_HOURS * 3_600_000,
     tenantPoolSize: c.TENANT_POOL_SIZE,

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
 import { createMailer, type Mailer } from "./email/mailer";
 import { purgeExpired } from "./jobs/purge-expired";
+import { sweepExpiredGrants } from "./support/grants";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
 export interface Services {
@@ -34,9 +35,10 @@ export async function createServices(
       (n) => log(`[jobs] purged ${n.sessions} expired sessions and ${n.tokens} expired tokens`),
       (e) => log(`[jobs] purge failed: ${String(e)}`),
     );
+    sweepExpiredGrants(services).catch((e) => log(`[jobs] support grant sweep failed: ${String(e)}`));
   }, 60 * 60_000);
   purge.unref();
-  return {
+  const services: Services = {
     config,
     control,
     pool,
@@ -51,6 +53,7 @@ export async function createServices(
       await control.destroy();
     },
   };
+  return services;
 }
 
 /** The public origin links in emails point at: APP_URL, else what the request came to. */

@@ -13,13 +13,18 @@ export interface ActionFailure {
  * A TRPCError thrown in a loader would become a 500 in Remix; turn it into the Response it means.
  * Not logged in → the login page; anything else → its HTTP status with the error's own sentence.
  */
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests" };
+
 export function toResponse(error: unknown, request: Request): never {
   if (!(error instanceof TRPCError)) throw error;
   if (error.code === "UNAUTHORIZED") {
     const url = new URL(request.url);
     throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
   }
-  throw new Response(error.message, { status: getHTTPStatusCodeFromError(error), statusText: error.message });
+  // The sentence goes in the body: a status text must be one Latin-1 line, and zod's messages are neither.
+  const status = getHTTPStatusCodeFromError(error);
+  const message = error.cause instanceof ZodError ? "The address of this page is not valid." : error.message;
+  throw new Response(message, { status, statusText: STATUS_TEXT[status] ?? "Error" });
 }
 
 export async function load<T>(request: Request, call: () => Promise<T>): Promise<T> {

@@ -1,12 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { LoginHistory } from "~/components/login-history";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
+import { cursorParam } from "~/lib/log-views";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const sessions = await load(request, () => context.api.account.sessions());
-  return { viewer: context.viewer!, sessions };
+  const cursor = cursorParam(new URL(request.url).searchParams, "history");
+  const history = await load(request, () => context.api.security.myHistory({ limit: 20, cursor }));
+  return { viewer: context.viewer!, sessions, history };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -27,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Account() {
-  const { viewer, sessions } = useLoaderData<typeof loader>();
+  const { viewer, sessions, history } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   return (
@@ -92,6 +96,8 @@ export default function Account() {
           ))}
         </tbody>
       </table>
+
+      <LoginHistory history={history} />
     </div>
   );
 }

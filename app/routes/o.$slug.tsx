@@ -1,18 +1,48 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData, useNavigate } from "@remix-run/react";
 import { load } from "~/lib/api.server";
+import { formatDateTime } from "~/lib/format";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const orgs = await load(request, () => context.api.orgs.mine());
-  const org = orgs.find((o) => o.slug === params.slug);
+  let org: { slug: string; name: string } | undefined = orgs.find((o) => o.slug === params.slug);
+  // Staff have no memberships: their only way in is the live support session for this organisation.
+  const support = !org && context.viewer?.isStaff ? await load(request, () => context.api.support.current()) : null;
+  if (support && support.slug === params.slug) org = { slug: support.slug, name: support.name };
   // Same answer for "does not exist" and "not yours": slugs of other organisations cannot be probed.
   if (!org) throw new Response("Organisation not found.", { status: 404, statusText: "Not found" });
   if (!context.viewer?.emailVerified) throw new Response("Confirm your email address first.", { status: 403, statusText: "Forbidden" });
-  return { org, orgs };
+  // Members see support's presence and actions; a role without support.view simply sees nothing.
+  const activity = support ? null : await context.api.support.activity({ org: org.slug }).catch(() => null);
+  return { org, orgs, activity, asSupport: Boolean(support) };
+}
+
+function SupportActivity({ activity }: { activity: { active: { id: string; scope: string; expiresAt: number; staffName: string | null }[]; actions: { id: number; at: number; action: string; target_type: string | null; target_id: string | null }[] } }) {
+  if (activity.active.length === 0) return null;
+  return (
+    <section className="support-activity" aria-label="Support activity">
+      <strong>Support is in your organisation now</strong>
+      {activity.active.map((g) => (
+        <span key={g.id}>
+          {" "}· {g.staffName ?? "support"} ({g.scope === "read" ? "read only" : "read and write"}) until {formatDateTime(g.expiresAt)}
+        </span>
+      ))}
+      {activity.actions.length > 0 && (
+        <ul>
+          {activity.actions.slice(0, 10).map((a) => (
+            <li key={a.id}>
+              {formatDateTime(a.at)}: {a.action}
+              {a.target_type === "procedure" ? ` ${a.target_id}` : a.target_type ? ` (${a.target_type})` : ""}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
 
 export default function OrgLayout() {
-  const { org, orgs } = useLoaderData<typeof loader>();
+  const { org, orgs, activity, asSupport } = useLoaderData<typeof loader>();
   const navigate = useNavigate();
   const base = `/o/${org.slug}`;
   return (
@@ -24,6 +54,8 @@ export default function OrgLayout() {
         </NavLink>
         <NavLink to={`${base}/clients`}>Clients</NavLink>
         <NavLink to={`${base}/projects`}>Projects</NavLink>
+        <NavLink to={`${base}/audit`}>Audit log</NavLink>
+        {!asSupport && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
         {orgs.length > 1 && (
           <select className="switcher" aria-label="Switch organisation" value={org.slug} onChange={(e) => navigate(`/o/${e.target.value}`)}>
             {orgs.map((o) => (
@@ -34,6 +66,7 @@ export default function OrgLayout() {
           </select>
         )}
       </nav>
+      {activity && <SupportActivity activity={activity} />}
       <Outlet />
     </div>
   );

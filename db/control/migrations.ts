@@ -71,4 +71,34 @@ export const controlMigrations: Record<string, Migration> = {
       await db.schema.createIndex("security_log_at").on("security_log").column("at").execute();
     },
   },
+  "0002_support_grants": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("support_grants")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("scope", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("revoked_at", "integer")
+        .addColumn("revoked_by", "text")
+        .addColumn("redeemed_by", "text")
+        .addColumn("redeemed_at", "integer")
+        .addColumn("expiry_logged", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex("support_grants_tenant").on("support_grants").columns(["tenant_id", "created_at"]).execute();
+      await db.schema
+        .createTable("support_sessions")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("grant_id", "text", (c) => c.notNull().references("support_grants.id").onDelete("cascade"))
+        .addColumn("staff_user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("support_sessions_grant").on("support_sessions").column("grant_id").execute();
+    },
+  },
 };

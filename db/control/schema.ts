@@ -61,6 +61,32 @@ export interface SecurityLogTable {
   detail: string;
 }
 
+export interface SupportGrantsTable {
+  id: string;
+  tenant_id: string;
+  /** SHA-256 of the link token; the token itself is shown once and never stored. */
+  token_hash: string;
+  scope: "read" | "write";
+  reason: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  redeemed_by: string | null;
+  redeemed_at: number | null;
+  expiry_logged: number;
+}
+
+export interface SupportSessionsTable {
+  /** SHA-256 of the support cookie's value. */
+  id: string;
+  grant_id: string;
+  staff_user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ControlDB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -68,8 +94,11 @@ export interface ControlDB {
   tenants: TenantsTable;
   memberships: MembershipsTable;
   security_log: SecurityLogTable;
+  support_grants: SupportGrantsTable;
+  support_sessions: SupportSessionsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
 export type TenantRow = Selectable<TenantsTable>;
 export type NewSecurityLog = Insertable<SecurityLogTable>;
+export type SupportGrantRow = Selectable<SupportGrantsTable>;

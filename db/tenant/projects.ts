@@ -1,6 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
+import { compileOnce } from "../sqlite";
 import { tenantDb } from "./context";
-import type { ProjectRow } from "./schema";
+import type { ProjectRow, TenantDB } from "./schema";
 
 export interface ProjectFields {
   clientId: string;
@@ -19,20 +20,46 @@ export interface ProjectListOptions {
   offset: number;
 }
 
+interface ListFilters {
+  byClient: boolean;
+  includeArchived: boolean;
+  bySearch: boolean;
+}
+
+interface ListValues {
+  clientId: string | undefined;
+  search: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+function compileList(filters: ListFilters) {
+  return compileOnce((db: Kysely<TenantDB>, v: ListValues) => {
+    let q = db
+      .selectFrom("projects")
+      .innerJoin("clients", "clients.id", "projects.client_id")
+      .selectAll("projects")
+      .select("clients.name as client_name")
+      .orderBy("projects.name")
+      .orderBy("projects.id")
+      .limit(v.limit)
+      .offset(v.offset);
+    if (filters.byClient) q = q.where("projects.client_id", "=", v.clientId!);
+    if (!filters.includeArchived) q = q.where("projects.archived_at", "is", null);
+    if (filters.bySearch) q = q.where(sql<number>`instr(lower(projects.name), lower(${v.search}))`, ">", 0);
+    return q;
+  });
+}
+
+// The list is the most frequent read: one compiled statement per combination of filters (at most 8).
+const listQueries = new Map<string, ReturnType<typeof compileList>>();
+
 export function listProjects(opts: ProjectListOptions) {
-  let q = tenantDb()
-    .selectFrom("projects")
-    .innerJoin("clients", "clients.id", "projects.client_id")
-    .selectAll("projects")
-    .select("clients.name as client_name")
-    .orderBy("projects.name")
-    .orderBy("projects.id")
-    .limit(opts.limit)
-    .offset(opts.offset);
-  if (opts.clientId) q = q.where("projects.client_id", "=", opts.clientId);
-  if (!opts.includeArchived) q = q.where("projects.archived_at", "is", null);
-  if (opts.search) q = q.where(sql<number>`instr(lower(projects.name), lower(${opts.search}))`, ">", 0);
-  return q.execute();
+  const filters = { byClient: !!opts.clientId, includeArchived: opts.includeArchived, bySearch: !!opts.search };
+  const key = `${filters.byClient}/${filters.includeArchived}/${filters.bySearch}`;
+  let query = listQueries.get(key);
+  if (!query) listQueries.set(key, (query = compileList(filters)));
+  return query.execute(tenantDb(), { clientId: opts.clientId, search: opts.search, limit: opts.limit, offset: opts.offset });
 }
 
 export function findProject(id: string) {

@@ -12,7 +12,13 @@ export type SecurityEvent =
   | "password.reset_requested"
   | "password.reset"
   | "session.revoked"
-  | "setup.operator_created";
+  | "setup.operator_created"
+  | "support.grant_created"
+  | "support.grant_redeemed"
+  | "support.grant_revoked"
+  | "support.grant_expired"
+  | "support.redeem_refused"
+  | "support.session_ended";
 
 /** Platform security log (control DB): who, from where, what. Never the password or a token. */
 export async function logSecurityEvent(

@@ -1,6 +1,26 @@
 import type { Adapter, DatabaseSession, DatabaseUser } from "lucia";
 import type { ControlDb } from "../../db/control/open";
+import { compileOnce } from "../../db/sqlite";
 import { sha256Hex } from "./tokens";
+
+// Every authenticated request runs this lookup: compiled once, read from the database each time.
+const sessionAndUser = compileOnce((db: ControlDb, v: { sessionHash: string }) =>
+  db
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.id as session_hash",
+      "sessions.user_id",
+      "sessions.expires_at",
+      "sessions.created_at",
+      "sessions.last_seen_at",
+      "users.email",
+      "users.name",
+      "users.email_verified_at",
+      "users.is_staff",
+    ])
+    .where("sessions.id", "=", v.sessionHash),
+);
 
 /**
  * Our own Lucia adapter: the table keys sessions by SHA-256 of the id, so a copy of the control
@@ -10,22 +30,7 @@ export class HashedSessionAdapter implements Adapter {
   constructor(private readonly db: ControlDb) {}
 
   async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
-    const row = await this.db
-      .selectFrom("sessions")
-      .innerJoin("users", "users.id", "sessions.user_id")
-      .select([
-        "sessions.id as session_hash",
-        "sessions.user_id",
-        "sessions.expires_at",
-        "sessions.created_at",
-        "sessions.last_seen_at",
-        "users.email",
-        "users.name",
-        "users.email_verified_at",
-        "users.is_staff",
-      ])
-      .where("sessions.id", "=", sha256Hex(sessionId))
-      .executeTakeFirst();
+    const row = await sessionAndUser.executeTakeFirst(this.db, { sessionHash: sha256Hex(sessionId) });
     if (!row) return [null, null];
     return [
       {

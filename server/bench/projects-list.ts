@@ -14,7 +14,7 @@ const WARMUP_SECONDS = 2;
 const CONNECTIONS = 64;
 // Alternating baseline/ours and keeping the best of each, so drift (GC, page cache, a noisy
 // neighbour) does not land on only one side.
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const LIMIT = 50;
 const TARGET_RATIO = 0.6;
 

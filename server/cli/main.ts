@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "../config";
 import { purgeExpired } from "../jobs/purge-expired";
 import { createServices, type Services } from "../services";
 import { createStaff } from "./create-staff";
+import { grants } from "./grants";
 import { listOrgs } from "./list-orgs";
 import { migrateAll } from "./migrate-all";
 
@@ -12,6 +13,8 @@ const USAGE = `opslayer operator CLI
   npm run cli -- list-orgs [--json]
   npm run cli -- migrate --all
   npm run cli -- purge-sessions
+  npm run cli -- grants list [--active] [--json]
+  npm run cli -- grants revoke <grant-id>
 
 Reads the same environment as the server (DATA_DIR, SQLITE_SYNCHRONOUS, ...).`;
 
@@ -19,6 +22,7 @@ const commands: Record<string, (services: Services, args: string[]) => Promise<v
   "create-staff": createStaff,
   "list-orgs": listOrgs,
   migrate: migrateAll,
+  grants,
   "purge-sessions": async (services) => {
     const n = await purgeExpired(services.control, services.clock.now());
     console.log(`Purged ${n.sessions} expired sessions and ${n.tokens} expired tokens.`);

@@ -17,3 +17,12 @@ export function resetPasswordMessage(to: string, link: string): OutgoingEmail {
     text: `Someone asked to reset the password of this opslayer account.\n\nOpen this link within one hour to choose a new password:\n\n${link}\n\nIf it was not you, ignore this message; your password stays as it is.\n`,
   };
 }
+
+export function supportMessage(to: string, orgName: string, scope: string, expiresAt: number, reason: string, link: string): OutgoingEmail {
+  return {
+    to,
+    link,
+    subject: `Support access granted by ${orgName}`,
+    text: `${orgName} granted ${scope} access to support until ${new Date(expiresAt).toISOString()}.\n\nReason: ${reason}\n\nOpen this link while logged in as staff (it works once):\n\n${link}\n`,
+  };
+}

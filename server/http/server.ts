@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "../routers/_app";
 import type { Services } from "../services";
 import { createContext } from "../trpc/context";
 import { csrfRefusal, isJsonRequest } from "./csrf";
+import { createFastQueryHandler } from "./fast-query";
 import { requestFacts } from "./request-facts";
 
 const TRPC_PATH = "/api/trpc";
@@ -28,14 +30,17 @@ function securityHeaders(res: ServerResponse, secure: boolean) {
  */
 export function createHttpServer(services: Services, remix?: RequestListener) {
   const { config } = services;
-  const trpc = createHTTPHandler({
+  const trpcOptions = {
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: ({ req, res }) => createContext(services, requestFacts(req, res, config)),
-    onError: ({ error, path }) => {
+    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => createContext(services, requestFacts(req, res, config)),
+    onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") services.log(`[trpc] ${path ?? "?"}: ${error.stack ?? error.message}`);
     },
-  });
+  };
+  const trpc = createHTTPHandler(trpcOptions);
+  // Single GET queries skip the Fetch API round trip; it hands back everything else (fast-query.ts).
+  const fastQuery = createFastQueryHandler(trpcOptions);
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
@@ -43,6 +48,7 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
     if (refusal) return refuse(res, 403, refusal);
     if (req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`)) {
       if (req.method === "POST" && !isJsonRequest(req)) return refuse(res, 415, "tRPC mutations accept application/json only.");
+      if (fastQuery(req, res)) return;
       return trpc(req, res);
     }
     if (remix) return remix(req, res);

@@ -1,9 +1,12 @@
 import { createCallerFactory, router } from "../trpc/init";
 import { accountRouter } from "./account";
+import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { clientsRouter } from "./clients";
 import { orgsRouter } from "./orgs";
 import { projectsRouter } from "./projects";
+import { securityRouter } from "./security";
+import { supportRouter } from "./support";
 
 export const appRouter = router({
   auth: authRouter,
@@ -11,6 +14,9 @@ export const appRouter = router({
   orgs: orgsRouter,
   clients: clientsRouter,
   projects: projectsRouter,
+  audit: auditRouter,
+  security: securityRouter,
+  support: supportRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,6 +25,8 @@ export const orgsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { user } = ctx.viewer;
       if (!user.emailVerified) throw forbidden("Confirm your email address before creating an organisation.");
+      // Operators stay outside every organisation; they enter only through a support grant.
+      if (user.isStaff) throw forbidden("Platform staff accounts cannot own organisations. Use a personal account.");
       const tenant = await createTenant(ctx.services, { id: user.id, name: user.name, email: user.email }, input, ctx.info);
       return { slug: tenant.slug, name: tenant.name };
     }),

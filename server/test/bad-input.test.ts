@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../routers/_app";
 import { procedureDefs } from "../trpc/access-check";
-import { STRONG_PASSWORD, userWithOrg } from "./support/accounts";
+import { createUser } from "../auth/accounts";
+import { Client } from "./support/client";
+import { STRONG_PASSWORD, uniqueEmail, userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantDigest } from "./support/tenant-files";
 
@@ -9,6 +11,8 @@ let instance: Instance;
 let owner: Awaited<ReturnType<typeof userWithOrg>>;
 let clientId: string;
 let projectId: string;
+/** Staff-only procedures refuse everyone else before reading input, so their bad input is sent as staff. */
+let staff: Client;
 const org = "bad-input";
 
 const long = (n: number) => "x".repeat(n);
@@ -17,6 +21,12 @@ const long = (n: number) => "x".repeat(n);
 function badInputs(): Record<string, unknown[]> {
   const ok = { org };
   return {
+    "support.createGrant": [{ ...ok }, { ...ok, scope: "root", hours: 1, reason: "valid reason" }, { ...ok, scope: "read", hours: 0, reason: "valid reason" }, { ...ok, scope: "read", hours: 1.5, reason: "valid reason" }, { ...ok, scope: "read", hours: 1, reason: long(501) }],
+    "support.listGrants": [{}, { org: "Not A Slug" }],
+    "support.revokeGrant": [{ ...ok }, { ...ok, id: "../x" }],
+    "support.activity": [{ org: 5 }],
+    "support.stashLink": [{}, { token: "short" }, { token: 43 }],
+    "support.redeem": [{}, { acknowledgeReason: false }, { acknowledgeReason: "yes" }],
     "auth.setup": [{}, { name: 1, email: "x", password: 2 }, { name: long(101), email: "a@b.test", password: STRONG_PASSWORD }],
     "auth.signup": ["just a string", {}, { name: "N", email: "not-an-email", password: STRONG_PASSWORD }, { name: "N", email: `${long(250)}@b.test`, password: STRONG_PASSWORD }],
     "auth.verifyEmail": [{}, { token: 5 }, { token: "short" }, { token: `${long(40)}<>!` }],
@@ -46,6 +56,25 @@ function badInputs(): Record<string, unknown[]> {
     ],
     "projects.update": [{ ...ok, id: "$project", hourlyRate: "100" }, { ...ok, id: "$project", status: "x" }, { ...ok, id: "$project", name: long(201) }],
     "projects.setArchived": [{ ...ok, id: "$project" }, { ...ok, id: "$project", archived: 1 }],
+    "audit.list": [
+      { ...ok, limit: 0 },
+      { ...ok, limit: 201 },
+      { ...ok, cursor: 0 },
+      { ...ok, cursor: "12" },
+      { ...ok, actorKind: "robot" },
+      { ...ok, action: "client.create; drop table audit_log" },
+      { ...ok, action: "%" },
+      { ...ok, actorId: "" },
+      { ...ok, targetId: long(101) },
+      { ...ok, from: "yesterday" },
+      { ...ok, from: "2024-02-30" },
+      { ...ok, from: -1 },
+      { ...ok, to: 1.5 },
+      { ...ok, from: "2024-05-02", to: "2024-05-01" },
+    ],
+    "audit.export": [{ ...ok }, { ...ok, format: "xlsx" }, { ...ok, format: "csv", from: "not a date" }, { ...ok, format: "json", actorKind: 1 }, { ...ok, format: "csv", from: 2_000, to: 1_000 }],
+    "security.myHistory": [{ limit: 0 }, { limit: 1000 }, { cursor: -5 }, { cursor: "abc" }],
+    "security.platformLog": [{ limit: 0 }, { event: "login.*.*" }, { email: long(255) }, { ip: "" }, { from: "2024-13-01" }, { from: "2024-05-02", to: "2024-05-01" }, { cursor: 1.5 }],
   };
 }
 
@@ -69,6 +98,10 @@ beforeAll(async () => {
   owner = await userWithOrg(instance, org);
   clientId = (await owner.client.mutate("clients.create", { org, name: "Existing" })).data.id;
   projectId = (await owner.client.mutate("projects.create", { org, clientId, name: "Existing project" })).data.id;
+  const staffEmail = uniqueEmail("staff");
+  await createUser(instance.services, { name: "Staff", email: staffEmail, password: STRONG_PASSWORD, isStaff: true, verified: true });
+  staff = new Client(instance.url);
+  expect((await staff.mutate("auth.login", { email: staffEmail, password: STRONG_PASSWORD })).status).toBe(200);
 });
 afterAll(() => instance.stop());
 
@@ -83,7 +116,8 @@ describe("bad input", () => {
     const beforeTenant = tenantDigest(instance.dataDir, owner.tenantId);
     const beforeControl = await controlCounts();
     const filled = fill(input);
-    const res = procedures[path]!.type === "query" ? await owner.client.query(path, filled) : await owner.client.mutate(path, filled);
+    const caller = procedures[path]!.meta?.access === "staff" ? staff : owner.client;
+    const res = procedures[path]!.type === "query" ? await caller.query(path, filled) : await caller.mutate(path, filled);
     expect(res.status).toBe(400);
     expect(res.error?.code).toBe("BAD_REQUEST");
     expect(res.error?.message).toMatch(/^Invalid input: /);

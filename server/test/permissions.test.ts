@@ -50,7 +50,7 @@ describe("declared permissions", () => {
     const careless = router({ leak: tenantProcedure.input(z.object({ org: z.string() })).query(() => "secret") });
     expect(proceduresWithoutAccess(careless)).toEqual(["leak"]);
     expect(tenantProcedurePaths(careless)).toEqual(["leak"]);
-    const ctx = { services: instance.services, info: { ip: "127.0.0.1", userAgent: null }, origin: instance.url, viewer: null, setCookie: () => {} };
+    const ctx = { services: instance.services, info: { ip: "127.0.0.1", userAgent: null }, origin: instance.url, viewer: null, cookies: {}, setCookie: () => {} };
     await expect(careless.createCaller(ctx).leak({ org: "perm-org" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 

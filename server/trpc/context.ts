@@ -1,3 +1,4 @@
+import { parse } from "cookie";
 import { resolveSession, type RequestInfo, type Viewer } from "../auth/session";
 import type { Services } from "../services";
 
@@ -7,6 +8,8 @@ export interface Context {
   /** Where links in emails point: APP_URL, or the origin this request came to. */
   origin: string;
   viewer: Viewer | null;
+  /** The request's cookies, parsed once; the session cookie is already resolved into `viewer`. */
+  cookies: Record<string, string | undefined>;
   setCookie(cookie: string): void;
 }
 
@@ -25,6 +28,7 @@ export async function createContext(services: Services, facts: RequestFacts): Pr
     info: facts.info,
     origin: services.config.appUrl ?? facts.origin,
     viewer,
+    cookies: facts.cookieHeader ? parse(facts.cookieHeader) : {},
     setCookie: facts.setCookie,
   };
 }

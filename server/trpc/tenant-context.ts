@@ -1,6 +1,12 @@
+import type { Kysely } from "kysely";
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { ControlDb } from "../../db/control/open";
+import { compileOnce } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
+import type { TenantDB } from "../../db/tenant/schema";
 import { permissionsOf } from "../permissions/roles";
+import { auditSupportRequest, SUPPORT_PERMISSIONS, supportAccessTo } from "../support/support-access";
 import type { Permission } from "../permissions/catalogue";
 import { forbidden, notFound, unauthorized } from "./errors";
 import { middleware } from "./init";
@@ -22,39 +28,64 @@ export interface Actor {
   userAgent: string | null;
 }
 
+// Both lookups run on every request, compiled once but always read from the database, so a removed
+// membership or a changed role applies to the very next request.
+
+/** The viewer's membership of an active organisation, by slug (control database). */
+const membershipLookup = compileOnce((db: ControlDb, v: { userId: string; slug: string }) =>
+  db
+    .selectFrom("memberships")
+    .innerJoin("tenants", "tenants.id", "memberships.tenant_id")
+    .select(["tenants.id", "tenants.slug", "tenants.name"])
+    .where("memberships.user_id", "=", v.userId)
+    .where("tenants.slug", "=", v.slug)
+    .where("tenants.status", "=", "active"),
+);
+
+/** The viewer's role, from the members table of the tenant file itself. */
+const memberRoleLookup = compileOnce((db: Kysely<TenantDB>, v: { userId: string }) =>
+  db.selectFrom("members").select(["role"]).where("user_id", "=", v.userId),
+);
+
 /**
- * The only door to a tenant file. It refuses before opening anything unless the viewer is a
- * verified member of the organisation named in the input; "not found" also answers "not yours",
- * so slugs of other organisations cannot be probed.
+ * The only door to a tenant file, with two keys: a verified member's membership, or a staff
+ * member's live support session for this very organisation. Anyone else is refused before a file
+ * is opened, and "not found" also answers "not yours", so other organisations' slugs cannot be probed.
  */
-export const tenantContext = middleware(async ({ ctx, getRawInput, next }) => {
+export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, type }) => {
   const viewer = ctx.viewer;
   if (!viewer) throw unauthorized();
   if (!viewer.user.emailVerified) throw forbidden("Confirm your email address before opening an organisation.");
   const parsed = orgOnly.safeParse(await getRawInput());
-  if (!parsed.success) throw notFound("Organisation");
-  const tenant = await ctx.services.control
-    .selectFrom("memberships")
-    .innerJoin("tenants", "tenants.id", "memberships.tenant_id")
-    .select(["tenants.id", "tenants.slug", "tenants.name"])
-    .where("memberships.user_id", "=", viewer.user.id)
-    .where("tenants.slug", "=", parsed.data.org)
-    .where("tenants.status", "=", "active")
-    .executeTakeFirst();
-  if (!tenant) throw notFound("Organisation");
-  const lease = await ctx.services.pool.acquire(tenant.id);
+  if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", cause: parsed.error });
+  const base = { ip: ctx.info.ip, userAgent: ctx.info.userAgent, id: viewer.user.id };
+
+  const tenant = await membershipLookup.executeTakeFirst(ctx.services.control, { userId: viewer.user.id, slug: parsed.data.org });
+  if (tenant) {
+    const lease = await ctx.services.pool.acquire(tenant.id);
+    try {
+      const member = await memberRoleLookup.executeTakeFirst(lease.db, { userId: viewer.user.id });
+      if (!member) throw notFound("Organisation");
+      const actor: Actor = { kind: "user", ...base };
+      return await runInTenant({ tenantId: tenant.id, db: lease.db }, () =>
+        next({ ctx: { tenant, actor, role: member.role, permissions: permissionsOf(member.role) as ReadonlySet<Permission> } }),
+      );
+    } finally {
+      lease.release();
+    }
+  }
+
+  const support = await supportAccessTo(ctx, parsed.data.org);
+  if (!support) throw notFound("Organisation");
+  const lease = await ctx.services.pool.acquire(support.tenantId);
   try {
-    const member = await lease.db
-      .selectFrom("members")
-      .select(["role"])
-      .where("user_id", "=", viewer.user.id)
-      .executeTakeFirst();
-    if (!member) throw notFound("Organisation");
-    const actor: Actor = { kind: "user", id: viewer.user.id, ip: ctx.info.ip, userAgent: ctx.info.userAgent };
-    return await runInTenant({ tenantId: tenant.id, db: lease.db }, () =>
-      next({
-        ctx: { tenant, actor, role: member.role, permissions: permissionsOf(member.role) as ReadonlySet<Permission> },
-      }),
+    // Recorded before the scope check, so refused attempts are on the organisation's record too.
+    await auditSupportRequest(lease.db, ctx, support, path, type);
+    if (support.scope === "read" && type !== "query") throw forbidden("Support access to this organisation is read-only.");
+    const actor: Actor = { kind: "support", ...base };
+    const supportTenant = { id: support.tenantId, slug: support.slug, name: support.name };
+    return await runInTenant({ tenantId: support.tenantId, db: lease.db }, () =>
+      next({ ctx: { tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS } }),
     );
   } finally {
     lease.release();

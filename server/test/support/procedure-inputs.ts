@@ -19,4 +19,12 @@ export const tenantCalls: Record<string, { kind: "query" | "mutation"; input: (t
   "projects.create": { kind: "mutation", input: (t) => ({ org: t.slug, clientId: t.clientId, name: `New project ${Math.random()}` }) },
   "projects.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.projectId, name: "Renamed", clientId: t.clientId }) },
   "projects.setArchived": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.projectId, archived: true }) },
+  "support.createGrant": { kind: "mutation", input: (t) => ({ org: t.slug, scope: "read", hours: 1, reason: "suite check" }) },
+  "support.listGrants": { kind: "query", input: (t) => ({ org: t.slug }) },
+  // No grant has this id anywhere: refusals must come before "not found".
+  "support.revokeGrant": { kind: "mutation", input: (t) => ({ org: t.slug, id: "g" + "a".repeat(24) }) },
+  "support.activity": { kind: "query", input: (t) => ({ org: t.slug }) },
+  // Filtered by the target's client: inside another organisation's log this must find nothing.
+  "audit.list": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId }) },
+  "audit.export": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId, format: "json" }) },
 };
