@@ -6,7 +6,7 @@ import { appRouter } from "../routers/_app";
 import { AUDIT_EXPORT_MAX_ROWS, CSV_COLUMNS } from "../routers/audit";
 import { procedureDefs } from "../trpc/access-check";
 import type { Client } from "./support/client";
-import { userWithOrg, verifiedUser } from "./support/accounts";
+import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantRows } from "./support/tenant-files";
 
@@ -63,13 +63,6 @@ async function insertAudit(tenantId: string, rows: NewAuditRow[]) {
   await withTenant(tenantId, (db) => db.insertInto("audit_log").values(rows.map((r) => ({ detail: "{}", ...r }))).execute());
 }
 
-/** As in permissions.test.ts: the membership in both files, control first. */
-async function addMember(tenantId: string, email: string, role: string) {
-  const user = await instance.services.control.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
-  await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
-  await withTenant(tenantId, (db) => db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute());
-  return user.id;
-}
 
 async function userId(email: string) {
   return (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
@@ -143,12 +136,12 @@ beforeAll(async () => {
   expect(project.status).toBe(200);
 
   const adminUser = await verifiedUser(instance, ADMIN_NAME);
-  admin = { ...adminUser, id: await addMember(a.tenantId, adminUser.email, "admin") };
+  admin = { ...adminUser, id: (await addMember(instance, a.tenantId, adminUser.email, "admin")).id };
   const byAdmin = await admin.client.mutate("clients.create", { org: ORG_A, name: "Admin's client" }, { "user-agent": EVIL_AGENT });
   expect(byAdmin.status).toBe(200);
 
   member = await verifiedUser(instance, "Plain Member");
-  await addMember(a.tenantId, member.email, "member");
+  await addMember(instance, a.tenantId, member.email, "member");
 
   await insertAudit(a.tenantId, SYNTHETIC);
   await insertAudit(

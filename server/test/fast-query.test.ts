@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../auth/tokens";
-import { STRONG_PASSWORD, uniqueEmail, userWithOrg, verifiedUser } from "./support/accounts";
+import { addMember, STRONG_PASSWORD, uniqueEmail, userWithOrg, verifiedUser } from "./support/accounts";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 
@@ -60,17 +60,6 @@ const q = (path: string, input?: unknown) =>
 
 const cookieOf = (client: Client) => ({ cookie: client.cookieHeader() });
 
-async function addMember(tenantId: string, email: string, role: string) {
-  const user = await instance.services.control.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
-  await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
-  const lease = await instance.services.pool.acquire(tenantId);
-  try {
-    await lease.db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute();
-  } finally {
-    lease.release();
-  }
-  return user;
-}
 
 async function setRole(tenantId: string, userId: string, role: string) {
   const lease = await instance.services.pool.acquire(tenantId);
@@ -161,7 +150,7 @@ describe("fast path answers like the tRPC adapter", () => {
     expect(notConfirmed.json.error.data.code).toBe("FORBIDDEN");
 
     const member = await verifiedUser(instance, "Role Changes");
-    const user = await addMember(owner.tenantId, member.email, "member");
+    const user = await addMember(instance, owner.tenantId, member.email, "member");
     expect((await bothWays(q("projects.list", { org }), cookieOf(member.client))).status).toBe(200);
     // The role is read on every request: the change applies to the very next one, on both paths.
     await setRole(owner.tenantId, user.id, "no-such-role");
@@ -188,7 +177,7 @@ describe("fast path answers like the tRPC adapter", () => {
     expect([400, 404]).toContain(missing.status);
 
     const member = await verifiedUser(instance, "Leaves Soon");
-    const user = await addMember(outsider.tenantId, member.email, "member");
+    const user = await addMember(instance, outsider.tenantId, member.email, "member");
     expect((await bothWays(q("projects.list", { org: "fast-other" }), cookieOf(member.client))).status).toBe(200);
     await instance.services.control.deleteFrom("memberships").where("user_id", "=", user.id).execute();
     const removed = await bothWays(q("projects.list", { org: "fast-other" }), cookieOf(member.client));

@@ -8,7 +8,7 @@ import { procedureDefs, proceduresWithoutAccess, tenantProcedurePaths } from "..
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { Client } from "./support/client";
-import { userWithOrg, verifiedUser } from "./support/accounts";
+import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantCalls } from "./support/procedure-inputs";
 import { tenantDigest } from "./support/tenant-files";
@@ -18,17 +18,6 @@ let owner: Awaited<ReturnType<typeof userWithOrg>>;
 let member: Awaited<ReturnType<typeof verifiedUser>>;
 let target: { slug: string; clientId: string; projectId: string };
 
-/** Until invitations exist: write the membership in both files, control first, as the flow will. */
-async function addMember(tenantId: string, email: string, role: string) {
-  const user = await instance.services.control.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
-  await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
-  const lease = await instance.services.pool.acquire(tenantId);
-  try {
-    await lease.db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute();
-  } finally {
-    lease.release();
-  }
-}
 
 beforeAll(async () => {
   instance = await startInstance();
@@ -37,7 +26,7 @@ beforeAll(async () => {
   const project = await owner.client.mutate("projects.create", { org: "perm-org", clientId: client.data.id, name: "Site" });
   target = { slug: "perm-org", clientId: client.data.id, projectId: project.data.id };
   member = await verifiedUser(instance, "Plain Member");
-  await addMember(owner.tenantId, member.email, "member");
+  await addMember(instance, owner.tenantId, member.email, "member");
 });
 afterAll(() => instance.stop());
 

@@ -26,3 +26,20 @@ export async function userWithOrg(instance: Instance, slug: string) {
   const tenant = await instance.services.control.selectFrom("tenants").selectAll().where("slug", "=", slug).executeTakeFirstOrThrow();
   return { ...user, slug, tenantId: tenant.id };
 }
+
+/**
+ * Until invitations exist: a membership written in both files, control first, as the invitation
+ * flow will write it. Returns the user row.
+ */
+export async function addMember(instance: Instance, tenantId: string, email: string, role: string) {
+  const { control, pool } = instance.services;
+  const user = await control.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirstOrThrow();
+  await control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
+  const lease = await pool.acquire(tenantId);
+  try {
+    await lease.db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute();
+  } finally {
+    lease.release();
+  }
+  return user;
+}
