@@ -6,6 +6,9 @@ declare module "autocannon" {
     duration?: number;
     workers?: number;
     headers?: Record<string, string>;
+    method?: "GET" | "POST";
+    body?: string;
+    requests?: { setupRequest?: (req: { body?: string }) => { body?: string } }[];
   }
   export interface Histogram {
     average: number;
