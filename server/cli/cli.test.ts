@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createUser } from "../auth/accounts";
 import { loadConfig } from "../config";
 import { createServices } from "../services";
+import { createGrant } from "../support/grants";
 import { createTenant } from "../tenants/create-tenant";
 
 const dataDir = mkdtempSync(join(tmpdir(), "opslayer-cli-"));
@@ -48,6 +49,23 @@ describe("operator CLI", () => {
     const migrate = cli(["migrate", "--all"]);
     expect(migrate.status).toBe(0);
     expect(migrate.stdout).toContain("Migrated 2 of 2 organisations.");
+  });
+
+  it("lists support grants and revokes one", async () => {
+    const services = await createServices(loadConfig({ DATA_DIR: dataDir }), { log: () => {} });
+    const tenant = await services.control.selectFrom("tenants").select("id").where("slug", "=", "zeta").executeTakeFirstOrThrow();
+    const owner = await services.control.selectFrom("users").select("id").where("email", "=", "owner@example.test").executeTakeFirstOrThrow();
+    const { grant } = await createGrant(services, tenant.id, owner.id, { scope: "read", hours: 2, reason: "CLI check" }, { ip: "127.0.0.1", userAgent: null });
+    await services.close();
+
+    const listed = cli(["grants", "list", "--active", "--json"]);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: grant.id, slug: "zeta", scope: "read", state: "waiting", reason: "CLI check" })]);
+    const revoked = cli(["grants", "revoke", grant.id]);
+    expect(revoked.stdout).toContain(`Revoked ${grant.id}.`);
+    expect(JSON.parse(cli(["grants", "list", "--active", "--json"]).stdout)).toEqual([]);
+    expect(JSON.parse(cli(["grants", "list", "--json"]).stdout)[0]).toMatchObject({ id: grant.id, state: "revoked" });
+    expect(cli(["grants", "revoke", "gnosuchgrantxxxxxxxxxxxxxx"]).status).toBe(1);
   });
 
   it("prints usage and exits 64 for an unknown command", () => {

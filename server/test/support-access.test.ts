@@ -211,6 +211,18 @@ describe("grant lifecycle", () => {
     expect((await other.client.query("clients.list", { org })).status).toBe(404);
   });
 
+  it("ends the support session when the staff member logs out", async () => {
+    const { token } = await grant("read");
+    const staff = await staffClient();
+    expect((await redeem(staff.client, token)).status).toBe(200);
+    const supportCookie = staff.client.cookies.get("opslayer_support")!;
+    expect((await staff.client.mutate("auth.logout")).status).toBe(200);
+    expect(staff.client.cookies.has("opslayer_support")).toBe(false);
+    expect((await staff.client.mutate("auth.login", { email: staff.email, password: STRONG_PASSWORD })).status).toBe(200);
+    staff.client.cookies.set("opslayer_support", supportCookie);
+    expect((await staff.client.query("clients.list", { org })).status).toBe(404);
+  });
+
   it("validates grant input", async () => {
     for (const bad of [{ scope: "root", hours: 1, reason: "valid reason" }, { scope: "read", hours: 0, reason: "valid reason" }, { scope: "read", hours: 169, reason: "valid reason" }, { scope: "read", hours: 1, reason: "no" }]) {
       expect((await owner.client.mutate("support.createGrant", { org, ...bad })).status).toBe(400);
