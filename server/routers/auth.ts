@@ -95,7 +95,9 @@ export const authRouter = router({
         throttle.check(input.email, ctx.info.ip);
       } catch (error) {
         if (!(error instanceof ThrottledError)) throw error;
-        await logSecurityEvent(control, clock.now(), "login.throttled", { email: input.email }, ctx.info);
+        // Tied to the account when there is one, so its owner sees the attempts in their login history.
+        const known = await control.selectFrom("users").select("id").where("email", "=", input.email).executeTakeFirst();
+        await logSecurityEvent(control, clock.now(), "login.throttled", { userId: known?.id, email: input.email }, ctx.info);
         throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message });
       }
       const user = await control
