@@ -1,6 +1,7 @@
-import { Link, useSearchParams } from "@remix-run/react";
+import { useSearchParams } from "@remix-run/react";
 import { formatDateTime } from "~/lib/format";
-import { eventLabel, withParam } from "~/lib/log-views";
+import { eventLabel } from "~/lib/log-views";
+import { LogPager } from "./log-filters";
 
 export interface LoginHistoryPage {
   items: { id: number; at: number; event: string; ip: string | null; userAgent: string | null }[];
@@ -38,20 +39,7 @@ export function LoginHistory({ history }: { history: LoginHistoryPage }) {
           </tbody>
         </table>
       )}
-      <p className="toolbar">
-        {params.get("history") ? (
-          <Link to={withParam(params, "history", null)} preventScrollReset>
-            ← Newest
-          </Link>
-        ) : (
-          <span />
-        )}
-        {history.nextCursor !== null && (
-          <Link to={withParam(params, "history", history.nextCursor)} preventScrollReset>
-            Older →
-          </Link>
-        )}
-      </p>
+      <LogPager params={params} param="history" nextCursor={history.nextCursor} keepScroll />
     </section>
   );
 }

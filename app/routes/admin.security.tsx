@@ -1,6 +1,7 @@
 import type { AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatDateTime } from "~/lib/format";
+import { FilterActions, FilterField, FilterProblem, LogPager } from "~/components/log-filters";
 import { loadFiltered } from "~/lib/log-views.server";
 import { SECURITY_EVENT_LABEL, cursorParam, eventLabel, filtersFromParams, formatDetail, withParam } from "~/lib/log-views";
 
@@ -25,26 +26,16 @@ export default function SecurityLog() {
   const [params] = useSearchParams();
   const value = (name: string) => params.get(name) ?? "";
   const field = (name: string, label: string, input: React.ReactNode) => (
-    <div className="field">
-      <label htmlFor={`f-${name}`}>{label}</label>
+    <FilterField name={name} label={label} errors={problem?.fieldErrors[name]}>
       {input}
-      {problem?.fieldErrors[name]?.map((e) => (
-        <small key={e} className="field-error">
-          {e}
-        </small>
-      ))}
-    </div>
+    </FilterField>
   );
   return (
     <div>
       <h1>Security log</h1>
       <p className="muted">Every sign-in, failed attempt and account event on this instance, newest first.</p>
       <Form method="get" className="card filters" aria-label="Filter the security log">
-        {problem && (
-          <p role="alert" className="form-error">
-            {problem.message}
-          </p>
-        )}
+        <FilterProblem problem={problem} />
         {field(
           "event",
           "Event",
@@ -61,9 +52,7 @@ export default function SecurityLog() {
         {field("ip", "IP address", <input id="f-ip" name="ip" defaultValue={value("ip")} maxLength={64} />)}
         {field("from", "From (UTC)", <input id="f-from" name="from" type="date" defaultValue={value("from")} />)}
         {field("to", "To (UTC, inclusive)", <input id="f-to" name="to" type="date" defaultValue={value("to")} />)}
-        <div className="filter-actions">
-          <button type="submit">Filter</button> <Link to=".">Clear</Link>
-        </div>
+        <FilterActions />
       </Form>
       {page.items.length === 0 ? (
         <p className="muted">{problem ? "Nothing shown until the filters are corrected." : "No events match."}</p>
@@ -95,10 +84,7 @@ export default function SecurityLog() {
           </tbody>
         </table>
       )}
-      <p className="toolbar">
-        {params.get("before") ? <Link to={withParam(params, "before", null)}>← Newest</Link> : <span />}
-        {page.nextCursor !== null && <Link to={withParam(params, "before", page.nextCursor)}>Older →</Link>}
-      </p>
+      <LogPager params={params} param="before" nextCursor={page.nextCursor} />
     </div>
   );
 }

@@ -2,7 +2,8 @@ import type { AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-ru
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { formatDateTime } from "~/lib/format";
 import { loadFiltered } from "~/lib/log-views.server";
-import { cursorParam, filtersFromParams, formatDetail, withParam } from "~/lib/log-views";
+import { FilterActions, FilterField, FilterProblem, LogPager } from "~/components/log-filters";
+import { cursorParam, filtersFromParams, formatDetail } from "~/lib/log-views";
 
 export const meta: MetaFunction = () => [{ title: "Audit log · opslayer" }];
 
@@ -26,20 +27,6 @@ function targetLink(org: string, type: string | null, id: string | null) {
   const path = type === "client" ? "clients" : type === "project" ? "projects" : null;
   const label = id ? `${type} ${id}` : type;
   return path && id ? <Link to={`/o/${org}/${path}/${id}`}>{label}</Link> : label;
-}
-
-function FilterField({ name, label, children, errors }: { name: string; label: string; children: React.ReactNode; errors?: string[] }) {
-  return (
-    <div className="field">
-      <label htmlFor={`f-${name}`}>{label}</label>
-      {children}
-      {errors?.map((e) => (
-        <small key={e} className="field-error">
-          {e}
-        </small>
-      ))}
-    </div>
-  );
 }
 
 export default function AuditLog() {
@@ -72,11 +59,7 @@ export default function AuditLog() {
         </span>
       </div>
       <Form method="get" className="card filters" aria-label="Filter the audit log">
-        {problem && (
-          <p role="alert" className="form-error">
-            {problem.message}
-          </p>
-        )}
+        <FilterProblem problem={problem} />
         {text("action", "Action", "client.create or client.")}
         <FilterField name="actorKind" label="Actor kind" errors={errors("actorKind")}>
           <select id="f-actorKind" name="actorKind" defaultValue={value("actorKind")}>
@@ -97,9 +80,7 @@ export default function AuditLog() {
         <FilterField name="to" label="To (UTC, inclusive)" errors={errors("to")}>
           <input id="f-to" name="to" type="date" defaultValue={value("to")} />
         </FilterField>
-        <div className="filter-actions">
-          <button type="submit">Filter</button> <Link to=".">Clear</Link>
-        </div>
+        <FilterActions />
       </Form>
       {page.items.length === 0 ? (
         <p className="muted">{problem ? "Nothing shown until the filters are corrected." : "No entries match."}</p>
@@ -133,10 +114,7 @@ export default function AuditLog() {
           </tbody>
         </table>
       )}
-      <p className="toolbar">
-        {params.get("before") ? <Link to={withParam(params, "before", null)}>← Newest</Link> : <span />}
-        {page.nextCursor !== null && <Link to={withParam(params, "before", page.nextCursor)}>Older →</Link>}
-      </p>
+      <LogPager params={params} param="before" nextCursor={page.nextCursor} />
     </div>
   );
 }
