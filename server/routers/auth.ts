@@ -8,8 +8,7 @@ import { startSession } from "../auth/session";
 import { sha256Hex } from "../auth/tokens";
 import { ThrottledError } from "../auth/throttle";
 import { resetPasswordMessage, verifyEmailMessage } from "../email/templates";
-import { supportCookie, supportCookieNames } from "../support/cookies";
-import { endSupportSession } from "../support/grants";
+import { leaveSupport } from "../support/support-access";
 import { badRequest, conflict } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { authedProcedure, publicProcedure } from "../trpc/procedures";
@@ -119,15 +118,13 @@ export const authRouter = router({
 
   logout: publicProcedure.meta({ access: "public" }).mutation(async ({ ctx }) => {
     const { auth, control, clock } = ctx.services;
+    // A support session ends with the login it was opened under.
+    await leaveSupport(ctx);
     if (ctx.viewer) {
       await auth.invalidateSession(ctx.viewer.session.id);
       await logSecurityEvent(control, clock.now(), "logout", { userId: ctx.viewer.user.id }, ctx.info);
-      // A support session ends with the login it was opened under.
-      const support = ctx.cookies[supportCookieNames(ctx.services.config).session];
-      if (support && ctx.viewer.user.isStaff) await endSupportSession(ctx.services, support, ctx.viewer.user.id, ctx.info);
     }
     ctx.setCookie(auth.createBlankSessionCookie().serialize());
-    if (ctx.cookies[supportCookieNames(ctx.services.config).session]) ctx.setCookie(supportCookie(ctx.services.config, supportCookieNames(ctx.services.config).session, "", 0));
     return { ok: true };
   }),
 

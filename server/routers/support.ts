@@ -7,7 +7,6 @@ import { supportMessage } from "../email/templates";
 import { supportCookie, supportCookieNames } from "../support/cookies";
 import {
   createGrant,
-  endSupportSession,
   grantState,
   GRANT_HOURS,
   inspectToken,
@@ -19,6 +18,7 @@ import {
   type RedeemRefusal,
 } from "../support/grants";
 import type { Context } from "../trpc/context";
+import { leaveSupport } from "../support/support-access";
 import { notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { authedProcedure, publicProcedure, staffProcedure, tenantProcedure } from "../trpc/procedures";
@@ -167,10 +167,7 @@ export const supportRouter = router({
   }),
 
   leave: staffProcedure.meta({ access: "staff" }).mutation(async ({ ctx }) => {
-    const names = supportCookieNames(ctx.services.config);
-    const value = ctx.cookies[names.session];
-    if (value) await endSupportSession(ctx.services, value, ctx.viewer.user.id, ctx.info);
-    ctx.setCookie(supportCookie(ctx.services.config, names.session, "", 0));
+    await leaveSupport(ctx);
     return { ok: true };
   }),
 });

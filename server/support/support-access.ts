@@ -2,8 +2,8 @@ import type { Kysely } from "kysely";
 import type { TenantDB } from "../../db/tenant/schema";
 import { ALL_PERMISSIONS, type Permission } from "../permissions/catalogue";
 import type { Context } from "../trpc/context";
-import { supportCookieNames } from "./cookies";
-import { liveSupportSession, type LiveSupport } from "./grants";
+import { supportCookie, supportCookieNames } from "./cookies";
+import { endSupportSession, liveSupportSession, type LiveSupport } from "./grants";
 
 // Support helps with the agency's data; it never manages the agency: no members, roles, grants,
 // exports, secrets or deletion, whatever the scope.
@@ -52,4 +52,14 @@ export async function auditSupportRequest(db: Kysely<TenantDB>, ctx: Context, li
       detail: JSON.stringify({ grant: live.grantId, scope: live.scope, staff: ctx.viewer!.user.email }),
     })
     .execute();
+}
+
+/** Ends this browser's support session (if it holds one) and drops its cookie: "Leave", and logout. */
+export async function leaveSupport(ctx: Context) {
+  const { config } = ctx.services;
+  const name = supportCookieNames(config).session;
+  const value = ctx.cookies[name];
+  if (!value) return;
+  if (ctx.viewer?.user.isStaff) await endSupportSession(ctx.services, value, ctx.viewer.user.id, ctx.info);
+  ctx.setCookie(supportCookie(config, name, "", 0));
 }
