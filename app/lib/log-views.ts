@@ -47,6 +47,12 @@ export const SECURITY_EVENT_LABEL: Record<string, string> = {
   "password.reset": "Password reset",
   "session.revoked": "Session ended",
   "setup.operator_created": "Operator account created",
+  "support.grant_created": "Support access granted",
+  "support.grant_redeemed": "Support link used",
+  "support.grant_revoked": "Support access revoked",
+  "support.grant_expired": "Support access expired",
+  "support.redeem_refused": "Support link refused",
+  "support.session_ended": "Support session ended",
 };
 
 export function eventLabel(event: string) {
