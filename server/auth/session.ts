@@ -16,16 +16,15 @@ export interface Viewer {
 }
 
 /**
- * Reads the session cookie, enforces the absolute lifetime that Lucia lacks, and hands back any
+ * Takes the session cookie's value, enforces the absolute lifetime that Lucia lacks, and hands back any
  * cookie to set (renewed, or blank when the cookie no longer names a live session).
  */
 export async function resolveSession(
   services: Services,
-  cookieHeader: string | undefined,
+  sessionId: string | undefined,
   setCookie: (cookie: string) => void,
 ): Promise<Viewer | null> {
   const { auth, config, clock } = services;
-  const sessionId = auth.readSessionCookie(cookieHeader ?? "");
   if (!sessionId) return null;
   const { session, user } = await auth.validateSession(sessionId);
   if (!session || !user) {

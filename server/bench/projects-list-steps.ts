@@ -4,6 +4,7 @@
  * because the Kysely SQLite driver serialises every query through one mutex and the concurrent
  * figure is what a loaded server pays.
  */
+import { parse } from "cookie";
 import { performance } from "node:perf_hooks";
 import { openSqlite } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
@@ -44,7 +45,7 @@ try {
   console.log(`${"step (µs per op)".padEnd(44)} ${"alone".padStart(8)} ${`x${CONCURRENCY}`.padStart(10)}`);
   await time("raw prepared list query (baseline)", () => stmt.all(50, 0));
   await time("JSON.stringify 50 rows", () => JSON.stringify({ result: { data: rows } }));
-  await time("session: resolveSession (Lucia + control db)", () => resolveSession(services, cookie, () => {}));
+  await time("session: resolveSession (Lucia + control db)", () => resolveSession(services, parse(cookie)[services.auth.sessionCookieName], () => {}));
   await time("membership query (control db, Kysely)", () =>
     services.control
       .selectFrom("memberships")

@@ -22,13 +22,15 @@ export interface RequestFacts {
 
 /** One context factory for both doors: tRPC over HTTP and the Remix server-side caller. */
 export async function createContext(services: Services, facts: RequestFacts): Promise<Context> {
-  const viewer = await resolveSession(services, facts.cookieHeader, facts.setCookie);
+  // Parsed once: the session cookie and the support cookies all come from this map.
+  const cookies = facts.cookieHeader ? parse(facts.cookieHeader) : {};
+  const viewer = await resolveSession(services, cookies[services.auth.sessionCookieName], facts.setCookie);
   return {
     services,
     info: facts.info,
     origin: services.config.appUrl ?? facts.origin,
     viewer,
-    cookies: facts.cookieHeader ? parse(facts.cookieHeader) : {},
+    cookies,
     setCookie: facts.setCookie,
   };
 }
