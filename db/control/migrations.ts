@@ -101,4 +101,27 @@ export const controlMigrations: Record<string, Migration> = {
       await db.schema.createIndex("support_sessions_grant").on("support_sessions").column("grant_id").execute();
     },
   },
+  "0003_invitations": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("invitations")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("email", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("client_id", "text")
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("invited_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("sent_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("accepted_at", "integer")
+        .addColumn("accepted_by", "text")
+        .addColumn("revoked_at", "integer")
+        .addColumn("revoked_by", "text")
+        .execute();
+      await db.schema.createIndex("invitations_tenant").on("invitations").columns(["tenant_id", "email"]).execute();
+      await db.schema.createIndex("invitations_expiry").on("invitations").column("expires_at").execute();
+    },
+  },
 };

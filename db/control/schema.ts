@@ -87,7 +87,28 @@ export interface SupportSessionsTable {
   expires_at: number;
 }
 
+export interface InvitationsTable {
+  id: string;
+  tenant_id: string;
+  /** Lower-cased; only an account with this email can accept. */
+  email: string;
+  /** A built-in role name or a custom role id of the tenant. */
+  role: string;
+  client_id: string | null;
+  /** SHA-256 of the emailed token; resending replaces it, so only the latest link works. */
+  token_hash: string;
+  invited_by: string;
+  created_at: number;
+  sent_at: number;
+  expires_at: number;
+  accepted_at: number | null;
+  accepted_by: string | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
 export interface ControlDB {
+  invitations: InvitationsTable;
   users: UsersTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
@@ -102,3 +123,4 @@ export type UserRow = Selectable<UsersTable>;
 export type TenantRow = Selectable<TenantsTable>;
 export type NewSecurityLog = Insertable<SecurityLogTable>;
 export type SupportGrantRow = Selectable<SupportGrantsTable>;
+export type InvitationRow = Selectable<InvitationsTable>;

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { tenantDb } from "./context";
 import type { ClientRow } from "./schema";
+import { clientVisible } from "./visibility";
 
 export interface ClientFields {
   name: string;
@@ -9,7 +10,7 @@ export interface ClientFields {
 }
 
 export function listClients(opts: { includeArchived: boolean; search?: string }) {
-  let q = tenantDb().selectFrom("clients").selectAll().orderBy("name");
+  let q = tenantDb().selectFrom("clients").selectAll().where(clientVisible("id")).orderBy("name");
   if (!opts.includeArchived) q = q.where("archived_at", "is", null);
   // instr, not LIKE: the search text is matched literally, % and _ included.
   if (opts.search) q = q.where(sql<number>`instr(lower(name), lower(${opts.search}))`, ">", 0);
@@ -17,7 +18,7 @@ export function listClients(opts: { includeArchived: boolean; search?: string })
 }
 
 export function findClient(id: string): Promise<ClientRow | undefined> {
-  return tenantDb().selectFrom("clients").selectAll().where("id", "=", id).executeTakeFirst();
+  return tenantDb().selectFrom("clients").selectAll().where("id", "=", id).where(clientVisible("id")).executeTakeFirst();
 }
 
 export async function insertClient(id: string, fields: ClientFields, now: number): Promise<ClientRow> {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Kysely, Transaction } from "kysely";
 import type { TenantDB } from "./schema";
+import type { ProjectAccess } from "./visibility";
 
 /** Raised when tenant code runs with no tenant in context: there is no global handle to fall back on. */
 export class NoTenantError extends Error {
@@ -13,6 +14,8 @@ export class NoTenantError extends Error {
 export interface TenantScope {
   tenantId: string;
   db: Kysely<TenantDB>;
+  /** Which projects the caller may see; every query touching projects filters by it. */
+  access: ProjectAccess;
 }
 
 const scope = new AsyncLocalStorage<TenantScope>();
@@ -35,5 +38,5 @@ export function tenantDb(): Kysely<TenantDB> {
 /** One BEGIN IMMEDIATE transaction; tenant code inside it sees the transaction through tenantDb(). */
 export function inTenantTransaction<T>(fn: (trx: Transaction<TenantDB>) => Promise<T>): Promise<T> {
   const tenant = currentTenant();
-  return tenant.db.transaction().execute((trx) => scope.run({ tenantId: tenant.tenantId, db: trx }, () => fn(trx)));
+  return tenant.db.transaction().execute((trx) => scope.run({ ...tenant, db: trx }, () => fn(trx)));
 }

@@ -8,6 +8,7 @@ import { newId } from "../../server/auth/tokens";
 import { TenantPool } from "../pool";
 import { NoTenantError, currentTenant, inTenantTransaction, runInTenant, tenantDb } from "./context";
 import { listClients } from "./clients";
+import { FULL_ACCESS } from "./visibility";
 import { InvalidTenantIdError, tenantFilePath } from "./paths";
 import { deleteTenantFile, provisionTenantFile } from "./provision";
 
@@ -99,11 +100,12 @@ describe("tenant pool", () => {
     const id = await makeTenant();
     const pool = new TenantPool({ dataDir, size: 4, synchronous: "FULL" });
     let lease = await pool.acquire(id);
+    // Back to an empty file that only remembers no migration: every table goes.
+    await sql`pragma foreign_keys = off`.execute(lease.db);
+    const all = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(lease.db);
+    for (const { name } of all.rows) await sql`drop table ${sql.table(name)}`.execute(lease.db);
     await sql`delete from kysely_migration`.execute(lease.db);
-    await sql`drop table audit_log`.execute(lease.db);
-    await sql`drop table projects`.execute(lease.db);
-    await sql`drop table clients`.execute(lease.db);
-    await sql`drop table members`.execute(lease.db);
+    await sql`pragma foreign_keys = on`.execute(lease.db);
     lease.release();
     await pool.close(id);
     lease = await pool.acquire(id);
@@ -169,13 +171,13 @@ describe("tenant context", () => {
     const pool = new TenantPool({ dataDir, size: 4, synchronous: "FULL" });
     const la = await pool.acquire(a);
     const lb = await pool.acquire(b);
-    await runInTenant({ tenantId: a, db: la.db }, () =>
+    await runInTenant({ tenantId: a, db: la.db, access: FULL_ACCESS }, () =>
       inTenantTransaction(async () => {
         await tenantDb().insertInto("clients").values({ id: "c-a", name: "Only in A", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 }).execute();
       }),
     );
-    expect((await runInTenant({ tenantId: a, db: la.db }, () => listClients({ includeArchived: true }))).map((c) => c.name)).toEqual(["Only in A"]);
-    expect(await runInTenant({ tenantId: b, db: lb.db }, () => listClients({ includeArchived: true }))).toEqual([]);
+    expect((await runInTenant({ tenantId: a, db: la.db, access: FULL_ACCESS }, () => listClients({ includeArchived: true }))).map((c) => c.name)).toEqual(["Only in A"]);
+    expect(await runInTenant({ tenantId: b, db: lb.db, access: FULL_ACCESS }, () => listClients({ includeArchived: true }))).toEqual([]);
     la.release();
     lb.release();
     await pool.closeAll();
@@ -187,7 +189,7 @@ describe("tenant context", () => {
     const lease = await pool.acquire(id);
     const other = new Database(tenantFilePath(dataDir, id));
     other.pragma("busy_timeout = 0");
-    await runInTenant({ tenantId: id, db: lease.db }, () =>
+    await runInTenant({ tenantId: id, db: lease.db, access: FULL_ACCESS }, () =>
       inTenantTransaction(async () => {
         await tenantDb().selectFrom("clients").selectAll().execute();
         expect(() => other.exec("begin immediate")).toThrow(/locked|busy/i);
@@ -204,7 +206,7 @@ describe("tenant context", () => {
     const pool = new TenantPool({ dataDir, size: 4, synchronous: "FULL" });
     const lease = await pool.acquire(id);
     await expect(
-      runInTenant({ tenantId: id, db: lease.db }, () =>
+      runInTenant({ tenantId: id, db: lease.db, access: FULL_ACCESS }, () =>
         inTenantTransaction(async () => {
           await tenantDb().insertInto("clients").values({ id: "c-x", name: "Doomed", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 }).execute();
           throw new Error("later step failed");

@@ -2,6 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { compileOnce } from "../sqlite";
 import { tenantDb } from "./context";
 import type { ProjectRow, TenantDB } from "./schema";
+import { currentAccess, projectVisible, type ProjectAccess } from "./visibility";
 
 export interface ProjectFields {
   clientId: string;
@@ -26,7 +27,8 @@ interface ListFilters {
   bySearch: boolean;
 }
 
-interface ListValues {
+interface ListValues extends Omit<ProjectAccess, "clientId"> {
+  contactClientId: string | null;
   clientId: string | undefined;
   search: string | undefined;
   limit: number;
@@ -43,7 +45,8 @@ function compileList(filters: ListFilters) {
       .orderBy("projects.name")
       .orderBy("projects.id")
       .limit(v.limit)
-      .offset(v.offset);
+      .offset(v.offset)
+      .where(projectVisible("projects.id", { seeAll: v.seeAll, userId: v.userId, role: v.role, clientId: v.contactClientId }));
     if (filters.byClient) q = q.where("projects.client_id", "=", v.clientId!);
     if (!filters.includeArchived) q = q.where("projects.archived_at", "is", null);
     if (filters.bySearch) q = q.where(sql<number>`instr(lower(projects.name), lower(${v.search}))`, ">", 0);
@@ -59,9 +62,11 @@ export function listProjects(opts: ProjectListOptions) {
   const key = `${filters.byClient}/${filters.includeArchived}/${filters.bySearch}`;
   let query = listQueries.get(key);
   if (!query) listQueries.set(key, (query = compileList(filters)));
-  return query.execute(tenantDb(), { clientId: opts.clientId, search: opts.search, limit: opts.limit, offset: opts.offset });
+  const { clientId: contactClientId, ...access } = currentAccess();
+  return query.execute(tenantDb(), { ...access, contactClientId, clientId: opts.clientId, search: opts.search, limit: opts.limit, offset: opts.offset });
 }
 
+/** A project the caller may see, or undefined: a hidden project answers exactly like a missing one. */
 export function findProject(id: string) {
   return tenantDb()
     .selectFrom("projects")
@@ -69,6 +74,7 @@ export function findProject(id: string) {
     .selectAll("projects")
     .select("clients.name as client_name")
     .where("projects.id", "=", id)
+    .where(projectVisible("projects.id"))
     .executeTakeFirst();
 }
 
@@ -81,6 +87,7 @@ export async function insertProject(id: string, f: ProjectFields, now: number): 
     status: f.status,
     hourly_rate: f.hourlyRate,
     budget_seconds: f.budgetSeconds,
+    shared_space: 0,
     archived_at: null,
     created_at: now,
     updated_at: now,

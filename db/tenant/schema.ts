@@ -1,4 +1,7 @@
 import type { Generated, Selectable } from "kysely";
+import type { InvoiceTables } from "./invoices/schema";
+import type { TaskTables } from "./tasks/schema";
+import type { TimeTables } from "./time/schema";
 
 /** Tenant tables carry no tenant_id: the file is the tenant. Times are integer ms, UTC. */
 export interface MembersTable {
@@ -7,6 +10,37 @@ export interface MembersTable {
   name: string;
   email: string;
   joined_at: number;
+  /** Set for a client contact: they see only this client's shared projects, whatever their role. */
+  client_id: Generated<string | null>;
+}
+
+export interface RolesTable {
+  id: string;
+  name: string;
+  description: string;
+  /** JSON array of catalogue permission names. */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectSharesTable {
+  project_id: string;
+  subject_kind: "member" | "role" | "client";
+  subject_id: string;
+  created_by: string | null;
+  created_at: number;
+}
+
+export interface OrgSettingsTable {
+  id: number;
+  /** IANA zone used for display and for day/week boundaries. */
+  time_zone: string;
+  /** ISO 4217 code; amounts are integer minor units. */
+  currency: string;
+  /** 1 = Monday … 7 = Sunday. */
+  week_start: number;
+  updated_at: number;
 }
 
 export interface ClientsTable {
@@ -29,6 +63,8 @@ export interface ProjectsTable {
   hourly_rate: number;
   /** Durations are seconds everywhere; the UI shows hours. */
   budget_seconds: number | null;
+  /** 1 = placed in the organisation's shared space: every member (not client contacts) sees it. */
+  shared_space: Generated<number>;
   archived_at: number | null;
   created_at: number;
   updated_at: number;
@@ -47,8 +83,11 @@ export interface AuditLogTable {
   detail: string;
 }
 
-export interface TenantDB {
+export interface TenantDB extends TaskTables, TimeTables, InvoiceTables {
   members: MembersTable;
+  roles: RolesTable;
+  project_shares: ProjectSharesTable;
+  org_settings: OrgSettingsTable;
   clients: ClientsTable;
   projects: ProjectsTable;
   audit_log: AuditLogTable;
@@ -57,3 +96,5 @@ export interface TenantDB {
 export type ClientRow = Selectable<ClientsTable>;
 export type ProjectRow = Selectable<ProjectsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type RoleRow = Selectable<RolesTable>;

@@ -7,6 +7,7 @@
 import { parse } from "cookie";
 import { performance } from "node:perf_hooks";
 import { openSqlite } from "../../db/sqlite";
+import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { runInTenant } from "../../db/tenant/context";
 import { tenantFilePath } from "../../db/tenant/paths";
 import { listProjects } from "../../db/tenant/projects";
@@ -60,12 +61,12 @@ try {
   await time("member role query (tenant db, Kysely)", () =>
     lease.db.selectFrom("members").select(["role"]).where("user_id", "=", user.id).executeTakeFirst(),
   );
-  await time("list query, Kysely build+compile only", () => runInTenant({ tenantId: org.id, db: lease.db }, () => {
+  await time("list query, Kysely build+compile only", () => runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => {
     lease.db.selectFrom("projects").innerJoin("clients", "clients.id", "projects.client_id").selectAll("projects")
       .select("clients.name as client_name").orderBy("projects.name").orderBy("projects.id").limit(50).offset(0)
       .where("projects.archived_at", "is", null).compile();
   }));
-  await time("list query via listProjects (Kysely)", () => runInTenant({ tenantId: org.id, db: lease.db }, () => listProjects(input)));
+  await time("list query via listProjects (Kysely)", () => runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => listProjects(input)));
   await time("createContext (session) + tRPC caller list", async () => {
     const ctx = await createContext(services, facts);
     return createCaller(ctx).projects.list({ org: org.slug, limit: 50 });

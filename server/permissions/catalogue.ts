@@ -60,6 +60,7 @@ export const PERMISSIONS = {
   "webhook.manage": { group: "Integrations", label: "Manage webhooks" },
   "support.grant": { group: "Organisation", label: "Grant support access" },
   "support.view": { group: "Organisation", label: "See what support does" },
+  "org.leave": { group: "Organisation", label: "Leave the organisation" },
   "org.settings": { group: "Organisation", label: "Change organisation settings" },
   "org.export": { group: "Organisation", label: "Export organisation data" },
   "org.delete": { group: "Organisation", label: "Delete the organisation" },

@@ -6,6 +6,7 @@ import { clientsRouter } from "./clients";
 import { orgsRouter } from "./orgs";
 import { projectsRouter } from "./projects";
 import { securityRouter } from "./security";
+import { settingsRouter } from "./settings";
 import { supportRouter } from "./support";
 
 export const appRouter = router({
@@ -17,6 +18,8 @@ export const appRouter = router({
   audit: auditRouter,
   security: securityRouter,
   support: supportRouter,
+  settings: settingsRouter,
+  // Domain routers are added below, one line each.
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,14 +3,15 @@ import { appRouter } from "../routers/_app";
 import { procedureDefs } from "../trpc/access-check";
 import { createUser } from "../auth/accounts";
 import { Client } from "./support/client";
-import { STRONG_PASSWORD, uniqueEmail, userWithOrg } from "./support/accounts";
+import { STRONG_PASSWORD, uniqueEmail, type userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
+import { domainBadInputs } from "./support/procedure-inputs";
 import { tenantDigest } from "./support/tenant-files";
+import { fillTarget, orgWithData, type Target } from "./support/world";
 
 let instance: Instance;
 let owner: Awaited<ReturnType<typeof userWithOrg>>;
-let clientId: string;
-let projectId: string;
+let target: Target;
 /** Staff-only procedures refuse everyone else before reading input, so their bad input is sent as staff. */
 let staff: Client;
 const org = "bad-input";
@@ -39,23 +40,23 @@ function badInputs(): Record<string, unknown[]> {
     "clients.list": [{ ...ok, includeArchived: "yes" }, { ...ok, search: long(201) }],
     "clients.get": [{ ...ok }, { ...ok, id: "' or 1=1 --" }, { ...ok, id: 7 }],
     "clients.create": [{ ...ok }, { ...ok, name: "" }, { ...ok, name: "   " }, { ...ok, name: long(201) }, { ...ok, name: 5 }, { ...ok, name: "Ok", contactEmail: "nope" }, { ...ok, name: "Ok", notes: long(10_001) }],
-    "clients.update": [{ ...ok, id: "bad" }, { ...ok, id: "$client", name: "" }, { ...ok, id: "$client", contactEmail: "x" }, { ...ok, id: "$client", notes: 3 }],
-    "clients.setArchived": [{ ...ok, id: "$client" }, { ...ok, id: "$client", archived: "true" }],
+    "clients.update": [{ ...ok, id: "bad" }, { ...ok, id: "$clientId", name: "" }, { ...ok, id: "$clientId", contactEmail: "x" }, { ...ok, id: "$clientId", notes: 3 }],
+    "clients.setArchived": [{ ...ok, id: "$clientId" }, { ...ok, id: "$clientId", archived: "true" }],
     "projects.list": [{ ...ok, limit: 0 }, { ...ok, limit: 1000 }, { ...ok, offset: -1 }, { ...ok, clientId: "x" }, { ...ok, limit: 1.5 }],
     "projects.get": [{ ...ok, id: 1 }, { ...ok }],
     "projects.create": [
-      { ...ok, clientId: "$client", name: "" },
-      { ...ok, clientId: "$client", name: "Ok", hourlyRate: 12.5 },
-      { ...ok, clientId: "$client", name: "Ok", hourlyRate: -1 },
-      { ...ok, clientId: "$client", name: "Ok", hourlyRate: "100" },
-      { ...ok, clientId: "$client", name: "Ok", status: "deleted" },
-      { ...ok, clientId: "$client", name: "Ok", code: "has space" },
-      { ...ok, clientId: "$client", name: "Ok", code: long(21) },
-      { ...ok, clientId: "$client", name: "Ok", budgetSeconds: -5 },
+      { ...ok, clientId: "$clientId", name: "" },
+      { ...ok, clientId: "$clientId", name: "Ok", hourlyRate: 12.5 },
+      { ...ok, clientId: "$clientId", name: "Ok", hourlyRate: -1 },
+      { ...ok, clientId: "$clientId", name: "Ok", hourlyRate: "100" },
+      { ...ok, clientId: "$clientId", name: "Ok", status: "deleted" },
+      { ...ok, clientId: "$clientId", name: "Ok", code: "has space" },
+      { ...ok, clientId: "$clientId", name: "Ok", code: long(21) },
+      { ...ok, clientId: "$clientId", name: "Ok", budgetSeconds: -5 },
       { ...ok, name: "No client" },
     ],
-    "projects.update": [{ ...ok, id: "$project", hourlyRate: "100" }, { ...ok, id: "$project", status: "x" }, { ...ok, id: "$project", name: long(201) }],
-    "projects.setArchived": [{ ...ok, id: "$project" }, { ...ok, id: "$project", archived: 1 }],
+    "projects.update": [{ ...ok, id: "$projectId", hourlyRate: "100" }, { ...ok, id: "$projectId", status: "x" }, { ...ok, id: "$projectId", name: long(201) }],
+    "projects.setArchived": [{ ...ok, id: "$projectId" }, { ...ok, id: "$projectId", archived: 1 }],
     "audit.list": [
       { ...ok, limit: 0 },
       { ...ok, limit: 201 },
@@ -75,12 +76,10 @@ function badInputs(): Record<string, unknown[]> {
     "audit.export": [{ ...ok }, { ...ok, format: "xlsx" }, { ...ok, format: "csv", from: "not a date" }, { ...ok, format: "json", actorKind: 1 }, { ...ok, format: "csv", from: 2_000, to: 1_000 }],
     "security.myHistory": [{ limit: 0 }, { limit: 1000 }, { cursor: -5 }, { cursor: "abc" }],
     "security.platformLog": [{ limit: 0 }, { event: "login.*.*" }, { email: long(255) }, { ip: "" }, { from: "2024-13-01" }, { from: "2024-05-02", to: "2024-05-01" }, { cursor: 1.5 }],
+    "settings.get": [{}, { org: "../x" }],
+    "settings.update": [{ ...ok, timeZone: "Mars/Olympus" }, { ...ok, currency: "EURO" }, { ...ok, weekStart: 8 }, { ...ok, weekStart: 1.5 }],
+    ...domainBadInputs(org),
   };
-}
-
-function fill(input: unknown): unknown {
-  if (typeof input !== "object" || input === null) return input;
-  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v === "$client" ? clientId : v === "$project" ? projectId : v]));
 }
 
 async function controlCounts() {
@@ -95,9 +94,7 @@ const cases = badInputs();
 
 beforeAll(async () => {
   instance = await startInstance();
-  owner = await userWithOrg(instance, org);
-  clientId = (await owner.client.mutate("clients.create", { org, name: "Existing" })).data.id;
-  projectId = (await owner.client.mutate("projects.create", { org, clientId, name: "Existing project" })).data.id;
+  ({ target, ...owner } = await orgWithData(instance, org));
   const staffEmail = uniqueEmail("staff");
   await createUser(instance.services, { name: "Staff", email: staffEmail, password: STRONG_PASSWORD, isStaff: true, verified: true });
   staff = new Client(instance.url);
@@ -115,7 +112,7 @@ describe("bad input", () => {
   it.each(all)("%s #%i gets a readable 400 and writes nothing", async (path, _i, input) => {
     const beforeTenant = tenantDigest(instance.dataDir, owner.tenantId);
     const beforeControl = await controlCounts();
-    const filled = fill(input);
+    const filled = fillTarget(input, target);
     const caller = procedures[path]!.meta?.access === "staff" ? staff : owner.client;
     const res = procedures[path]!.type === "query" ? await caller.query(path, filled) : await caller.mutate(path, filled);
     expect(res.status).toBe(400);

@@ -150,14 +150,14 @@ describe("fast path answers like the tRPC adapter", () => {
     expect(notConfirmed.json.error.data.code).toBe("FORBIDDEN");
 
     const member = await verifiedUser(instance, "Role Changes");
-    const user = await addMember(instance, owner.tenantId, member.email, "member");
+    const user = await addMember(instance, owner.tenantId, member.email, "manager");
     expect((await bothWays(q("projects.list", { org }), cookieOf(member.client))).status).toBe(200);
     // The role is read on every request: the change applies to the very next one, on both paths.
     await setRole(owner.tenantId, user.id, "no-such-role");
     const refused = await bothWays(q("projects.list", { org }), cookieOf(member.client));
     expect(refused.status).toBe(403);
     expect(refused.json.error.message).toBe("Your role does not allow this (needs project.read).");
-    await setRole(owner.tenantId, user.id, "member");
+    await setRole(owner.tenantId, user.id, "manager");
     expect((await bothWays(q("projects.list", { org }), cookieOf(member.client))).status).toBe(200);
   });
 
@@ -177,7 +177,7 @@ describe("fast path answers like the tRPC adapter", () => {
     expect([400, 404]).toContain(missing.status);
 
     const member = await verifiedUser(instance, "Leaves Soon");
-    const user = await addMember(instance, outsider.tenantId, member.email, "member");
+    const user = await addMember(instance, outsider.tenantId, member.email, "manager");
     expect((await bothWays(q("projects.list", { org: "fast-other" }), cookieOf(member.client))).status).toBe(200);
     await instance.services.control.deleteFrom("memberships").where("user_id", "=", user.id).execute();
     const removed = await bothWays(q("projects.list", { org: "fast-other" }), cookieOf(member.client));

@@ -5,9 +5,9 @@ import type { ControlDb } from "../../db/control/open";
 import { compileOnce } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
 import type { TenantDB } from "../../db/tenant/schema";
+import { FULL_ACCESS, type ProjectAccess } from "../../db/tenant/visibility";
 import { permissionsOf } from "../permissions/roles";
 import { auditSupportRequest, SUPPORT_PERMISSIONS, supportAccessTo } from "../support/support-access";
-import type { Permission } from "../permissions/catalogue";
 import { forbidden, notFound, unauthorized } from "./errors";
 import { middleware } from "./init";
 
@@ -42,9 +42,13 @@ const membershipLookup = compileOnce((db: ControlDb, v: { userId: string; slug: 
     .where("tenants.status", "=", "active"),
 );
 
-/** The viewer's role, from the members table of the tenant file itself. */
+/** The viewer's role (and a custom role's permissions), from the tenant file itself. */
 const memberRoleLookup = compileOnce((db: Kysely<TenantDB>, v: { userId: string }) =>
-  db.selectFrom("members").select(["role"]).where("user_id", "=", v.userId),
+  db
+    .selectFrom("members")
+    .leftJoin("roles", "roles.id", "members.role")
+    .select(["members.role", "members.client_id", "roles.permissions"])
+    .where("members.user_id", "=", v.userId),
 );
 
 /**
@@ -67,8 +71,15 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
       const member = await memberRoleLookup.executeTakeFirst(lease.db, { userId: viewer.user.id });
       if (!member) throw notFound("Organisation");
       const actor: Actor = { kind: "user", ...base };
-      return await runInTenant({ tenantId: tenant.id, db: lease.db }, () =>
-        next({ ctx: { tenant, actor, role: member.role, permissions: permissionsOf(member.role) as ReadonlySet<Permission> } }),
+      const permissions = permissionsOf(member.role, member.permissions);
+      const access: ProjectAccess = {
+        seeAll: permissions.has("project.read") && member.client_id === null ? 1 : 0,
+        userId: viewer.user.id,
+        role: member.role,
+        clientId: member.client_id,
+      };
+      return await runInTenant({ tenantId: tenant.id, db: lease.db, access }, () =>
+        next({ ctx: { tenant, actor, role: member.role, permissions, access } }),
       );
     } finally {
       lease.release();
@@ -84,8 +95,8 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
     if (support.scope === "read" && type !== "query") throw forbidden("Support access to this organisation is read-only.");
     const actor: Actor = { kind: "support", ...base };
     const supportTenant = { id: support.tenantId, slug: support.slug, name: support.name };
-    return await runInTenant({ tenantId: support.tenantId, db: lease.db }, () =>
-      next({ ctx: { tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS } }),
+    return await runInTenant({ tenantId: support.tenantId, db: lease.db, access: FULL_ACCESS }, () =>
+      next({ ctx: { tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS, access: FULL_ACCESS as ProjectAccess } }),
     );
   } finally {
     lease.release();
