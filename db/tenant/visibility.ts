@@ -3,7 +3,7 @@ import { currentTenant } from "./context";
 
 /**
  * What a caller may see of the organisation's projects, as bound values (so statements compiled
- * once can take them). `seeAll` is 1 for a role with project-wide reading and no client tie.
+ * once can take them). `seeAll` is 1 for a role with project.read.all and no client tie.
  */
 export interface ProjectAccess {
   seeAll: number;

@@ -18,7 +18,9 @@ export type SecurityEvent =
   | "support.grant_revoked"
   | "support.grant_expired"
   | "support.redeem_refused"
-  | "support.session_ended";
+  | "support.session_ended"
+  | "invitation.accepted"
+  | "invitation.refused";
 
 /** Platform security log (control DB): who, from where, what. Never the password or a token. */
 export async function logSecurityEvent(

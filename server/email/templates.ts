@@ -26,3 +26,12 @@ export function supportMessage(to: string, orgName: string, scope: string, expir
     text: `${orgName} granted ${scope} access to support until ${new Date(expiresAt).toISOString()}.\n\nReason: ${reason}\n\nOpen this link while logged in as staff (it works once):\n\n${link}\n`,
   };
 }
+
+export function invitationMessage(to: string, orgName: string, inviterName: string, roleName: string, expiresAt: number, link: string): OutgoingEmail {
+  return {
+    to,
+    link,
+    subject: `${inviterName} invited you to ${orgName} on opslayer`,
+    text: `${inviterName} invited you to join ${orgName} on opslayer as ${roleName}.\n\nAccept by opening this link before ${new Date(expiresAt).toISOString()} (it works once, for ${to} only):\n\n${link}\n\nIf you did not expect this, ignore this message.\n`,
+  };
+}

@@ -2,6 +2,7 @@ import { ALL_PERMISSIONS, isPermission, type Permission } from "./catalogue";
 
 const MEMBER: readonly Permission[] = [
   "client.read",
+  "project.read",
   "task.read",
   "task.create",
   "task.update",
@@ -19,6 +20,7 @@ const MEMBER: readonly Permission[] = [
   "member.read",
   "dashboard.view",
   "support.view",
+  "org.view",
   "org.leave",
 ];
 
@@ -26,7 +28,7 @@ const MANAGER_EXTRA: readonly Permission[] = [
   "client.create",
   "client.update",
   "client.archive",
-  "project.read",
+  "project.read.all",
   "project.create",
   "project.update",
   "project.archive",
@@ -66,7 +68,7 @@ export const BUILT_IN_ROLES = {
   admin: ALL_PERMISSIONS.filter((p) => p !== "org.delete" && p !== "org.billing"),
   manager: [...MEMBER, ...MANAGER_EXTRA],
   member: MEMBER,
-  client: ["client.read", "task.read", "request.create", "comment.read", "comment.create", "comment.update.own", "comment.delete.own", "file.read", "file.upload", "org.leave"],
+  client: ["client.read", "project.read", "task.read", "request.create", "comment.read", "comment.create", "comment.update.own", "comment.delete.own", "file.read", "file.upload", "org.view", "org.leave"],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export const BUILT_IN_ROLE_LABELS: Record<BuiltInRole, { name: string; description: string }> = {

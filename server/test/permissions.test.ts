@@ -3,28 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { appRouter } from "../routers/_app";
 import { PERMISSIONS } from "../permissions/catalogue";
-import { BUILT_IN_ROLES } from "../permissions/roles";
 import { procedureDefs, proceduresWithoutAccess, tenantProcedurePaths } from "../trpc/access-check";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { Client } from "./support/client";
 import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
-import { tenantCalls } from "./support/procedure-inputs";
-import { tenantDigest } from "./support/tenant-files";
 
 let instance: Instance;
 let owner: Awaited<ReturnType<typeof userWithOrg>>;
 let member: Awaited<ReturnType<typeof verifiedUser>>;
-let target: { slug: string; clientId: string; projectId: string };
-
 
 beforeAll(async () => {
   instance = await startInstance();
   owner = await userWithOrg(instance, "perm-org");
-  const client = await owner.client.mutate("clients.create", { org: "perm-org", name: "Acme" });
-  const project = await owner.client.mutate("projects.create", { org: "perm-org", clientId: client.data.id, name: "Site" });
-  target = { slug: "perm-org", clientId: client.data.id, projectId: project.data.id };
   member = await verifiedUser(instance, "Plain Member");
   await addMember(instance, owner.tenantId, member.email, "member");
 });
@@ -48,7 +40,7 @@ describe("declared permissions", () => {
     expect(proceduresWithoutAccess(t.router({ open: t.procedure.query(() => 1) }))).toEqual(["open"]);
   });
 
-  it("uses only names from the catalogue, which has 60 permissions", () => {
+  it("uses only names from the catalogue, which has at least 60 permissions", () => {
     expect(Object.keys(PERMISSIONS).length).toBeGreaterThanOrEqual(60);
     for (const path of tenantProcedurePaths(appRouter)) {
       const meta = procedureDefs(appRouter)[path]!.meta;
@@ -57,33 +49,7 @@ describe("declared permissions", () => {
   });
 });
 
-describe("a member whose role lacks a permission", () => {
-  const procedures = procedureDefs(appRouter);
-  const memberPermissions = new Set<string>(BUILT_IN_ROLES.member);
-  const denied = tenantProcedurePaths(appRouter).filter((p) => !memberPermissions.has(procedures[p]!.meta!.permission!));
-  const allowed = tenantProcedurePaths(appRouter).filter((p) => memberPermissions.has(procedures[p]!.meta!.permission!));
-
-  it("has something to be denied", () => {
-    expect(denied.length).toBeGreaterThan(0);
-    expect(allowed.length).toBeGreaterThan(0);
-  });
-
-  it.each(denied)("is refused %s with FORBIDDEN and the file stays unchanged", async (path) => {
-    const before = tenantDigest(instance.dataDir, owner.tenantId);
-    const call = tenantCalls[path]!;
-    const res = call.kind === "query" ? await member.client.query(path, call.input(target)) : await member.client.mutate(path, call.input(target));
-    expect(res.status).toBe(403);
-    expect(res.error?.code).toBe("FORBIDDEN");
-    expect(res.error?.message).toContain(procedures[path]!.meta!.permission);
-    expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
-  });
-
-  it.each(allowed)("may call %s", async (path) => {
-    const call = tenantCalls[path]!;
-    const res = call.kind === "query" ? await member.client.query(path, call.input(target)) : await member.client.mutate(path, call.input(target));
-    expect(res.status).toBe(200);
-  });
-
+describe("a member", () => {
   it("loses access on the next request when the role changes", async () => {
     expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(200);
     const lease = await instance.services.pool.acquire(owner.tenantId);

@@ -73,7 +73,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
       const actor: Actor = { kind: "user", ...base };
       const permissions = permissionsOf(member.role, member.permissions);
       const access: ProjectAccess = {
-        seeAll: permissions.has("project.read") && member.client_id === null ? 1 : 0,
+        seeAll: permissions.has("project.read.all") && member.client_id === null ? 1 : 0,
         userId: viewer.user.id,
         role: member.role,
         clientId: member.client_id,

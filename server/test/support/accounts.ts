@@ -28,8 +28,8 @@ export async function userWithOrg(instance: Instance, slug: string) {
 }
 
 /**
- * Until invitations exist: a membership written in both files, control first, as the invitation
- * flow will write it. Returns the user row.
+ * A membership written straight into both files, for tests about something else; the invitation
+ * flow (inviteMember) is the real way in and is what the access tests use.
  */
 export async function addMember(instance: Instance, tenantId: string, email: string, role: string) {
   const { control, pool } = instance.services;
@@ -42,4 +42,22 @@ export async function addMember(instance: Instance, tenantId: string, email: str
     lease.release();
   }
   return user;
+}
+
+/**
+ * Invites `email` through the API and accepts through the emailed link: as a new account (signing up
+ * on the invitation page) unless `existing` is the already-signed-in invitee's client.
+ */
+export async function inviteMember(instance: Instance, inviter: Client, slug: string, role: string, opts: { email?: string; name?: string; clientId?: string; existing?: Client } = {}) {
+  const email = opts.email ?? uniqueEmail("invited");
+  const invited = await inviter.mutate("invitations.create", { org: slug, email, role, clientId: opts.clientId });
+  if (invited.status !== 200) throw new Error(`invite failed: ${JSON.stringify(invited.error)}`);
+  const token = new URL(instance.smtp.linkFor(email, "/invite")).searchParams.get("token")!;
+  const client = opts.existing ?? new Client(instance.url);
+  const accepted = opts.existing
+    ? await client.mutate("invitations.accept", { token })
+    : await client.mutate("invitations.acceptAsNewUser", { token, name: opts.name ?? "Invited Person", password: STRONG_PASSWORD });
+  if (accepted.status !== 200) throw new Error(`accept failed: ${JSON.stringify(accepted.error)}`);
+  const user = await instance.services.control.selectFrom("users").select(["id"]).where("email", "=", email).executeTakeFirstOrThrow();
+  return { client, email, userId: user.id, invitationId: invited.data.id as string };
 }

@@ -1,0 +1,48 @@
+import { deleteMember, insertMemberIfAbsent, type NewMember } from "../../db/tenant/access/members";
+import { inTenantTransaction, runInTenant } from "../../db/tenant/context";
+import { FULL_ACCESS } from "../../db/tenant/visibility";
+import { audit } from "../audit/audit";
+import type { Services } from "../services";
+import { badRequest } from "../trpc/errors";
+import type { Actor } from "../trpc/tenant-context";
+import { resolveRole } from "./role-grants";
+
+/**
+ * Joining writes two files in a fixed order (SQLite has no atomic commit across them): first the
+ * member row with its role in the tenant file, then the membership in the control DB, which is what
+ * opens the door. A crash in between leaves a member row nobody can use, and a retry completes it.
+ */
+export async function joinOrganisation(services: Services, tenantId: string, member: NewMember, actor: Actor, detail: Record<string, unknown>) {
+  const lease = await services.pool.acquire(tenantId);
+  try {
+    await runInTenant({ tenantId, db: lease.db, access: FULL_ACCESS }, () =>
+      inTenantTransaction(async () => {
+        await resolveRole(member.role);
+        if (member.clientId) {
+          const client = await lease.db.selectFrom("clients").select("id").where("id", "=", member.clientId).executeTakeFirst();
+          if (!client) throw badRequest("The client this invitation names no longer exists; ask for a new invitation.");
+        }
+        if (await insertMemberIfAbsent(member, services.clock.now())) {
+          await audit(actor, "member.join", { type: "member", id: member.userId }, { role: member.role, ...detail });
+        }
+      }),
+    );
+  } finally {
+    lease.release();
+  }
+  await services.control
+    .insertInto("memberships")
+    .values({ user_id: member.userId, tenant_id: tenantId, created_at: services.clock.now() })
+    .onConflict((oc) => oc.columns(["user_id", "tenant_id"]).doNothing())
+    .execute();
+}
+
+/**
+ * Leaving is the reverse order: the control membership goes first, so the person's sessions lose
+ * this organisation on their very next request; then the member row and their personal shares.
+ * Call inside the tenant context (the caller's transaction writes the audit row).
+ */
+export async function removeFromOrganisation(services: Services, tenantId: string, userId: string) {
+  await services.control.deleteFrom("memberships").where("user_id", "=", userId).where("tenant_id", "=", tenantId).execute();
+  await deleteMember(userId);
+}
