@@ -1,4 +1,5 @@
 import { deleteMember, insertMemberIfAbsent, type NewMember } from "../../db/tenant/access/members";
+import { findClient } from "../../db/tenant/clients";
 import { inTenantTransaction, runInTenant } from "../../db/tenant/context";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { audit } from "../audit/audit";
@@ -19,8 +20,7 @@ export async function joinOrganisation(services: Services, tenantId: string, mem
       inTenantTransaction(async () => {
         await resolveRole(member.role);
         if (member.clientId) {
-          const client = await lease.db.selectFrom("clients").select("id").where("id", "=", member.clientId).executeTakeFirst();
-          if (!client) throw badRequest("The client this invitation names no longer exists; ask for a new invitation.");
+          if (!(await findClient(member.clientId))) throw badRequest("The client this invitation names no longer exists; ask for a new invitation.");
         }
         if (await insertMemberIfAbsent(member, services.clock.now())) {
           await audit(actor, "member.join", { type: "member", id: member.userId }, { role: member.role, ...detail });

@@ -5,6 +5,7 @@ import { inTenantTransaction } from "../../db/tenant/context";
 import { findProject } from "../../db/tenant/projects";
 import { resolveRole, roleKeySchema } from "../access/role-grants";
 import { audit } from "../audit/audit";
+import { BUILT_IN_ROLE_LABELS, isBuiltInRole } from "../permissions/roles";
 import { badRequest, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
@@ -46,7 +47,7 @@ export const sharingRouter = router({
         shares: shares.map((s) => ({
           kind: s.subject_kind,
           id: s.subject_id,
-          label: s.member_name ?? s.role_name ?? s.client_name ?? s.subject_id,
+          label: s.member_name ?? s.role_name ?? s.client_name ?? (isBuiltInRole(s.subject_id) ? BUILT_IN_ROLE_LABELS[s.subject_id].name : s.subject_id),
           createdAt: s.created_at,
         })),
       };
