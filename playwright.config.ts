@@ -65,7 +65,12 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium" }],
+  // The first-run journey needs the instance empty (its first screen is /setup), so it runs before
+  // every other spec, which only adds accounts of its own.
+  projects: [
+    { name: "first-run", testMatch: "signup-flow.spec.ts" },
+    { name: "chromium", testIgnore: "signup-flow.spec.ts", dependencies: ["first-run"] },
+  ],
   webServer: {
     command: "NODE_ENV=production tsx server/main.ts",
     url: `${ORIGIN}/login`,

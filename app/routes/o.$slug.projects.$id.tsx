@@ -1,21 +1,30 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import accessCss from "~/components/access-control.css?url";
 import { ProjectForm } from "~/components/project-form";
+import { SharingPanel } from "~/components/sharing-panel";
 import { attempt, formObject, load } from "~/lib/api.server";
+import { useOrgAccess } from "~/lib/permissions";
 import { projectInput } from "~/lib/project-input.server";
+import { loadSharing, sharingAction } from "~/lib/sharing.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const [project, clients] = await load(request, () =>
     Promise.all([context.api.projects.get({ org, id: params.id! }), context.api.clients.list({ org })]),
   );
-  return { project, clients };
+  // Null unless the viewer may share this project (project.share).
+  const sharing = await load(request, () => loadSharing(context.api, org, params.id!));
+  return { project, clients, sharing };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
   const org = params.slug!;
   const id = params.id!;
+  if (f.intent?.startsWith("sharing.")) return sharingAction(request, context.api, org, id, f);
   if (f.intent === "archive" || f.intent === "restore") {
     const result = await attempt(request, () => context.api.projects.setArchived({ org, id, archived: f.intent === "archive" }));
     return result.ok ? redirect(`/o/${org}/projects/${id}`) : result;
@@ -28,7 +37,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function EditProject() {
-  const { project, clients } = useLoaderData<typeof loader>();
+  const { project, clients, sharing } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const sharingResult = result && "intent" in result && result.intent === "sharing" ? result : undefined;
+  const canShare = useOrgAccess().can("project.share");
   const archived = project.archived_at !== null;
   return (
     <div>
@@ -40,7 +52,8 @@ export default function EditProject() {
         </Form>
       </div>
       {archived && <p className="notice">This project is archived.</p>}
-      <ProjectForm result={useActionData<typeof action>()} clients={clients} project={project} submitLabel="Save" />
+      <ProjectForm result={sharingResult ? undefined : result} clients={clients} project={project} submitLabel="Save" />
+      {sharing && canShare && <SharingPanel sharing={sharing} clientName={project.client_name} result={sharingResult} />}
     </div>
   );
 }

@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData, useNavigate } from "@remix-run/react";
 import { load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
+import { can } from "~/lib/permissions";
+import { TimerWidget } from "~/components/timer-widget";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const orgs = await load(request, () => context.api.orgs.mine());
@@ -13,8 +15,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!org) throw new Response("Organisation not found.", { status: 404, statusText: "Not found" });
   if (!context.viewer?.emailVerified) throw new Response("Confirm your email address first.", { status: 403, statusText: "Forbidden" });
   // Members see support's presence and actions; a role without support.view simply sees nothing.
-  const activity = support ? null : await context.api.support.activity({ org: org.slug }).catch(() => null);
-  return { org, orgs, activity, asSupport: Boolean(support) };
+  const [activity, me] = await Promise.all([
+    support ? null : context.api.support.activity({ org: org.slug }).catch(() => null),
+    // The navigation shows only what the role allows; pages below read it through useOrgAccess().
+    context.api.members.me({ org: org.slug }).catch(() => null),
+  ]);
+  // The running timer shows in the header on every page; a role without time tracking has none.
+  const timer = support ? null : await context.api.time.current({ org: org.slug }).catch(() => null);
+  return { org, orgs, activity, asSupport: Boolean(support), me, timer };
 }
 
 function SupportActivity({ activity }: { activity: { active: { id: string; scope: string; expiresAt: number; staffName: string | null }[]; actions: { id: number; at: number; action: string; target_type: string | null; target_id: string | null }[] } }) {
@@ -42,7 +50,8 @@ function SupportActivity({ activity }: { activity: { active: { id: string; scope
 }
 
 export default function OrgLayout() {
-  const { org, orgs, activity, asSupport } = useLoaderData<typeof loader>();
+  const { org, orgs, activity, asSupport, me, timer } = useLoaderData<typeof loader>();
+  const allowed = (permission: string) => can(me?.permissions, permission);
   const navigate = useNavigate();
   const base = `/o/${org.slug}`;
   return (
@@ -52,10 +61,19 @@ export default function OrgLayout() {
         <NavLink to={base} end>
           Overview
         </NavLink>
-        <NavLink to={`${base}/clients`}>Clients</NavLink>
-        <NavLink to={`${base}/projects`}>Projects</NavLink>
-        <NavLink to={`${base}/audit`}>Audit log</NavLink>
-        {!asSupport && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
+        {allowed("client.read") && <NavLink to={`${base}/clients`}>Clients</NavLink>}
+        {allowed("project.read") && <NavLink to={`${base}/projects`}>Projects</NavLink>}
+        {allowed("task.read") && <NavLink to={`${base}/tasks`}>Tasks</NavLink>}
+        {allowed("task.read") && <NavLink to={`${base}/board`}>Board</NavLink>}
+        {allowed("time.read.own") && <NavLink to={`${base}/time`}>Time</NavLink>}
+        {allowed("invoice.read") && <NavLink to={`${base}/invoices`}>Invoices</NavLink>}
+        {allowed("report.view") && <NavLink to={`${base}/reports`}>Reports</NavLink>}
+        {allowed("audit.view") && <NavLink to={`${base}/audit`}>Audit log</NavLink>}
+        {allowed("member.read") && <NavLink to={`${base}/members`}>Members</NavLink>}
+        {allowed("role.manage") && <NavLink to={`${base}/roles`}>Roles</NavLink>}
+        {allowed("org.settings") && <NavLink to={`${base}/settings`} end>Settings</NavLink>}
+        {!asSupport && allowed("support.grant") && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
+        <TimerWidget slug={org.slug} timer={timer} />
         {orgs.length > 1 && (
           <select className="switcher" aria-label="Switch organisation" value={org.slug} onChange={(e) => navigate(`/o/${e.target.value}`)}>
             {orgs.map((o) => (

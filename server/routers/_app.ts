@@ -1,13 +1,29 @@
 import { createCallerFactory, router } from "../trpc/init";
+import { dashboardRouter } from "./dashboard";
+import { reportsRouter } from "./reports";
 import { accountRouter } from "./account";
+import { activityRouter } from "./activity";
 import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { clientsRouter } from "./clients";
+import { commentsRouter } from "./comments";
+import { labelsRouter } from "./labels";
 import { orgsRouter } from "./orgs";
+import { paymentsRouter } from "./payments";
 import { projectsRouter } from "./projects";
+import { requestsRouter } from "./requests";
 import { securityRouter } from "./security";
 import { settingsRouter } from "./settings";
+import { invitationsRouter } from "./invitations";
+import { invoicesRouter } from "./invoices";
+import { membersRouter } from "./members";
+import { rolesRouter } from "./roles";
+import { sharingRouter } from "./sharing";
 import { supportRouter } from "./support";
+import { tasksRouter } from "./tasks";
+import { timeRouter } from "./time";
+import { ratesRouter } from "./rates";
+import { workflowRouter } from "./workflow";
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,7 +35,23 @@ export const appRouter = router({
   security: securityRouter,
   support: supportRouter,
   settings: settingsRouter,
+  members: membersRouter,
+  roles: rolesRouter,
+  invitations: invitationsRouter,
+  sharing: sharingRouter,
   // Domain routers are added below, one line each.
+  reports: reportsRouter,
+  dashboard: dashboardRouter,
+  tasks: tasksRouter,
+  requests: requestsRouter,
+  workflow: workflowRouter,
+  labels: labelsRouter,
+  comments: commentsRouter,
+  activity: activityRouter,
+  invoices: invoicesRouter,
+  payments: paymentsRouter,
+  time: timeRouter,
+  rates: ratesRouter,
 });
 
 export type AppRouter = typeof appRouter;

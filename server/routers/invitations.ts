@@ -100,6 +100,11 @@ export const invitationsRouter = router({
     .meta({ permission: "member.invite" })
     .input(orgInput.extend({ id: invitationId }))
     .mutation(async ({ ctx, input }) => {
+      // Resending hands out a fresh key to the role, so it needs the same standing as inviting with it.
+      const existing = await ctx.services.control.selectFrom("invitations").select("role").where("id", "=", input.id).where("tenant_id", "=", ctx.tenant.id).executeTakeFirst();
+      if (!existing) throw notFound("Open invitation");
+      const role = await resolveRole(existing.role);
+      assertWithin(ctx.permissions, role.permissions, `Inviting as ${role.name}`);
       const reissued = await reissueInvitation(ctx.services, ctx.tenant.id, input.id);
       if (!reissued) throw notFound("Open invitation");
       await inTenantTransaction(() => audit(ctx.actor, "member.invite_resend", { type: "invitation", id: input.id }, { email: reissued.row.email }));

@@ -99,23 +99,29 @@ describe.each(paths)("%s", (path) => {
     expect(res.error?.message).toContain(`needs ${needed}`);
     expect(snapshot()).toEqual(before);
   });
+});
 
-  const reach = tenantCalls[path]?.project;
-  it.runIf(reach === "target")("(d) refuses a member who cannot see the target project, as if it did not exist", async () => {
+const reaching = (kind: "target" | "list") => paths.filter((p) => tenantCalls[p]?.project === kind);
+
+describe.each(reaching("target"))("%s", (path) => {
+  it("(d) refuses a member who cannot see the target project, as if it did not exist", async () => {
     const before = snapshot();
     const res = await call(blind, path, world.target);
     expect(res.status).toBe(404);
     expect(res.error?.code).toBe("NOT_FOUND");
     expect(snapshot()).toEqual(before);
   });
+});
 
-  it.runIf(reach === "list")("(d) leaves the hidden project and everything in it out of the answer", async () => {
+describe.each(reaching("list"))("%s", (path) => {
+  it("(d) leaves the hidden project and everything in it out of the answer", async () => {
     const before = snapshot();
     const res = await call(blind, path, world.target);
     expect(res.status).toBe(200);
     const body = JSON.stringify(res.data);
     for (const key of INSIDE_PROJECT) if (world.target[key]) expect(body).not.toContain(world.target[key]);
-    expect(snapshot()).toEqual(before);
+    // A list reads nothing into the files; a mutation of this kind (an invoice drawn from visible time) may write its own rows.
+    if (tenantCalls[path]!.kind === "query") expect(snapshot()).toEqual(before);
   });
 });
 

@@ -166,6 +166,7 @@ describe("roles and escalation", () => {
   it("does not let an admin make themselves owner, demote an owner, or mint a role above their own", async () => {
     const admin = await inviteMember(instance, owner.client, org, "admin");
     const ownerId = (await owner.client.query("members.me", { org })).data.userId;
+    const ownerInvite = await invite(uniqueEmail("future-owner"), "owner");
     const before = tenantDigest(instance.dataDir, owner.tenantId);
 
     const promote = await admin.client.mutate("members.setRole", { org, userId: admin.userId, role: "owner" });
@@ -175,6 +176,8 @@ describe("roles and escalation", () => {
     expect((await admin.client.mutate("members.remove", { org, userId: ownerId })).status).toBe(403);
     expect((await admin.client.mutate("roles.create", { org, name: "Sneaky", permissions: ALL_PERMISSIONS })).status).toBe(403);
     expect((await admin.client.mutate("invitations.create", { org, email: uniqueEmail("sneaky"), role: "owner" })).status).toBe(403);
+    // Nor re-key an owner's pending invitation someone else made.
+    expect((await admin.client.mutate("invitations.resend", { org, id: ownerInvite.id })).status).toBe(403);
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
 
     // Within their own permissions they can act: a manager is below an admin.

@@ -1,11 +1,17 @@
 import type { Migration } from "kysely";
 import { migration0001 } from "./0001_members_clients_projects_audit";
 import { migration0002 } from "./0002_access_control";
+import { migration0003 } from "./0003_tasks";
 import { migration0004 } from "./0004_time";
+import { migration0005 } from "./0005_invoices";
+import { migration0006 } from "./0006_report_indexes";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
   "0001_members_clients_projects_audit": migration0001,
   "0002_access_control": migration0002,
+  "0003_tasks": migration0003,
   "0004_time": migration0004,
+  "0005_invoices": migration0005,
+  "0006_report_indexes": migration0006,
 };

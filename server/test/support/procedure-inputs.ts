@@ -1,6 +1,7 @@
 import type { TenantCalls } from "./calls";
 import { accessBadInputs, accessCalls } from "./domains/access";
 import { invoicesBadInputs, invoicesCalls } from "./domains/invoices";
+import { reportsBadInputs, reportsCalls } from "./domains/reports";
 import { tasksBadInputs, tasksCalls } from "./domains/tasks";
 import { timeBadInputs, timeCalls } from "./domains/time";
 
@@ -33,7 +34,7 @@ const coreCalls: TenantCalls = {
   "audit.export": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId, format: "json" }), foreignIds: "answered" },
 };
 
-export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls };
+export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls };
 
 /** Bad inputs of the domains that keep theirs beside their calls; merged into bad-input.test.ts. */
 export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
@@ -41,4 +42,5 @@ export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
   ...tasksBadInputs(org),
   ...timeBadInputs(org),
   ...invoicesBadInputs(org),
+  ...reportsBadInputs(org),
 });

@@ -1,0 +1,154 @@
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { errorsOf, Field, FormMessage } from "~/components/form";
+import { attempt, formObject, load, type ActionFailure } from "~/lib/api.server";
+import { formatHours } from "~/lib/format";
+import { formatMoney, parseAmount, parseTaxRate } from "~/lib/money";
+
+const MANUAL_ROWS = 3;
+const isDate = (v: string | null): v is string => v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v);
+
+/** Last calendar month, as the default range: the usual thing to bill. */
+function lastMonth() {
+  const now = new Date();
+  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
+  return { from: first.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10) };
+}
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const org = params.slug!;
+  const url = new URL(request.url);
+  const clients = await load(request, () => context.api.clients.list({ org }));
+  const clientId = url.searchParams.get("client") ?? clients[0]?.id ?? null;
+  const defaults = lastMonth();
+  const from = isDate(url.searchParams.get("from")) ? url.searchParams.get("from")! : defaults.from;
+  const to = isDate(url.searchParams.get("to")) ? url.searchParams.get("to")! : defaults.to;
+  // The preview is what "Create draft" would take; it also tells the form the currency.
+  const preview = clientId ? await load(request, () => context.api.invoices.preview({ org, clientId, from, to })) : null;
+  return { clients, clientId, from, to, preview };
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const f = formObject(await request.formData());
+  const currency = f.currency ?? "EUR";
+  const fieldErrors: ActionFailure["fieldErrors"] = {};
+  const taxRateBp = parseTaxRate(f.taxRate);
+  if (taxRateBp === undefined) fieldErrors.taxRate = ["Enter a percentage such as 19 or 7.5."];
+  const lines: { description: string; quantity: number; unitPrice: number }[] = [];
+  for (let i = 0; i < MANUAL_ROWS; i++) {
+    const description = (f[`description${i}`] ?? "").trim();
+    if (!description && !f[`price${i}`]) continue;
+    const quantity = Number(f[`quantity${i}`] || "1");
+    const unitPrice = parseAmount(f[`price${i}`], currency);
+    if (unitPrice === undefined) fieldErrors[`price${i}`] = [`Enter an amount in ${currency}.`];
+    if (!Number.isFinite(quantity)) fieldErrors[`quantity${i}`] = ["Enter a number."];
+    lines.push({ description, quantity, unitPrice: unitPrice ?? 0 });
+  }
+  if (Object.keys(fieldErrors).length) return { ok: false as const, message: "Please correct the marked fields.", fieldErrors };
+  const withTime = f.includeTime === "1";
+  const result = await attempt(request, () =>
+    context.api.invoices.create({
+      org: params.slug!,
+      clientId: f.clientId ?? "",
+      ...(withTime ? { from: f.from, to: f.to } : {}),
+      taxRateBp: taxRateBp!,
+      dueDate: f.dueDate || null,
+      notes: f.notes ?? "",
+      lines,
+    }),
+  );
+  if (result.ok) throw redirect(`/o/${params.slug}/invoices/${result.data.id}`);
+  return result;
+}
+
+export default function NewInvoice() {
+  const { clients, clientId, from, to, preview } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  if (clients.length === 0) {
+    return (
+      <div>
+        <h1>New invoice</h1>
+        <p className="muted">
+          There are no clients to invoice yet. <Link to="../../clients/new">Create a client</Link> first.
+        </p>
+      </div>
+    );
+  }
+  const currency = preview?.currency ?? "EUR";
+  return (
+    <div>
+      <h1>New invoice</h1>
+      <Form method="get" className="card">
+        <div className="row">
+          <Field name="client" label="Client">
+            <select id="f-client" name="client" defaultValue={clientId ?? undefined}>
+              {clients.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field name="from" label="From" type="date" defaultValue={from} />
+          <Field name="to" label="To" type="date" defaultValue={to} />
+        </div>
+        <button type="submit" className="secondary">
+          Show unbilled time
+        </button>
+        {preview && (
+          <p>
+            <strong>{preview.entries}</strong> unbilled billable entries ({formatHours(preview.seconds)}) worth{" "}
+            <strong>{formatMoney(preview.subtotal, currency)}</strong> before tax; days count in {preview.timeZone}.
+          </p>
+        )}
+        {preview && preview.lines.length > 0 && (
+          <ul>
+            {preview.lines.map((l) => (
+              <li key={`${l.project_id}-${l.unit_price}`}>
+                {l.description}: {formatHours(l.quantity)} at {formatMoney(l.unit_price, currency)}/h = {formatMoney(l.amount, currency)}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Form>
+
+      <Form method="post" className="card">
+        <FormMessage result={result} />
+        {/* Errors of inputs that have no field of their own in this form. */}
+        {["clientId", "from", "to", "lines", "taxRateBp"].flatMap((k) => errorsOf(result)?.fieldErrors[k] ?? []).map((e) => (
+          <p key={e} className="field-error">
+            {e}
+          </p>
+        ))}
+        <input type="hidden" name="clientId" value={clientId ?? ""} />
+        <input type="hidden" name="from" value={from} />
+        <input type="hidden" name="to" value={to} />
+        <input type="hidden" name="currency" value={currency} />
+        <label>
+          <input type="checkbox" name="includeTime" value="1" defaultChecked={(preview?.entries ?? 0) > 0} /> Bill the unbilled time above ({from} to {to})
+        </label>
+        <h2>Other lines</h2>
+        {Array.from({ length: MANUAL_ROWS }, (_, i) => (
+          <div className="row" key={i}>
+            <Field name={`description${i}`} label="Description" result={result} maxLength={500} />
+            <Field name={`quantity${i}`} label="Quantity" result={result} defaultValue="1" />
+            <Field name={`price${i}`} label={`Unit price (${currency})`} result={result} />
+          </div>
+        ))}
+        <div className="row">
+          <Field name="taxRate" label="Tax rate (%)" result={result} defaultValue="0" />
+          <Field name="dueDate" label="Due date" type="date" result={result} />
+        </div>
+        <Field name="notes" label="Notes (printed on the invoice)" result={result}>
+          <textarea id="f-notes" name="notes" maxLength={10_000} />
+        </Field>
+        <p className="muted">The draft gets its number when you issue it. More lines can be added to the draft.</p>
+        <button type="submit" disabled={busy}>
+          Create draft
+        </button>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { toCsv } from "../audit/csv";
+import type { ReportResults } from "./reports";
+
+/**
+ * Reports as spreadsheet tables. Hours are decimal hours with two places and exact seconds beside
+ * them; money is in major units with the currency's own number of decimals, computed from the
+ * integer minor units (no floating point). Every cell goes through csvCell, so a client or project
+ * named "=HYPERLINK(…)" arrives as text, not as a formula.
+ */
+
+interface Table {
+  header: readonly string[];
+  rows: unknown[][];
+  csv(): string;
+}
+
+const table = (header: readonly string[], rows: unknown[][]): Table => ({ header, rows, csv: () => toCsv(header, rows) });
+
+const hours = (seconds: number) => (seconds / 3600).toFixed(2);
+const percent = (ratio: number | null) => (ratio === null ? "" : (ratio * 100).toFixed(1));
+
+function minorDigits(currency: string) {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** 123456 minor units of EUR → "1234.56"; of JPY → "123456". */
+export function majorUnits(minor: number, currency: string) {
+  const digits = minorDigits(currency);
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  if (digits === 0) return `${sign}${abs}`;
+  const unit = 10 ** digits;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
+}
+
+const GROUP_HEADER = { client: "client", project: "project", member: "member", week: "week_starting", month: "month" } as const;
+
+export const reportTable = {
+  hours(r: ReportResults["hours"]) {
+    const period = r.groupBy === "week" || r.groupBy === "month";
+    const header = [
+      GROUP_HEADER[r.groupBy],
+      ...(r.groupBy === "project" ? ["client"] : []),
+      ...(period ? ["from", "to"] : []),
+      "hours",
+      "billable_hours",
+      "seconds",
+      "billable_seconds",
+      "amount",
+      "currency",
+    ];
+    const rows = r.rows.map((row) => [
+      row.label,
+      ...(r.groupBy === "project" ? [row.clientName] : []),
+      ...(period ? [row.from, row.to] : []),
+      hours(row.seconds),
+      hours(row.billableSeconds),
+      row.seconds,
+      row.billableSeconds,
+      majorUnits(row.amount, r.currency),
+      r.currency,
+    ]);
+    return table(header, rows);
+  },
+  budgets(r: ReportResults["budgets"]) {
+    return table(
+      ["project", "client", "budget_hours", "tracked_hours", "percent_used", "over_budget"],
+      r.rows.map((row) => [row.projectName, row.clientName, hours(row.budgetSeconds), hours(row.trackedSeconds), row.percent, row.overBudget ? "yes" : "no"]),
+    );
+  },
+  utilisation(r: ReportResults["utilisation"]) {
+    return table(
+      ["member", "tracked_hours", "billable_hours", "billable_percent", "tracked_seconds", "billable_seconds"],
+      r.rows.map((row) => [row.name, hours(row.trackedSeconds), hours(row.billableSeconds), percent(row.billableRatio), row.trackedSeconds, row.billableSeconds]),
+    );
+  },
+  unbilled(r: ReportResults["unbilled"]) {
+    return table(
+      ["client", "project", "entries", "hours", "seconds", "amount", "currency"],
+      r.rows.map((row) => [row.clientName, row.projectName, row.entries, hours(row.seconds), row.seconds, majorUnits(row.amount, r.currency), r.currency]),
+    );
+  },
+  financials(r: ReportResults["financials"]) {
+    return table(
+      ["project", "client", "archived", "hourly_rate", "budget_hours", "billable_amount", "unbilled_amount", "invoiced_amount", "currency"],
+      r.rows.map((row) => [
+        row.projectName,
+        row.clientName,
+        row.archived ? "yes" : "no",
+        majorUnits(row.hourlyRate, r.currency),
+        row.budgetSeconds === null ? "" : hours(row.budgetSeconds),
+        majorUnits(row.billableAmount, r.currency),
+        majorUnits(row.unbilledAmount, r.currency),
+        majorUnits(row.invoicedAmount, r.currency),
+        r.currency,
+      ]),
+    );
+  },
+};
