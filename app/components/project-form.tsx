@@ -1,5 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { PROJECT_STATUS_LABEL } from "~/lib/format";
+import { useOrgAccess } from "~/lib/permissions";
 import { Field, FormMessage } from "./form";
 
 interface ProjectValues {
@@ -7,7 +8,8 @@ interface ProjectValues {
   name: string;
   code: string | null;
   status: keyof typeof PROJECT_STATUS_LABEL;
-  hourly_rate: number;
+  /** Null when the viewer's role cannot see rates (project.rates.view): the fields are then left out. */
+  hourly_rate: number | null;
   budget_seconds: number | null;
 }
 
@@ -20,6 +22,7 @@ export function ProjectForm(props: {
 }) {
   const { result, project } = props;
   const busy = useNavigation().state !== "idle";
+  const showRates = useOrgAccess().can("project.rates.view") && project?.hourly_rate !== null;
   return (
     <Form method="post" className="card narrow">
       <FormMessage result={result} />
@@ -46,10 +49,12 @@ export function ProjectForm(props: {
           </select>
         </Field>
       </div>
-      <div className="row">
-        <Field name="hourlyRate" label="Hourly rate" result={result} defaultValue={project ? (project.hourly_rate / 100).toFixed(2) : ""} hint="Billable rate per hour" />
-        <Field name="budgetHours" label="Budget (hours)" result={result} defaultValue={project?.budget_seconds != null ? project.budget_seconds / 3600 : ""} />
-      </div>
+      {showRates && (
+        <div className="row">
+          <Field name="hourlyRate" label="Hourly rate" result={result} defaultValue={project?.hourly_rate != null ? (project.hourly_rate / 100).toFixed(2) : ""} hint="Billable rate per hour" />
+          <Field name="budgetHours" label="Budget (hours)" result={result} defaultValue={project?.budget_seconds != null ? project.budget_seconds / 3600 : ""} />
+        </div>
+      )}
       <button type="submit" disabled={busy}>{props.submitLabel}</button>
     </Form>
   );

@@ -20,7 +20,7 @@ export function TimeEntryForm(props: { result: unknown; projects: { id: string; 
   const { result, entry } = props;
   const busy = useNavigation().state !== "idle";
   return (
-    <Form method="post" className="card" key={entry?.id ?? "new"}>
+    <Form method="post" className="card" key={entry?.id ?? "new"} aria-label={entry ? "Edit entry" : "Add time"}>
       <h2 style={{ marginTop: 0 }}>{entry ? "Edit entry" : "Add time"}</h2>
       <FormMessage result={result} />
       <input type="hidden" name="intent" value={entry ? "update" : "create"} />

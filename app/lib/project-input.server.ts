@@ -2,10 +2,14 @@ import { parseHours, parseMoney, type ActionFailure } from "./api.server";
 
 type Status = "planned" | "active" | "on_hold" | "completed";
 
-/** Form strings → the projects procedures' input; amounts the form cannot read are field errors here. */
+/**
+ * Form strings → the projects procedures' input; amounts the form cannot read are field errors here.
+ * A form shown without rate fields (the role cannot see rates) leaves them out, so they stay as they are.
+ */
 export function projectInput(f: Record<string, string>) {
-  const hourlyRate = parseMoney(f.hourlyRate);
-  const budgetSeconds = parseHours(f.budgetHours);
+  const showsRates = "hourlyRate" in f;
+  const hourlyRate = showsRates ? parseMoney(f.hourlyRate) : 0;
+  const budgetSeconds = showsRates ? parseHours(f.budgetHours) : null;
   const fieldErrors: ActionFailure["fieldErrors"] = {};
   if (hourlyRate === undefined) fieldErrors.hourlyRate = ["Enter an amount such as 95 or 120.50."];
   if (budgetSeconds === undefined) fieldErrors.budgetHours = ["Enter hours such as 40 or 12.5."];
@@ -19,8 +23,7 @@ export function projectInput(f: Record<string, string>) {
       name: f.name ?? "",
       code: f.code ?? null,
       status: (f.status ?? "active") as Status,
-      hourlyRate,
-      budgetSeconds,
+      ...(showsRates && { hourlyRate, budgetSeconds }),
     },
   };
 }

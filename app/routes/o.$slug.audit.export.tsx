@@ -1,5 +1,6 @@
 import type { AppLoadContext, LoaderFunctionArgs } from "@remix-run/node";
 import { filtersFromParams } from "~/lib/log-views";
+import { downloadResponse } from "~/lib/download.server";
 import { loadOrBadRequest } from "~/lib/log-views.server";
 
 type ExportInput = Parameters<AppLoadContext["api"]["audit"]["export"]>[0];
@@ -11,13 +12,5 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const format = url.searchParams.get("format") ?? "csv";
   // The API validates everything here (format included) and refuses exports over its row limit.
   const file = await loadOrBadRequest(request, () => context.api.audit.export({ org: params.slug!, ...filters, format } as ExportInput));
-  return new Response(file.content, {
-    headers: {
-      "Content-Type": file.contentType,
-      // The filename is built from the slug and a timestamp only: nothing that needs escaping.
-      "Content-Disposition": `attachment; filename="${file.filename}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return downloadResponse(file);
 }

@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useRevalidator, useSearchParams } from "@rem
 import { useState } from "react";
 import { load } from "~/lib/api.server";
 import { trpc } from "~/lib/trpc.client";
+import { useOrgAccess } from "~/lib/permissions";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
@@ -46,13 +47,16 @@ function ArchiveButton({ org, id, archived }: { org: string; id: string; archive
 export default function Clients() {
   const { org, clients } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
+  const access = useOrgAccess();
   return (
     <div>
       <div className="toolbar">
         <h1>Clients</h1>
-        <Link to="new" className="button">
-          New client
-        </Link>
+        {access.can("client.create") && (
+          <Link to="new" className="button">
+            New client
+          </Link>
+        )}
       </div>
       <Form method="get" className="toolbar">
         <input name="q" type="search" placeholder="Search clients" defaultValue={params.get("q") ?? ""} aria-label="Search clients" />
@@ -81,7 +85,7 @@ export default function Clients() {
                 </td>
                 <td>{c.contact_email ?? "—"}</td>
                 <td>
-                  <ArchiveButton org={org} id={c.id} archived={c.archived_at !== null} />
+                  {access.can("client.archive") && <ArchiveButton org={org} id={c.id} archived={c.archived_at !== null} />}
                 </td>
               </tr>
             ))}

@@ -40,19 +40,28 @@ export default function EditProject() {
   const { project, clients, sharing } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const sharingResult = result && "intent" in result && result.intent === "sharing" ? result : undefined;
-  const canShare = useOrgAccess().can("project.share");
+  const access = useOrgAccess();
+  const canShare = access.can("project.share");
   const archived = project.archived_at !== null;
   return (
     <div>
       <div className="toolbar">
         <h1>{project.name}</h1>
-        <Form method="post">
-          <input type="hidden" name="intent" value={archived ? "restore" : "archive"} />
-          <button type="submit" className="secondary">{archived ? "Restore project" : "Archive project"}</button>
-        </Form>
+        {access.can("project.archive") && (
+          <Form method="post">
+            <input type="hidden" name="intent" value={archived ? "restore" : "archive"} />
+            <button type="submit" className="secondary">{archived ? "Restore project" : "Archive project"}</button>
+          </Form>
+        )}
       </div>
       {archived && <p className="notice">This project is archived.</p>}
-      <ProjectForm result={sharingResult ? undefined : result} clients={clients} project={project} submitLabel="Save" />
+      {access.can("project.update") ? (
+        <ProjectForm result={sharingResult ? undefined : result} clients={clients} project={project} submitLabel="Save" />
+      ) : (
+        <p className="muted">
+          {project.client_name} · {project.code ?? "no code"}
+        </p>
+      )}
       {sharing && canShare && <SharingPanel sharing={sharing} clientName={project.client_name} result={sharingResult} />}
     </div>
   );

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { load } from "~/lib/api.server";
 import { formatHours, formatMoney, PROJECT_STATUS_LABEL } from "~/lib/format";
+import { useOrgAccess } from "~/lib/permissions";
 
 const PAGE = 50;
 
@@ -23,6 +24,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export default function Projects() {
   const { projects, page, hasMore } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
+  const access = useOrgAccess();
   const pageLink = (p: number) => {
     const next = new URLSearchParams(params);
     next.set("page", String(p));
@@ -32,9 +34,11 @@ export default function Projects() {
     <div>
       <div className="toolbar">
         <h1>Projects</h1>
-        <Link to="new" className="button">
-          New project
-        </Link>
+        {access.can("project.create") && (
+          <Link to="new" className="button">
+            New project
+          </Link>
+        )}
       </div>
       <Form method="get" className="toolbar">
         <input name="q" type="search" placeholder="Search projects" defaultValue={params.get("q") ?? ""} aria-label="Search projects" />
@@ -66,7 +70,7 @@ export default function Projects() {
                 <td>{p.code ?? "—"}</td>
                 <td>{p.client_name}</td>
                 <td>{PROJECT_STATUS_LABEL[p.status]}</td>
-                <td>{formatMoney(p.hourly_rate)}</td>
+                <td>{p.hourly_rate === null ? "—" : formatMoney(p.hourly_rate)}</td>
                 <td>{formatHours(p.budget_seconds)}</td>
               </tr>
             ))}

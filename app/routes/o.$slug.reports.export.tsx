@@ -1,5 +1,6 @@
 import type { AppLoadContext, LoaderFunctionArgs } from "@remix-run/node";
 import { filtersFromParams } from "~/lib/log-views";
+import { downloadResponse } from "~/lib/download.server";
 import { loadOrBadRequest } from "~/lib/log-views.server";
 
 type ExportInput = Parameters<AppLoadContext["api"]["reports"]["export"]>[0];
@@ -11,13 +12,5 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Dates stay text here (the report API takes local dates, never milliseconds); the API validates everything.
   const input = { org: params.slug!, ...rest, ...(from !== undefined && { from: String(from) }), ...(to !== undefined && { to: String(to) }) };
   const file = await loadOrBadRequest(request, () => context.api.reports.export(input as ExportInput));
-  return new Response(file.content, {
-    headers: {
-      "Content-Type": file.contentType,
-      // Built from the slug, the report's name and validated dates only: nothing that needs escaping.
-      "Content-Disposition": `attachment; filename="${file.filename}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return downloadResponse(file);
 }

@@ -60,7 +60,7 @@ function StartTimer({ slug, projects }: { slug: string; projects: { id: string; 
   const fetcher = useFetcher<{ ok: false; message: string }>();
   const location = useLocation();
   return (
-    <fetcher.Form method="post" action={`/o/${slug}/time/timer`} className="toolbar card">
+    <fetcher.Form method="post" action={`/o/${slug}/time/timer`} className="toolbar card" aria-label="Start a timer">
       <input type="hidden" name="intent" value="start" />
       <input type="hidden" name="redirectTo" value={location.pathname + location.search} />
       <select name="projectId" aria-label="Project for the timer" required defaultValue="">

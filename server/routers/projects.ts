@@ -4,7 +4,7 @@ import { inTenantTransaction } from "../../db/tenant/context";
 import { findProject, insertProject, listProjects, setProjectArchived, updateProject } from "../../db/tenant/projects";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
-import { badRequest, conflict, isUniqueViolation, notFound } from "../trpc/errors";
+import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { idSchema, nameSchema, orgInput } from "./inputs";
@@ -35,6 +35,17 @@ async function requireProject(id: string) {
   return project;
 }
 
+/** Rates and budgets are the agency's business: a role without project.rates.view gets nulls. */
+function withRates<T extends { hourly_rate: number; budget_seconds: number | null }>(ctx: { permissions: ReadonlySet<string> }, row: T) {
+  return ctx.permissions.has("project.rates.view") ? row : { ...row, hourly_rate: null, budget_seconds: null };
+}
+
+function assertMaySetRates(ctx: { permissions: ReadonlySet<string> }, input: { hourlyRate?: number; budgetSeconds?: number | null }) {
+  if ((input.hourlyRate !== undefined || input.budgetSeconds !== undefined) && !ctx.permissions.has("project.rates.view")) {
+    throw forbidden("Setting rates and budgets needs project.rates.view.");
+  }
+}
+
 async function requireLiveClient(id: string) {
   const client = await findClient(id);
   if (!client) throw badRequest("That client does not exist in this organisation.");
@@ -58,22 +69,23 @@ export const projectsRouter = router({
         offset: z.number().int().min(0).max(1_000_000).default(0),
       }),
     )
-    .query(({ input }) => listProjects(input)),
+    .query(async ({ ctx, input }) => (await listProjects(input)).map((p) => withRates(ctx, p))),
 
   get: tenantProcedure
     .meta({ permission: "project.read" })
     .input(orgInput.extend({ id: projectId }))
-    .query(({ input }) => requireProject(input.id)),
+    .query(async ({ ctx, input }) => withRates(ctx, await requireProject(input.id))),
 
   create: tenantProcedure
     .meta({ permission: "project.create" })
     .input(orgInput.extend(createFields.shape))
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
+        if (input.hourlyRate !== 0 || input.budgetSeconds !== null) assertMaySetRates(ctx, input);
         await requireLiveClient(input.clientId);
         const project = await insertProject(newId("p"), input, Date.now()).catch(duplicateCode);
         await audit(ctx.actor, "project.create", { type: "project", id: project.id }, { name: project.name });
-        return requireProject(project.id);
+        return withRates(ctx, await requireProject(project.id));
       }),
     ),
 
@@ -84,10 +96,11 @@ export const projectsRouter = router({
       inTenantTransaction(async () => {
         const { org: _org, id, ...changes } = input;
         await requireProject(id);
+        assertMaySetRates(ctx, changes);
         if (changes.clientId) await requireLiveClient(changes.clientId);
         await updateProject(id, changes, Date.now()).catch(duplicateCode);
         await audit(ctx.actor, "project.update", { type: "project", id }, { fields: Object.keys(changes) });
-        return requireProject(id);
+        return withRates(ctx, await requireProject(id));
       }),
     ),
 
@@ -100,7 +113,7 @@ export const projectsRouter = router({
         const now = Date.now();
         await setProjectArchived(input.id, input.archived ? now : null, now);
         await audit(ctx.actor, input.archived ? "project.archive" : "project.restore", { type: "project", id: input.id });
-        return requireProject(input.id);
+        return withRates(ctx, await requireProject(input.id));
       }),
     ),
 });

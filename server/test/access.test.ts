@@ -270,3 +270,25 @@ describe("sharing", () => {
     expect((await owner.client.mutate("sharing.add", { org, projectId: projectA2, subject: { kind: "member", id: "u" + "a".repeat(24) } })).status).toBe(400);
   });
 });
+
+describe("rates and budgets", () => {
+  it("are hidden from a role without project.rates.view, which cannot set them either", async () => {
+    await owner.client.mutate("projects.update", { org, id: projectA1, hourlyRate: 12_000, budgetSeconds: 36_000 });
+    const role = await owner.client.mutate("roles.create", { org, name: "Project editor", permissions: ["org.view", "project.read", "project.read.all", "project.update", "project.create"] });
+    const editor = await inviteMember(instance, owner.client, org, role.data.id);
+    const got = await editor.client.query("projects.get", { org, id: projectA1 });
+    expect(got.data).toMatchObject({ hourly_rate: null, budget_seconds: null });
+    const listed = await editor.client.query("projects.list", { org });
+    expect(listed.data.every((p: { hourly_rate: unknown }) => p.hourly_rate === null)).toBe(true);
+    expect(JSON.stringify(listed.data)).not.toContain("12000");
+
+    const before = tenantDigest(instance.dataDir, owner.tenantId);
+    const raise = await editor.client.mutate("projects.update", { org, id: projectA1, hourlyRate: 1 });
+    expect(raise.status).toBe(403);
+    expect(raise.error?.message).toContain("project.rates.view");
+    expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
+    // Other fields can change, and the rate the editor cannot see stays as it was.
+    expect((await editor.client.mutate("projects.update", { org, id: projectA1, name: "A one (renamed)" })).status).toBe(200);
+    expect((await owner.client.query("projects.get", { org, id: projectA1 })).data).toMatchObject({ name: "A one (renamed)", hourly_rate: 12_000, budget_seconds: 36_000 });
+  });
+});
