@@ -127,7 +127,8 @@ export default function NewInvoice() {
         <input type="hidden" name="to" value={to} />
         <input type="hidden" name="currency" value={currency} />
         <label>
-          <input type="checkbox" name="includeTime" value="1" defaultChecked={(preview?.entries ?? 0) > 0} /> Bill the unbilled time above ({from} to {to})
+          {/* Keyed on the preview: defaultChecked alone would keep the state of the first range shown. */}
+          <input key={`${clientId}|${from}|${to}|${preview?.entries ?? 0}`} type="checkbox" name="includeTime" value="1" defaultChecked={(preview?.entries ?? 0) > 0} /> Bill the unbilled time above ({from} to {to})
         </label>
         <h2>Other lines</h2>
         {Array.from({ length: MANUAL_ROWS }, (_, i) => (
