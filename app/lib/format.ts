@@ -1,6 +1,4 @@
-export function formatMoney(minor: number, currency = "EUR") {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).format(minor / 100);
-}
+export { formatMoney } from "./money";
 
 export function formatHours(seconds: number | null) {
   if (seconds === null) return "—";

@@ -25,6 +25,7 @@ export default function Projects() {
   const { projects, page, hasMore } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const access = useOrgAccess();
+  const money = (minor: number) => formatMoney(minor, access.currency);
   const pageLink = (p: number) => {
     const next = new URLSearchParams(params);
     next.set("page", String(p));
@@ -70,7 +71,7 @@ export default function Projects() {
                 <td>{p.code ?? "—"}</td>
                 <td>{p.client_name}</td>
                 <td>{PROJECT_STATUS_LABEL[p.status]}</td>
-                <td>{p.hourly_rate === null ? "—" : formatMoney(p.hourly_rate)}</td>
+                <td>{p.hourly_rate === null ? "—" : money(p.hourly_rate)}</td>
                 <td>{formatHours(p.budget_seconds)}</td>
               </tr>
             ))}

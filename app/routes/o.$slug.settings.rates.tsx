@@ -25,12 +25,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return result.ok ? redirect(new URL(request.url).pathname) : result;
 }
 
-const money = (minor: number | null) => (minor === null ? "" : (minor / 100).toFixed(2));
+/** The value an amount field starts with: plain digits, as the form reads them back. */
+const amountField = (minor: number | null) => (minor === null ? "" : (minor / 100).toFixed(2));
 
 export default function Rates() {
   const { members, projectRates, projects } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const manage = useOrgAccess().can("time.rates.manage");
+  const access = useOrgAccess();
+  const manage = access.can("time.rates.manage");
+  const money = (minor: number) => formatMoney(minor, access.currency);
   const slug = useParams().slug!;
   return (
     <div>
@@ -64,7 +67,7 @@ export default function Rates() {
                 {manage ? (
                   <Form method="post" className="row" style={{ alignItems: "center" }}>
                     <input type="hidden" name="memberId" value={m.user_id} />
-                    <input name="rate" defaultValue={money(m.default_rate)} placeholder="none" aria-label={`Default rate of ${m.name}`} />
+                    <input name="rate" defaultValue={amountField(m.default_rate)} placeholder="none" aria-label={`Default rate of ${m.name}`} />
                     <button type="submit" name="intent" value="set" className="secondary">
                       Save
                     </button>
@@ -77,7 +80,7 @@ export default function Rates() {
                 ) : m.default_rate === null ? (
                   "—"
                 ) : (
-                  formatMoney(m.default_rate)
+                  money(m.default_rate)
                 )}
               </td>
             </tr>
@@ -103,7 +106,7 @@ export default function Rates() {
               <tr key={`${r.member_id}/${r.project_id}`}>
                 <td>{r.member_name}</td>
                 <td>{r.project_name}</td>
-                <td>{formatMoney(r.hourly_rate)}</td>
+                <td>{money(r.hourly_rate)}</td>
                 <td>
                   {manage && (
                     <Form method="post">
@@ -140,7 +143,7 @@ export default function Rates() {
               <option value="">Choose a project…</option>
               {projects.map((p) => (
                 <option key={p.id} value={p.id}>
-                  {p.name} {p.hourly_rate > 0 ? `(project rate ${formatMoney(p.hourly_rate)})` : "(no project rate)"}
+                  {p.name} {p.hourly_rate > 0 ? `(project rate ${money(p.hourly_rate)})` : "(no project rate)"}
                 </option>
               ))}
             </select>

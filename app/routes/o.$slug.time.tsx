@@ -84,6 +84,8 @@ function StartTimer({ slug, projects }: { slug: string; projects: { id: string; 
 }
 
 export default function Time() {
+  const { currency } = useOrgAccess();
+  const money = (minor: number) => formatMoney(minor, currency);
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
@@ -127,7 +129,7 @@ export default function Time() {
         </div>
         {showMoney && (
           <div className="stat">
-            <strong>{formatMoney(data.totals.amount ?? 0)}</strong> billable amount
+            <strong>{money(data.totals.amount ?? 0)}</strong> billable amount
           </div>
         )}
       </div>
@@ -167,7 +169,7 @@ export default function Time() {
                     {e.note} {!e.billable && <small className="muted">(not billable)</small>}
                   </td>
                   <td>{e.running ? "—" : formatHours(e.duration_seconds)}</td>
-                  {showMoney && <td>{e.amount === null ? "—" : formatMoney(e.amount)}</td>}
+                  {showMoney && <td>{e.amount === null ? "—" : money(e.amount)}</td>}
                   <td className="nowrap">
                     {e.locked ? (
                       <span className="muted">Invoiced</span>

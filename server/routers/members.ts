@@ -1,6 +1,7 @@
 import { countMembersWithRole, findMember, listMembers, setMemberRole } from "../../db/tenant/access/members";
 import { findClient } from "../../db/tenant/clients";
 import { inTenantTransaction } from "../../db/tenant/context";
+import { getOrgSettings } from "../../db/tenant/settings";
 import { removeFromOrganisation } from "../access/membership";
 import { assertClientTie, assertWithin, resolveRole, roleKeySchema } from "../access/role-grants";
 import { audit } from "../audit/audit";
@@ -35,6 +36,8 @@ export const membersRouter = router({
     .meta({ permission: "org.view" })
     .input(orgInput)
     .query(async ({ ctx }) => ({
+      // Display settings every page needs (money and dates); editing them is org.settings.
+      ...(await getOrgSettings()),
       userId: ctx.actor.id,
       role: ctx.role,
       roleName: ctx.actor.kind === "support" ? "Support" : (await resolveRole(ctx.role).catch(() => null))?.name ?? ctx.role,
