@@ -42,6 +42,7 @@ const PAGE = 50;
 const INVOICE_ENTRIES = Math.max(1, Math.round(5_000 * SCALE));
 /** The issue's targets (task list and monthly report p99 on the 2-core machine): reported, not enforced. */
 const TARGET_P99_MS = 50;
+const EXPLAIN_RUNS = 5;
 
 const SIZES: LargeSizes = { ...LARGE, tasks: Math.round(LARGE.tasks * SCALE), timeEntries: Math.round(LARGE.timeEntries * SCALE) };
 
@@ -260,15 +261,19 @@ async function explain(a: Agency, timeZone: string, cases: { label: string; run:
   // The owner's access, as tenantContext computes it: project.read.all and no client tie.
   const access = { seeAll: 1, userId: a.user.id, role: "owner", clientId: null };
   try {
-    console.log(`\nEXPLAIN QUERY PLAN (statements the procedures run, on a read-only connection; time of one direct run, time zone ${timeZone})`);
+    console.log(`\nEXPLAIN QUERY PLAN (statements the procedures run, on a read-only connection; best of ${EXPLAIN_RUNS} direct runs, time zone ${timeZone})`);
     for (const c of cases) {
       await runInTenant({ tenantId: a.org.id, db, access }, c.run); // warm the page cache
-      seen.length = 0;
-      await runInTenant({ tenantId: a.org.id, db, access }, c.run);
+      const best: number[] = [];
+      for (let i = 0; i < EXPLAIN_RUNS; i++) {
+        seen.length = 0;
+        await runInTenant({ tenantId: a.org.id, db, access }, c.run);
+        seen.forEach((s, k) => (best[k] = Math.min(best[k] ?? Infinity, s.ms)));
+      }
       console.log(`- ${c.label}`);
-      for (const s of seen) {
+      for (const [k, s] of seen.entries()) {
         const text = s.query.sql.replace(/\s+/g, " ");
-        console.log(`    ${ms(s.ms)} ms  ${text.length > 150 ? `${text.slice(0, 150)}…` : text}`);
+        console.log(`    ${ms(best[k]!)} ms  ${text.length > 150 ? `${text.slice(0, 150)}…` : text}`);
         for (const line of plan(raw, s.query)) console.log(line);
       }
     }
@@ -379,7 +384,8 @@ async function main() {
     ];
     const first = data<{ id: string; lines: unknown[] }>("invoices.create", await http.mutation("invoices.create", fromTime));
     const released = data<{ released: number }>("invoices.delete", await http.mutation("invoices.delete", { org, id: first.id })).released;
-    console.log(`\ninvoice creation (${INVOICE_WARMUP} warm-up + ${INVOICES} iterations each; each draft deleted after, untimed):`);
+    const slowest = INVOICES < 100 ? `, so the p99 is the slowest` : "";
+    console.log(`\ninvoice creation (${INVOICE_WARMUP} warm-up + ${INVOICES} iterations each${slowest}; each draft deleted after, untimed):`);
     console.log(`  client "${clientId}", ${range.from}..${range.to}: ${range.count} unbilled billable entries taken (wanted ~${INVOICE_ENTRIES}; the client has ${range.available}), ` +
       `${first.lines.length} time lines; invoices.delete released ${released}`);
     if (released !== range.count) throw new Error(`expected the draft to take and release ${range.count} entries, it released ${released}`);

@@ -5,6 +5,7 @@ import { migration0003 } from "./0003_tasks";
 import { migration0004 } from "./0004_time";
 import { migration0005 } from "./0005_invoices";
 import { migration0006 } from "./0006_report_indexes";
+import { migration0007 } from "./0007_task_due_index";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const tenantMigrations: Record<string, Migration> = {
   "0004_time": migration0004,
   "0005_invoices": migration0005,
   "0006_report_indexes": migration0006,
+  "0007_task_due_index": migration0007,
 };

@@ -1,11 +1,11 @@
 import { sql } from "kysely";
 import { tenantDb } from "../context";
 import { projectVisible } from "../visibility";
-import { scopedEntries, total, AMOUNT, SECONDS, type ReportScope } from "./scope";
+import { scopedEntryRows, total, AMOUNT, SECONDS, type ReportScope } from "./scope";
 
 /** Tracked seconds and billable amount of the scope, in one row. */
 export async function scopeTotals(scope: ReportScope): Promise<{ seconds: number; amount: number }> {
-  const row = await scopedEntries(scope).select([total(SECONDS).as("seconds"), total(AMOUNT).as("amount")]).executeTakeFirstOrThrow();
+  const row = await scopedEntryRows(scope).select([total(SECONDS).as("seconds"), total(AMOUNT).as("amount")]).executeTakeFirstOrThrow();
   return { seconds: Number(row.seconds), amount: Number(row.amount) };
 }
 

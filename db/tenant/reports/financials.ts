@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { tenantDb } from "../context";
 import { projectVisible } from "../visibility";
-import { scopedEntries, total, AMOUNT, type ReportScope } from "./scope";
+import { scopedEntryRows, total, AMOUNT, type ReportScope } from "./scope";
 
 export interface FinancialsRow {
   projectId: string;
@@ -18,7 +18,7 @@ export interface FinancialsRow {
 
 /** Money per visible project: the project's rate and budget, and what its time bills (in the scope's range, or all time). */
 export async function financialsReport(scope: ReportScope): Promise<FinancialsRow[]> {
-  const sums = scopedEntries(scope)
+  const sums = scopedEntryRows(scope)
     .select([
       "time_entries.project_id",
       total(AMOUNT).as("billable"),

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Period } from "./periods";
-import { scopedEntries, totals, type ReportScope } from "./scope";
+import { tenantDb } from "../context";
+import { scopedEntryRows, totals, type ReportScope } from "./scope";
 
 export type HoursGroupBy = "client" | "project" | "member" | "week" | "month";
 
@@ -50,7 +51,7 @@ const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow =>
 
 /** Hours and billable amount by period: every period of the range, empty ones as zeros (a chart needs the gaps). */
 async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow[]> {
-  const rows = (await scopedEntries(scope)
+  const rows = (await scopedEntryRows(scope)
     .select([periodIndex(periods, sql<number>`time_entries.started_at`).as("key"), sql<null>`null`.as("label"), sql<null>`null`.as("client_name"), ...totals()])
     .groupBy(sql`1`)
     .execute()) as Raw[];
@@ -59,32 +60,57 @@ async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow
   return periods.map((p, i) => toRow(found.get(i) ?? empty, p.key, p.key, p));
 }
 
-/** Hours (seconds) and billable amount (minor units) of the scope, grouped in SQL. */
+type Sums = Pick<Raw, "seconds" | "billable_seconds" | "amount">;
+
+function add(into: Sums, r: Sums) {
+  into.seconds = Number(into.seconds) + Number(r.seconds);
+  into.billable_seconds = Number(into.billable_seconds) + Number(r.billable_seconds);
+  into.amount = Number(into.amount) + Number(r.amount);
+}
+
+/**
+ * Hours (seconds) and billable amount (minor units) of the scope. The entries are summed in SQL by
+ * an entry column alone (project or member), and only then named: a month holds tens of thousands
+ * of entries but a few dozen groups, so names are looked up per group, not per entry. Clients are
+ * the sums of their projects.
+ */
 export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[]): Promise<HoursRow[]> {
   if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods);
-  const base = scopedEntries(scope);
-  let rows: Raw[];
-  if (groupBy === "client") {
-    rows = await base
-      .innerJoin("clients", "clients.id", "projects.client_id")
-      .select(["projects.client_id as key", "clients.name as label", sql<null>`null`.as("client_name"), ...totals()])
-      .groupBy("projects.client_id")
-      .execute();
-  } else if (groupBy === "project") {
-    rows = await base
-      .innerJoin("clients", "clients.id", "projects.client_id")
-      .select(["time_entries.project_id as key", "projects.name as label", "clients.name as client_name", ...totals()])
-      .groupBy("time_entries.project_id")
-      .execute();
+  let rows: HoursRow[];
+  if (groupBy === "member") {
+    const sums = await scopedEntryRows(scope).select(["time_entries.member_id as key", ...totals()]).groupBy("time_entries.member_id").execute();
+    const keys = sums.map((r) => r.key);
+    const names = keys.length ? await tenantDb().selectFrom("members").select(["user_id", "name"]).where("user_id", "in", keys).execute() : [];
+    const nameOf = new Map(names.map((m) => [m.user_id, m.name]));
+    // Entries outlive a member's removal: their time still counts, under a plain label.
+    rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? "Former member"));
   } else {
-    rows = await base
-      .leftJoin("members", "members.user_id", "time_entries.member_id")
-      .select(["time_entries.member_id as key", "members.name as label", sql<null>`null`.as("client_name"), ...totals()])
-      .groupBy("time_entries.member_id")
-      .execute();
+    const sums = await scopedEntryRows(scope).select(["time_entries.project_id as key", ...totals()]).groupBy("time_entries.project_id").execute();
+    const keys = sums.map((r) => r.key);
+    const projects = keys.length
+      ? await tenantDb()
+          .selectFrom("projects")
+          .innerJoin("clients", "clients.id", "projects.client_id")
+          .select(["projects.id", "projects.name", "projects.client_id", "clients.name as client_name"])
+          .where("projects.id", "in", keys)
+          .execute()
+      : [];
+    const projectOf = new Map(projects.map((p) => [p.id, p]));
+    if (groupBy === "project") {
+      rows = sums.map((r) => {
+        const p = projectOf.get(r.key)!;
+        return toRow({ ...r, label: p.name, client_name: p.client_name }, r.key, p.name);
+      });
+    } else {
+      const byClient = new Map<string, { name: string; sums: Sums }>();
+      for (const r of sums) {
+        const p = projectOf.get(r.key)!;
+        const client = byClient.get(p.client_id) ?? { name: p.client_name, sums: { seconds: 0, billable_seconds: 0, amount: 0 } };
+        add(client.sums, r);
+        byClient.set(p.client_id, client);
+      }
+      rows = [...byClient].map(([id, c]) => toRow({ key: id, label: c.name, client_name: null, ...c.sums }, id, c.name));
+    }
   }
-  // Entries outlive a member's removal: their time still counts, under a plain label.
-  return rows
-    .map((r) => toRow(r, String(r.key), r.label ?? "Former member"))
-    .sort((a, b) => b.seconds - a.seconds || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
+  return rows.sort((a, b) => b.seconds - a.seconds || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
 }

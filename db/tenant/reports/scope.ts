@@ -19,24 +19,31 @@ export interface ReportScope {
 }
 
 /**
- * Finished entries (a running timer has no duration yet) of visible projects, joined to their
- * project. Visibility is a non-correlated `project_id in (visible projects)`: SQLite computes the
- * list once, then range-scans time_entries_project_start (project_id, started_at) per project, or
- * time_entries_member_start when the scope names one member.
+ * Finished entries (a running timer has no duration yet) of visible projects. Visibility is a
+ * non-correlated `project_id in (visible projects)`: SQLite computes the list once, then range-scans
+ * time_entries_report (project_id, started_at, …) per project, or time_entries_member_start when
+ * the scope names one member. No join: grouping by an entry column then costs no lookup per row.
  */
-export function scopedEntries(s: ReportScope) {
+export function scopedEntryRows(s: ReportScope) {
   let q = tenantDb()
     .selectFrom("time_entries")
-    .innerJoin("projects", "projects.id", "time_entries.project_id")
-    .where("time_entries.project_id", "in", (eb) => eb.selectFrom("projects as vis").select("vis.id").where(projectVisible("vis.id")))
+    .where("time_entries.project_id", "in", (eb) => {
+      let visible = eb.selectFrom("projects as vis").select("vis.id").where(projectVisible("vis.id"));
+      if (s.clientId !== undefined) visible = visible.where("vis.client_id", "=", s.clientId);
+      return visible;
+    })
     .where("time_entries.ended_at", "is not", null);
   if (s.ownMemberId !== null) q = q.where("time_entries.member_id", "=", s.ownMemberId);
   if (s.memberId !== undefined) q = q.where("time_entries.member_id", "=", s.memberId);
   if (s.projectId !== undefined) q = q.where("time_entries.project_id", "=", s.projectId);
-  if (s.clientId !== undefined) q = q.where("projects.client_id", "=", s.clientId);
   if (s.startMs !== undefined) q = q.where("time_entries.started_at", ">=", s.startMs);
   if (s.endMs !== undefined) q = q.where("time_entries.started_at", "<", s.endMs);
   return q;
+}
+
+/** The same entries joined to their project, for reports that read project columns. */
+export function scopedEntries(s: ReportScope) {
+  return scopedEntryRows(s).innerJoin("projects", "projects.id", "time_entries.project_id");
 }
 
 /**

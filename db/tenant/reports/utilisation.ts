@@ -1,5 +1,5 @@
 import { tenantDb } from "../context";
-import { scopedEntries, total, BILLABLE_SECONDS, SECONDS, type ReportScope } from "./scope";
+import { scopedEntryRows, total, BILLABLE_SECONDS, SECONDS, type ReportScope } from "./scope";
 
 export interface UtilisationRow {
   memberId: string;
@@ -16,7 +16,7 @@ export interface UtilisationRow {
  * A caller restricted to their own time sees their own row only.
  */
 export async function utilisationReport(scope: ReportScope): Promise<UtilisationRow[]> {
-  const sums = await scopedEntries(scope)
+  const sums = await scopedEntryRows(scope)
     .select(["time_entries.member_id", total(SECONDS).as("seconds"), total(BILLABLE_SECONDS).as("billable_seconds")])
     .groupBy("time_entries.member_id")
     .execute();
