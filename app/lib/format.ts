@@ -15,3 +15,8 @@ export const PROJECT_STATUS_LABEL = {
   on_hold: "On hold",
   completed: "Completed",
 } as const;
+
+/** Today's calendar date ("2026-11-25") in a time zone: the organisation's day, not the server's. */
+export function todayIn(timeZone: string, now = new Date()) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+}

@@ -2,6 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { attempt, formObject, load } from "~/lib/api.server";
+import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import { formatMoney, formatQuantity, formatTaxRate, INVOICE_STATUS_LABEL, minorDigits, parseAmount, parseTaxRate, PAYMENT_METHOD_LABEL } from "~/lib/money";
 
@@ -75,7 +76,8 @@ export default function InvoiceDetail() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   // Hiding is a courtesy; every procedure checks its own permission.
-  const { can } = useOrgAccess();
+  const { can, me } = useOrgAccess();
+  const timeZone = me?.timeZone ?? "UTC";
   const money = (minor: number) => formatMoney(minor, invoice.currency);
   const draft = invoice.status === "draft";
   const open = invoice.status === "issued";
@@ -240,7 +242,7 @@ export default function InvoiceDetail() {
               <input type="hidden" name="intent" value="pay" />
               <input type="hidden" name="currency" value={invoice.currency} />
               <div className="row">
-                <Field name="paidOn" label="Date" type="date" result={result} required defaultValue={new Date().toISOString().slice(0, 10)} />
+                <Field name="paidOn" label="Date" type="date" result={result} required defaultValue={todayIn(timeZone)} />
                 <Field name="amount" label={`Amount (${invoice.currency})`} result={result} required defaultValue={(Math.max(invoice.balance, 0) / 10 ** minorDigits(invoice.currency)).toFixed(minorDigits(invoice.currency))} />
                 <Field name="method" label="Method" result={result}>
                   <select id="f-method" name="method" defaultValue="bank_transfer">

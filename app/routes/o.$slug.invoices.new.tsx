@@ -2,17 +2,18 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { errorsOf, Field, FormMessage } from "~/components/form";
 import { attempt, formObject, load, type ActionFailure } from "~/lib/api.server";
-import { formatHours } from "~/lib/format";
+import { formatHours, todayIn } from "~/lib/format";
 import { formatMoney, parseAmount, parseTaxRate } from "~/lib/money";
 
 const MANUAL_ROWS = 3;
 const isDate = (v: string | null): v is string => v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v);
 
-/** Last calendar month, as the default range: the usual thing to bill. */
-function lastMonth() {
-  const now = new Date();
-  const first = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
-  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
+/** Last calendar month in the organisation's time zone, as the default range: the usual thing to bill. */
+function lastMonth(timeZone: string) {
+  const [year, month] = todayIn(timeZone).split("-").map(Number) as [number, number];
+  // Date.UTC only does calendar arithmetic here (month 0 of this month = last day of the previous one).
+  const first = new Date(Date.UTC(year, month - 2, 1));
+  const last = new Date(Date.UTC(year, month - 1, 0));
   return { from: first.toISOString().slice(0, 10), to: last.toISOString().slice(0, 10) };
 }
 
@@ -21,7 +22,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const clients = await load(request, () => context.api.clients.list({ org }));
   const clientId = url.searchParams.get("client") ?? clients[0]?.id ?? null;
-  const defaults = lastMonth();
+  const me = await load(request, () => context.api.members.me({ org }));
+  const defaults = lastMonth(me.timeZone);
   const from = isDate(url.searchParams.get("from")) ? url.searchParams.get("from")! : defaults.from;
   const to = isDate(url.searchParams.get("to")) ? url.searchParams.get("to")! : defaults.to;
   // The preview is what "Create draft" would take; it also tells the form the currency.
