@@ -18,9 +18,22 @@ describe("configuration", () => {
     [{ APP_URL: "not a url" }, /APP_URL/],
     [{ TENANT_POOL_SIZE: "0" }, /TENANT_POOL_SIZE/],
     [{ SESSION_IDLE_HOURS: "48", SESSION_ABSOLUTE_HOURS: "24" }, /SESSION_ABSOLUTE_HOURS/],
+    [{ MASTER_KEY: "c2hvcnQ=" }, /MASTER_KEY/],
+    [{ NEW_MASTER_KEY: "not-a-key" }, /NEW_MASTER_KEY/],
+    [{ MASTER_KEY: Buffer.alloc(32, 1).toString("base64"), MASTER_KEY_FILE: "/x/master.key" }, /MASTER_KEY_FILE/],
   ])("refuses %j with a message naming the setting", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it("never echoes a master key in its message", () => {
+    const key = Buffer.alloc(31, 7).toString("base64");
+    expect(() => loadConfig({ MASTER_KEY: key })).toThrow(/MASTER_KEY: must be the base64 encoding of exactly 32 bytes/);
+    try {
+      loadConfig({ MASTER_KEY: key });
+    } catch (error) {
+      expect(String(error)).not.toContain(key);
+    }
   });
 
   it("treats an empty variable as unset", () => {

@@ -1,7 +1,13 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 
 const hours = (fallback: number) => z.coerce.number().positive().max(24 * 365).default(fallback);
+
+/** 32 bytes as standard base64 (44 characters ending in "="); the message never echoes the value. */
+const base64Key = z
+  .string()
+  .trim()
+  .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v), "must be the base64 encoding of exactly 32 bytes (e.g. openssl rand -base64 32)");
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
@@ -18,6 +24,9 @@ const schema = z.object({
   TENANT_POOL_SIZE: z.coerce.number().int().min(1).max(10_000).default(64),
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  MASTER_KEY: base64Key.optional(),
+  MASTER_KEY_FILE: z.string().min(1).optional(),
+  NEW_MASTER_KEY: base64Key.optional(),
 });
 
 export type Config = {
@@ -38,6 +47,17 @@ export type Config = {
   loginMaxFailures: number;
   /** Cookies get Secure and the __Host- prefix only when the public URL is https. */
   secureCookies: boolean;
+  /** Base64 master key (KEK) from MASTER_KEY; when null the key file is used. */
+  masterKey: string | null;
+  /**
+   * Absolute path of the master key file, created (0600) on first run: MASTER_KEY_FILE, default
+   * `./secrets/master.key` from the working directory (outside DATA_DIR). With NODE_ENV=test it
+   * defaults to `<DATA_DIR>/test-master.key`, so throwaway instances clean up after themselves.
+   * Null when MASTER_KEY is set.
+   */
+  masterKeyFile: string | null;
+  /** NEW_MASTER_KEY: only read by `rotate-master-key`. */
+  newMasterKey: string | null;
 };
 
 export class ConfigError extends Error {
@@ -56,12 +76,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (c.SESSION_ABSOLUTE_HOURS < c.SESSION_IDLE_HOURS) {
     throw new ConfigError("Invalid configuration:\n  SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS");
   }
+  if (c.MASTER_KEY && c.MASTER_KEY_FILE) {
+    throw new ConfigError("Invalid configuration:\n  MASTER_KEY_FILE: set either MASTER_KEY or MASTER_KEY_FILE, not both");
+  }
   const appUrl = c.APP_URL ? new URL(c.APP_URL).origin : null;
+  const dataDir = resolve(c.DATA_DIR);
+  const defaultKeyFile = c.NODE_ENV === "test" ? join(dataDir, "test-master.key") : resolve("secrets/master.key");
   return {
     env: c.NODE_ENV,
     port: c.PORT,
     host: c.HOST,
-    dataDir: resolve(c.DATA_DIR),
+    dataDir,
     appUrl,
     trustProxy: c.TRUST_PROXY === "true",
     smtpUrl: c.SMTP_URL ?? null,
@@ -73,5 +98,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     synchronous: c.SQLITE_SYNCHRONOUS,
     loginMaxFailures: c.LOGIN_MAX_FAILURES,
     secureCookies: appUrl?.startsWith("https:") ?? false,
+    masterKey: c.MASTER_KEY ?? null,
+    masterKeyFile: c.MASTER_KEY ? null : resolve(c.MASTER_KEY_FILE ?? defaultKeyFile),
+    newMasterKey: c.NEW_MASTER_KEY ?? null,
   };
 }

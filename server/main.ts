@@ -42,6 +42,11 @@ async function main() {
 }
 
 main().catch((error) => {
+  // A bad master key file surfaces while services start; it is still a setting to fix, not a crash.
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(EXIT_CONFIG);
+  }
   console.error(error);
   process.exit(1);
 });

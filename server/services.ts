@@ -4,6 +4,7 @@ import { createLucia, type Auth } from "./auth/lucia";
 import { LoginThrottle } from "./auth/throttle";
 import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
+import { Keyring, loadMasterKey } from "./crypto/keys";
 import { createMailer, type Mailer } from "./email/mailer";
 import { purgeExpired } from "./jobs/purge-expired";
 import { sweepExpiredGrants } from "./support/grants";
@@ -17,6 +18,8 @@ export interface Services {
   throttle: LoginThrottle;
   mailer: Mailer;
   clock: Clock;
+  /** Master key and per-organisation data keys (server/crypto/keys.ts). */
+  keys: Keyring;
   log: (line: string) => void;
   close(): Promise<void>;
 }
@@ -28,6 +31,15 @@ export async function createServices(
   const log = overrides.log ?? ((line: string) => console.log(line));
   const clock = overrides.clock ?? systemClock;
   const control = await openControlDb(config.dataDir, config.synchronous);
+  let keys: Keyring;
+  try {
+    const master = await loadMasterKey(config, control);
+    if (master.created) log(`[keys] created master key file ${config.masterKeyFile} (key id ${master.key.hex}); back it up apart from DATA_DIR`);
+    keys = new Keyring(control, master.key);
+  } catch (error) {
+    await control.destroy();
+    throw error;
+  }
   const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
   const auth = createLucia(control, config);
   const purge = setInterval(() => {
@@ -46,6 +58,7 @@ export async function createServices(
     throttle: new LoginThrottle(clock, config.loginMaxFailures),
     mailer: overrides.mailer ?? createMailer(config, log),
     clock,
+    keys,
     log,
     async close() {
       clearInterval(purge);

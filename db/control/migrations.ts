@@ -124,4 +124,22 @@ export const controlMigrations: Record<string, Migration> = {
       await db.schema.createIndex("invitations_expiry").on("invitations").column("expires_at").execute();
     },
   },
+  "0004_api_tokens": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("api_tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("scopes", "text", (c) => c.notNull())
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("expires_at", "integer", (c) => c.notNull())
+        .addColumn("last_used_at", "integer")
+        .addColumn("revoked_at", "integer")
+        .execute();
+      await db.schema.createIndex("api_tokens_owner").on("api_tokens").columns(["tenant_id", "user_id", "created_at"]).execute();
+    },
+  },
 };

@@ -107,6 +107,21 @@ export interface InvitationsTable {
   revoked_by: string | null;
 }
 
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  tenant_id: string;
+  name: string;
+  /** SHA-256 (hex) of the whole token ("opl_…"); the token itself is shown once and never stored. */
+  token_hash: string;
+  /** JSON list of catalogue permission names, fixed at creation; the member's current role narrows them per request. */
+  scopes: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface ControlDB {
   invitations: InvitationsTable;
   users: UsersTable;
@@ -117,6 +132,7 @@ export interface ControlDB {
   security_log: SecurityLogTable;
   support_grants: SupportGrantsTable;
   support_sessions: SupportSessionsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -124,3 +140,4 @@ export type TenantRow = Selectable<TenantsTable>;
 export type NewSecurityLog = Insertable<SecurityLogTable>;
 export type SupportGrantRow = Selectable<SupportGrantsTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;

@@ -44,5 +44,13 @@ export async function joinOrganisation(services: Services, tenantId: string, mem
  */
 export async function removeFromOrganisation(services: Services, tenantId: string, userId: string) {
   await services.control.deleteFrom("memberships").where("user_id", "=", userId).where("tenant_id", "=", tenantId).execute();
+  // The door already refuses their tokens (no membership); revoking keeps them dead if the person rejoins.
+  await services.control
+    .updateTable("api_tokens")
+    .set({ revoked_at: services.clock.now() })
+    .where("user_id", "=", userId)
+    .where("tenant_id", "=", tenantId)
+    .where("revoked_at", "is", null)
+    .execute();
   await deleteMember(userId);
 }

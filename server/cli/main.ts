@@ -6,6 +6,7 @@ import { createStaff } from "./create-staff";
 import { grants } from "./grants";
 import { listOrgs } from "./list-orgs";
 import { migrateAll } from "./migrate-all";
+import { rotateMasterKeyCommand } from "./rotate-master-key";
 
 const USAGE = `opslayer operator CLI
 
@@ -15,14 +16,16 @@ const USAGE = `opslayer operator CLI
   npm run cli -- purge-sessions
   npm run cli -- grants list [--active] [--json]
   npm run cli -- grants revoke <grant-id>
+  npm run cli -- rotate-master-key (--new-key-file <path> | with NEW_MASTER_KEY set)
 
-Reads the same environment as the server (DATA_DIR, SQLITE_SYNCHRONOUS, ...).`;
+Reads the same environment as the server (DATA_DIR, SQLITE_SYNCHRONOUS, MASTER_KEY, ...).`;
 
 const commands: Record<string, (services: Services, args: string[]) => Promise<void>> = {
   "create-staff": createStaff,
   "list-orgs": listOrgs,
   migrate: migrateAll,
   grants,
+  "rotate-master-key": rotateMasterKeyCommand,
   "purge-sessions": async (services) => {
     const n = await purgeExpired(services.control, services.clock.now());
     console.log(`Purged ${n.sessions} expired sessions and ${n.tokens} expired tokens.`);

@@ -23,3 +23,16 @@ export function csrfRefusal(req: IncomingMessage, config: Config): string | null
 export function isJsonRequest(req: IncomingMessage) {
   return (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() === "application/json";
 }
+
+/**
+ * An API-token call (tRPC only): `Authorization: Bearer …`. It needs no Origin check, because
+ * - a browser never attaches an Authorization header by itself; a cross-site page can set one only
+ *   through fetch with a CORS preflight, which this server never answers, so the call is not sent;
+ * - on such a request the tRPC context ignores every cookie (no session, no support cookie), so a
+ *   forged or invalid Bearer header cannot smuggle the victim's session past this check; it is
+ *   simply an unauthenticated call.
+ * Mutations must still be application/json. Remix pages keep the Origin check whatever the headers.
+ */
+export function isBearerRequest(req: IncomingMessage) {
+  return /^Bearer\s/i.test(req.headers.authorization ?? "");
+}

@@ -4,7 +4,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "../routers/_app";
 import type { Services } from "../services";
 import { createContext } from "../trpc/context";
-import { csrfRefusal, isJsonRequest } from "./csrf";
+import { csrfRefusal, isBearerRequest, isJsonRequest } from "./csrf";
 import { createFastQueryHandler } from "./fast-query";
 import { requestFacts } from "./request-facts";
 
@@ -33,7 +33,7 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   const trpcOptions = {
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => createContext(services, requestFacts(req, res, config)),
+    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => createContext(services, { ...requestFacts(req, res, config), authorization: req.headers.authorization }),
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") services.log(`[trpc] ${path ?? "?"}: ${error.stack ?? error.message}`);
     },
@@ -44,9 +44,11 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
-    const refusal = csrfRefusal(req, config);
+    const isTrpc = req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`);
+    // API-token calls carry no cookies that count (createContext ignores them), so no Origin check.
+    const refusal = isTrpc && isBearerRequest(req) ? null : csrfRefusal(req, config);
     if (refusal) return refuse(res, 403, refusal);
-    if (req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`)) {
+    if (isTrpc) {
       if (req.method === "POST" && !isJsonRequest(req)) return refuse(res, 415, "tRPC mutations accept application/json only.");
       if (fastQuery(req, res)) return;
       return trpc(req, res);

@@ -59,6 +59,7 @@ export const PERMISSIONS = {
   "integration.read": { group: "Integrations", label: "See integrations" },
   "integration.manage": { group: "Integrations", label: "Manage integrations" },
   "webhook.manage": { group: "Integrations", label: "Manage webhooks" },
+  "api.tokens": { group: "Integrations", label: "Create personal API tokens" },
   "support.grant": { group: "Organisation", label: "Grant support access" },
   "support.view": { group: "Organisation", label: "See what support does" },
   "org.view": { group: "Organisation", label: "Open the organisation" },

@@ -22,6 +22,7 @@ const MEMBER: readonly Permission[] = [
   "support.view",
   "org.view",
   "org.leave",
+  "api.tokens",
 ];
 
 const MANAGER_EXTRA: readonly Permission[] = [

@@ -3,6 +3,7 @@ import { dashboardRouter } from "./dashboard";
 import { reportsRouter } from "./reports";
 import { accountRouter } from "./account";
 import { activityRouter } from "./activity";
+import { apiTokensRouter } from "./api-tokens";
 import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { clientsRouter } from "./clients";
@@ -39,6 +40,7 @@ export const appRouter = router({
   roles: rolesRouter,
   invitations: invitationsRouter,
   sharing: sharingRouter,
+  apiTokens: apiTokensRouter,
   // Domain routers are added below, one line each.
   reports: reportsRouter,
   dashboard: dashboardRouter,

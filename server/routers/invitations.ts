@@ -31,7 +31,7 @@ import { idSchema, orgInput } from "./inputs";
 
 const invitationId = idSchema("v");
 
-async function sendInvitation(ctx: Context & { tenant: { name: string } }, row: InvitationRow, token: string, inviterName: string) {
+async function sendInvitation(ctx: Pick<Context, "services" | "origin"> & { tenant: { name: string } }, row: InvitationRow, token: string, inviterName: string) {
   const role = await resolveRole(row.role);
   const link = `${ctx.origin}/invite?token=${token}`;
   await ctx.services.mailer.send(invitationMessage(row.email, ctx.tenant.name, inviterName, role.name, row.expires_at, link));

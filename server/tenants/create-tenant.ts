@@ -22,7 +22,7 @@ export async function createTenant(services: Services, owner: Owner, org: { name
   try {
     await control
       .insertInto("tenants")
-      .values({ id, slug: org.slug, name: org.name, status: "provisioning", plan: "standard", features: "{}", file_name: `${id}.sqlite`, wrapped_key: null, created_by: owner.id, created_at: now })
+      .values({ id, slug: org.slug, name: org.name, status: "provisioning", plan: "standard", features: "{}", file_name: `${id}.sqlite`, wrapped_key: services.keys.createDataKey(id), created_by: owner.id, created_at: now })
       .execute();
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("That address is taken; choose another.");

@@ -2,21 +2,34 @@ import { forbidden, unauthorized } from "./errors";
 import { middleware, t } from "./init";
 import { tenantContext } from "./tenant-context";
 
+/**
+ * API tokens open organisation procedures only: sign-up, login, the account and the organisation
+ * list are for browser sessions. A request with an Authorization header is refused here, live token
+ * or not, before any input is read.
+ */
+const browserOnly = middleware(({ ctx, next }) => {
+  if (ctx.bearer) throw forbidden("API tokens can call organisation procedures only; this one is for the web app.");
+  return next();
+});
+
 const authed = middleware(({ ctx, next }) => {
   if (!ctx.viewer) throw unauthorized();
   return next({ ctx: { viewer: ctx.viewer } });
 });
 
-export const publicProcedure = t.procedure;
-export const authedProcedure = t.procedure.use(authed);
+export const publicProcedure = t.procedure.use(browserOnly);
+export const authedProcedure = publicProcedure.use(authed);
 /** Platform operators only; staff reach tenant data solely through a support grant, never through this. */
 export const staffProcedure = authedProcedure.use(({ ctx, next }) => {
   if (!ctx.viewer.user.isStaff) throw forbidden("This is for platform staff only.");
   return next();
 });
 
-/** authed → tenantContext → can(meta.permission), in that order, for every tenant procedure. */
-export const tenantProcedure = authedProcedure.use(tenantContext).use(({ ctx, meta, next }) => {
+/**
+ * tenantContext → can(meta.permission), in that order, for every tenant procedure. The door itself
+ * authenticates (a session, a support session or an API token) and refuses anyone else with 401.
+ */
+export const tenantProcedure = t.procedure.use(tenantContext).use(({ ctx, meta, next }) => {
   // Deny by default: a tenant procedure without a declared permission is refused, whoever calls it.
   const needed = meta?.permission;
   if (!needed) throw forbidden("This operation declares no permission, so nobody may call it.");

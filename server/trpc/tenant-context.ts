@@ -6,6 +6,8 @@ import { compileOnce } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
 import type { TenantDB } from "../../db/tenant/schema";
 import { FULL_ACCESS, type ProjectAccess } from "../../db/tenant/visibility";
+import type { Session, User } from "lucia";
+import { effectivePermissions, touchApiToken } from "../auth/api-tokens";
 import { permissionsOf } from "../permissions/roles";
 import { auditSupportRequest, SUPPORT_PERMISSIONS, supportAccessTo } from "../support/support-access";
 import { forbidden, notFound, unauthorized } from "./errors";
@@ -26,6 +28,12 @@ export interface Actor {
   id: string;
   ip: string;
   userAgent: string | null;
+}
+
+/** Who acts inside a tenant procedure: a session's user, or an API token's owner (session null). */
+export interface TenantViewer {
+  user: User;
+  session: Session | null;
 }
 
 // Both lookups run on every request, compiled once but always read from the database, so a removed
@@ -52,12 +60,17 @@ const memberRoleLookup = compileOnce((db: Kysely<TenantDB>, v: { userId: string 
 );
 
 /**
- * The only door to a tenant file, with two keys: a verified member's membership, or a staff
- * member's live support session for this very organisation. Anyone else is refused before a file
- * is opened, and "not found" also answers "not yours", so other organisations' slugs cannot be probed.
+ * The only door to a tenant file, with three keys: a verified member's membership, a staff member's
+ * live support session for this very organisation, or a member's live API token for the token's own
+ * organisation. Anyone else is refused before a file is opened, and "not found" also answers "not
+ * yours", so other organisations' slugs cannot be probed.
+ *
+ * Downstream, `ctx.viewer` always names the person acting (a token's owner for API calls; its
+ * `session` is then null) and `ctx.actor.kind` says how they came in.
  */
 export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, type }) => {
-  const viewer = ctx.viewer;
+  const api = ctx.api;
+  const viewer: TenantViewer | null = api ? { user: api.user, session: null } : ctx.viewer;
   if (!viewer) throw unauthorized();
   if (!viewer.user.emailVerified) throw forbidden("Confirm your email address before opening an organisation.");
   const parsed = orgOnly.safeParse(await getRawInput());
@@ -65,21 +78,26 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
   const base = { ip: ctx.info.ip, userAgent: ctx.info.userAgent, id: viewer.user.id };
 
   const tenant = await membershipLookup.executeTakeFirst(ctx.services.control, { userId: viewer.user.id, slug: parsed.data.org });
+  // A token opens its own organisation and no other, even one its owner belongs to.
+  if (api && tenant?.id !== api.tenantId) throw notFound("Organisation");
   if (tenant) {
     const lease = await ctx.services.pool.acquire(tenant.id);
     try {
       const member = await memberRoleLookup.executeTakeFirst(lease.db, { userId: viewer.user.id });
       if (!member) throw notFound("Organisation");
-      const actor: Actor = { kind: "user", ...base };
-      const permissions = permissionsOf(member.role, member.permissions);
+      const rolePermissions = permissionsOf(member.role, member.permissions);
+      // A token holds its scopes only while the member's current role does too.
+      const permissions = api ? effectivePermissions(api.scopes, rolePermissions) : rolePermissions;
+      const actor: Actor = { kind: api ? "api" : "user", ...base };
       const access: ProjectAccess = {
         seeAll: permissions.has("project.read.all") && member.client_id === null ? 1 : 0,
         userId: viewer.user.id,
         role: member.role,
         clientId: member.client_id,
       };
+      if (api) await touchApiToken(ctx.services, api);
       return await runInTenant({ tenantId: tenant.id, db: lease.db, access }, () =>
-        next({ ctx: { tenant, actor, role: member.role, permissions, access } }),
+        next({ ctx: { viewer, tenant, actor, role: member.role, permissions, access } }),
       );
     } finally {
       lease.release();
@@ -96,7 +114,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
     const actor: Actor = { kind: "support", ...base };
     const supportTenant = { id: support.tenantId, slug: support.slug, name: support.name };
     return await runInTenant({ tenantId: support.tenantId, db: lease.db, access: FULL_ACCESS }, () =>
-      next({ ctx: { tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS, access: FULL_ACCESS as ProjectAccess } }),
+      next({ ctx: { viewer, tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS, access: FULL_ACCESS as ProjectAccess } }),
     );
   } finally {
     lease.release();

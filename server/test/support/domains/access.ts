@@ -2,7 +2,7 @@ import type { TenantCalls } from "../calls";
 import { inviteMember, uniqueEmail } from "../accounts";
 import type { Seeding } from "../world";
 
-/** Valid inputs for the members, roles, invitations, sharing and settings procedures. */
+/** Valid inputs for the members, roles, invitations, sharing, settings and API token procedures. */
 export const accessCalls: TenantCalls = {
   "members.me": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
   "members.list": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
@@ -22,6 +22,9 @@ export const accessCalls: TenantCalls = {
   "sharing.add": { kind: "mutation", input: (t) => ({ org: t.slug, projectId: t.projectId, subject: { kind: "role", id: "member" } }), project: "target" },
   "sharing.remove": { kind: "mutation", input: (t) => ({ org: t.slug, projectId: t.projectId, subject: { kind: "member", id: t.memberUserId } }), project: "target" },
   "sharing.setSharedSpace": { kind: "mutation", input: (t) => ({ org: t.slug, projectId: t.projectId, shared: true }), project: "target" },
+  "apiTokens.list": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
+  "apiTokens.create": { kind: "mutation", input: (t) => ({ org: t.slug, name: "Suite token", scopes: ["task.read"], expiresInDays: 30 }), foreignIds: "answered" },
+  "apiTokens.revoke": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.apiTokenId }) },
 };
 
 const long = (n: number) => "x".repeat(n);
@@ -47,9 +50,12 @@ export const accessBadInputs = (org: string): Record<string, unknown[]> => ({
   "sharing.add": [{ org, projectId: "$projectId" }, { org, projectId: "$projectId", subject: { kind: "team", id: "x" } }, { org, projectId: "$projectId", subject: { kind: "member", id: "$clientId" } }, { org, projectId: "$projectId", subject: { kind: "role", id: "emperor" } }],
   "sharing.remove": [{ org, projectId: "$projectId", subject: {} }, { org, projectId: "$projectId", subject: { kind: "client", id: "c" } }],
   "sharing.setSharedSpace": [{ org, projectId: "$projectId" }, { org, projectId: "$projectId", shared: "yes" }],
+  "apiTokens.list": [{ org: "A" }],
+  "apiTokens.create": [{ org, name: "t", scopes: ["task.read"] }, { org, name: "t", scopes: ["task.read"], expiresInDays: 366 }, { org, name: "t", scopes: ["task.read"], expiresInDays: 0 }, { org, name: "t", scopes: ["task.read"], expiresInDays: 1.5 }, { org, name: "t", scopes: ["root.everything"], expiresInDays: 30 }, { org, name: "t", scopes: [], expiresInDays: 30 }, { org, name: "", scopes: ["task.read"], expiresInDays: 30 }, { org, name: long(101), scopes: ["task.read"], expiresInDays: 30 }],
+  "apiTokens.revoke": [{ org }, { org, id: "$clientId" }],
 });
 
-/** A custom role, a member who joined by invitation and sees the project through a share, a pending invitation. */
+/** A custom role, a member who joined by invitation and sees the project through a share, a pending invitation, an API token. */
 export async function seedAccess({ instance, owner, target }: Seeding): Promise<void> {
   const org = target.slug;
   const role = await owner.mutate("roles.create", { org, name: `Reviewer of ${org}`, description: "Reads and comments", permissions: ["task.read", "comment.read", "comment.create"] });
@@ -62,4 +68,7 @@ export async function seedAccess({ instance, owner, target }: Seeding): Promise<
   const pending = await owner.mutate("invitations.create", { org, email: uniqueEmail("pending"), role: "member" });
   if (pending.status !== 200) throw new Error(`seed invitation: ${JSON.stringify(pending.error)}`);
   target.invitationId = pending.data.id;
+  const token = await owner.mutate("apiTokens.create", { org, name: `Token of ${org}`, scopes: ["task.read"], expiresInDays: 30 });
+  if (token.status !== 200) throw new Error(`seed api token: ${JSON.stringify(token.error)}`);
+  target.apiTokenId = token.data.id;
 }

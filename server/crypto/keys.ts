@@ -1,0 +1,246 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { ControlDb } from "../../db/control/open";
+import { ConfigError, type Config } from "../config";
+import { DecryptError, decrypt, encrypt, gcmOpen, gcmSeal, IV_BYTES, symmetricKey, TAG_BYTES, type EnvelopeAad, type SymmetricKey } from "./envelope";
+
+/**
+ * Key hierarchy: one master key (KEK) per installation, from MASTER_KEY or a key file; one data key
+ * (DEK, 32 random bytes) per organisation, kept only wrapped by the KEK in `tenants.wrapped_key`:
+ *
+ *   v1:<kek id, 16 hex>:<base64 of IV (12) ‖ wrapped DEK (32) ‖ GCM tag (16)>     AAD = tenant id
+ *
+ * Rotating the KEK rewraps DEKs and touches no data; destroying a DEK (wrapped_key = null) makes
+ * everything sealed with it unreadable.
+ */
+
+export interface MasterKey extends SymmetricKey {
+  /** Hex of the 8-byte key id; recorded in every wrapped DEK. */
+  hex: string;
+}
+
+const KEY_BYTES = 32;
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+export class KeyFileError extends ConfigError {
+  override name = "KeyFileError";
+}
+
+/** A data key could not be produced (no organisation, wrong master key, destroyed…). */
+export class DataKeyError extends Error {
+  override name = "DataKeyError";
+}
+
+export function isBase64Key(value: string) {
+  return BASE64_KEY.test(value.trim());
+}
+
+export function masterKeyFrom(raw: Buffer): MasterKey {
+  const k = symmetricKey(raw);
+  return { ...k, hex: k.id.toString("hex") };
+}
+
+export function masterKeyFromBase64(value: string, name = "MASTER_KEY"): MasterKey {
+  if (!isBase64Key(value)) throw new ConfigError(`Invalid configuration:\n  ${name}: must be the base64 encoding of exactly 32 bytes`);
+  return masterKeyFrom(Buffer.from(value.trim(), "base64"));
+}
+
+export function generateMasterKeyBase64() {
+  return randomBytes(KEY_BYTES).toString("base64");
+}
+
+/**
+ * Reads a key file: a regular file, no permission bits for group or others, holding one line of
+ * base64 (32 bytes). Anything else is refused rather than guessed at.
+ */
+export function readKeyFile(path: string, variable = "MASTER_KEY_FILE"): MasterKey {
+  const fail = (why: string) => new KeyFileError(`Invalid configuration:\n  ${variable}: ${path} ${why}`);
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!stat.isFile()) throw fail("is not a regular file");
+  if ((stat.mode & 0o077) !== 0) throw fail(`is accessible by group or others (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it`);
+  const text = readFileSync(path, "utf8").trim();
+  if (!isBase64Key(text)) throw fail("is malformed: expected one line with the base64 encoding of 32 bytes");
+  return masterKeyFrom(Buffer.from(text, "base64"));
+}
+
+/**
+ * Creates a key file with a fresh key: the directory (if missing) with mode 0700, the file with
+ * 0600, written to a temporary name, fsynced, then hard-linked into place so two processes starting
+ * at once never see a half-written file (the loser reads the winner's key). Returns null when the
+ * file already exists.
+ */
+export function createKeyFile(path: string): MasterKey | null {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const raw = randomBytes(KEY_BYTES);
+  const fd = openSync(tmp, "wx", 0o600);
+  try {
+    writeSync(fd, `${raw.toString("base64")}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return null;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+  return masterKeyFrom(raw);
+}
+
+/** The configured master key: MASTER_KEY, else the key file, created on first run. */
+export async function loadMasterKey(config: Pick<Config, "masterKey" | "masterKeyFile">, control?: ControlDb): Promise<{ key: MasterKey; created: boolean }> {
+  if (config.masterKey) return { key: masterKeyFromBase64(config.masterKey), created: false };
+  const path = config.masterKeyFile;
+  if (!path) throw new KeyFileError("Invalid configuration:\n  MASTER_KEY_FILE: no master key configured");
+  let exists = true;
+  try {
+    lstatSync(path);
+  } catch {
+    exists = false;
+  }
+  if (!exists) {
+    // A missing key file with organisations already holding wrapped keys means the wrong path (or a
+    // lost key): making a new key would strand their data behind an unrelated key, so stop.
+    if (control) {
+      const wrapped = await control.selectFrom("tenants").select("id").where("wrapped_key", "is not", null).limit(1).executeTakeFirst();
+      if (wrapped) {
+        throw new KeyFileError(`Invalid configuration:\n  MASTER_KEY_FILE: ${path} does not exist, but organisations already have data keys wrapped by a master key; point MASTER_KEY_FILE (or MASTER_KEY) at that key`);
+      }
+    }
+    const made = createKeyFile(path);
+    if (made) return { key: made, created: true };
+  }
+  return { key: readKeyFile(path), created: false };
+}
+
+export function wrapDataKey(kek: MasterKey, tenantId: string, dek: Buffer): string {
+  const iv = randomBytes(IV_BYTES);
+  const { ciphertext, tag } = gcmSeal(kek.key, iv, dek, Buffer.from(tenantId, "utf8"));
+  return `v1:${kek.hex}:${Buffer.concat([iv, ciphertext, tag]).toString("base64")}`;
+}
+
+/** The id of the master key a wrapped value names (no decryption). */
+export function wrappedKekId(wrapped: string): string | null {
+  const m = /^v1:([0-9a-f]{16}):/.exec(wrapped);
+  return m ? m[1]! : null;
+}
+
+export function unwrapDataKey(kek: MasterKey, tenantId: string, wrapped: string): SymmetricKey {
+  const m = /^v1:([0-9a-f]{16}):([A-Za-z0-9+/]+={0,2})$/.exec(wrapped);
+  if (!m) throw new DecryptError("malformed", `data key of ${tenantId} is not a v1 wrapped key`);
+  if (m[1] !== kek.hex) {
+    throw new DecryptError("key", `data key of ${tenantId} is wrapped by master key ${m[1]}, but the configured master key is ${kek.hex}`);
+  }
+  const raw = Buffer.from(m[2]!, "base64");
+  if (raw.length !== IV_BYTES + KEY_BYTES + TAG_BYTES) throw new DecryptError("malformed", `data key of ${tenantId} has the wrong length`);
+  const dek = gcmOpen(kek.key, raw.subarray(0, IV_BYTES), raw.subarray(IV_BYTES, IV_BYTES + KEY_BYTES), raw.subarray(IV_BYTES + KEY_BYTES), Buffer.from(tenantId, "utf8"));
+  return symmetricKey(dek);
+}
+
+/**
+ * Per-organisation data keys for one process. Unwrapped keys are cached by tenant with the wrapped
+ * value as the cache key: every lookup reads `wrapped_key` (a primary-key read), so a rewrap or a
+ * destroy done by another process is seen at once.
+ */
+export class Keyring {
+  private cache = new Map<string, { wrapped: string; key: SymmetricKey }>();
+
+  constructor(
+    private control: ControlDb,
+    readonly master: MasterKey,
+  ) {}
+
+  /** A fresh DEK for a new organisation, wrapped: store it in the tenants insert. */
+  createDataKey(tenantId: string): string {
+    return wrapDataKey(this.master, tenantId, randomBytes(KEY_BYTES));
+  }
+
+  /**
+   * The organisation's DEK. An organisation without one (created before keys existed, or whose key
+   * was destroyed while it stays active) gets a new one, set only if the column is still null so
+   * two processes racing agree on one key. A closed organisation without a key stays without.
+   */
+  async dataKeyFor(tenantId: string): Promise<SymmetricKey> {
+    const row = await this.control.selectFrom("tenants").select(["wrapped_key", "status"]).where("id", "=", tenantId).executeTakeFirst();
+    if (!row) throw new DataKeyError(`no organisation ${tenantId}`);
+    let wrapped = row.wrapped_key;
+    if (wrapped === null) {
+      if (row.status === "closed") throw new DataKeyError(`organisation ${tenantId} has no data key`);
+      const fresh = this.createDataKey(tenantId);
+      await this.control.updateTable("tenants").set({ wrapped_key: fresh }).where("id", "=", tenantId).where("wrapped_key", "is", null).execute();
+      const again = await this.control.selectFrom("tenants").select("wrapped_key").where("id", "=", tenantId).executeTakeFirst();
+      if (!again?.wrapped_key) throw new DataKeyError(`organisation ${tenantId} has no data key`);
+      wrapped = again.wrapped_key;
+    }
+    const hit = this.cache.get(tenantId);
+    if (hit && hit.wrapped === wrapped) return hit.key;
+    const key = unwrapDataKey(this.master, tenantId, wrapped);
+    this.cache.set(tenantId, { wrapped, key });
+    return key;
+  }
+
+  /** Crypto-shredding: forget the wrapped DEK; whatever it sealed can no longer be decrypted. */
+  async destroyDataKey(tenantId: string) {
+    await this.control.updateTable("tenants").set({ wrapped_key: null }).where("id", "=", tenantId).execute();
+    this.cache.delete(tenantId);
+  }
+
+  /** Encrypts for `aad.org` with that organisation's DEK. */
+  async seal(aad: EnvelopeAad, plaintext: Buffer | string): Promise<Buffer> {
+    return encrypt(await this.dataKeyFor(aad.org), plaintext, aad);
+  }
+
+  /** Decrypts a value sealed for exactly this context; throws `DecryptError` otherwise. */
+  async open(aad: EnvelopeAad, blob: Buffer): Promise<Buffer> {
+    return decrypt(await this.dataKeyFor(aad.org), blob, aad);
+  }
+}
+
+export interface RotationResult {
+  rewrapped: number;
+  /** Organisations without a data key (they get one, under the new key, on first use). */
+  withoutKey: number;
+}
+
+/**
+ * Rewraps every organisation's DEK from `oldKek` to `newKek` in one control transaction; a single
+ * failure rolls everything back. Each new value is unwrapped again and compared before commit.
+ * Data files are not touched. Keys already under `newKek` (a rerun) are verified and kept.
+ */
+export async function rotateMasterKey(control: ControlDb, oldKek: MasterKey, newKek: MasterKey, onProgress: (done: number, total: number, tenantId: string) => void = () => {}): Promise<RotationResult> {
+  if (oldKek.hex === newKek.hex) throw new Error("the new master key is the same as the current one");
+  return control.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom("tenants").select(["id", "wrapped_key"]).orderBy("id").execute();
+    let rewrapped = 0;
+    let withoutKey = 0;
+    let done = 0;
+    for (const row of rows) {
+      onProgress(done, rows.length, row.id);
+      if (row.wrapped_key === null) {
+        withoutKey++;
+      } else if (wrappedKekId(row.wrapped_key) === newKek.hex) {
+        unwrapDataKey(newKek, row.id, row.wrapped_key);
+        rewrapped++;
+      } else {
+        const dek = unwrapDataKey(oldKek, row.id, row.wrapped_key);
+        const next = wrapDataKey(newKek, row.id, dek.key);
+        if (!unwrapDataKey(newKek, row.id, next).key.equals(dek.key)) throw new Error(`rewrap check failed for ${row.id}`);
+        await trx.updateTable("tenants").set({ wrapped_key: next }).where("id", "=", row.id).execute();
+        rewrapped++;
+      }
+      done++;
+    }
+    onProgress(done, rows.length, "");
+    return { rewrapped, withoutKey };
+  });
+}
