@@ -27,6 +27,8 @@ const schema = z.object({
   MASTER_KEY: base64Key.optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   NEW_MASTER_KEY: base64Key.optional(),
+  FILE_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 40).default(100 * 1024 * 1024),
+  ORG_QUOTA_BYTES: z.coerce.number().int().min(0).max(2 ** 50).default(2 * 1024 ** 3),
 });
 
 export type Config = {
@@ -58,6 +60,10 @@ export type Config = {
   masterKeyFile: string | null;
   /** NEW_MASTER_KEY: only read by `rotate-master-key`. */
   newMasterKey: string | null;
+  /** FILE_MAX_BYTES: the largest attachment accepted, in bytes. */
+  fileMaxBytes: number;
+  /** ORG_QUOTA_BYTES: attachment bytes one organisation may store in total. */
+  orgQuotaBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -101,5 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey: c.MASTER_KEY ?? null,
     masterKeyFile: c.MASTER_KEY ? null : resolve(c.MASTER_KEY_FILE ?? defaultKeyFile),
     newMasterKey: c.NEW_MASTER_KEY ?? null,
+    fileMaxBytes: c.FILE_MAX_BYTES,
+    orgQuotaBytes: c.ORG_QUOTA_BYTES,
   };
 }

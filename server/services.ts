@@ -8,6 +8,7 @@ import { Keyring, loadMasterKey } from "./crypto/keys";
 import { createMailer, type Mailer } from "./email/mailer";
 import { purgeExpired } from "./jobs/purge-expired";
 import { sweepExpiredGrants } from "./support/grants";
+import { WebhookDispatcher, type DispatcherOptions } from "./webhooks/dispatcher";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
 export interface Services {
@@ -20,13 +21,15 @@ export interface Services {
   clock: Clock;
   /** Master key and per-organisation data keys (server/crypto/keys.ts). */
   keys: Keyring;
+  /** Sends outgoing webhook deliveries off the request path (server/webhooks/dispatcher.ts). */
+  webhooks: WebhookDispatcher;
   log: (line: string) => void;
   close(): Promise<void>;
 }
 
 export async function createServices(
   config: Config,
-  overrides: { clock?: Clock; mailer?: Mailer; log?: (line: string) => void } = {},
+  overrides: { clock?: Clock; mailer?: Mailer; log?: (line: string) => void; webhooks?: Partial<DispatcherOptions> } = {},
 ): Promise<Services> {
   const log = overrides.log ?? ((line: string) => console.log(line));
   const clock = overrides.clock ?? systemClock;
@@ -50,6 +53,7 @@ export async function createServices(
     sweepExpiredGrants(services).catch((e) => log(`[jobs] support grant sweep failed: ${String(e)}`));
   }, 60 * 60_000);
   purge.unref();
+  const webhooks = new WebhookDispatcher({ config, control, pool, keys, clock, log }, overrides.webhooks);
   const services: Services = {
     config,
     control,
@@ -59,13 +63,16 @@ export async function createServices(
     mailer: overrides.mailer ?? createMailer(config, log),
     clock,
     keys,
+    webhooks,
     log,
     async close() {
       clearInterval(purge);
+      await webhooks.close();
       await pool.closeAll();
       await control.destroy();
     },
   };
+  webhooks.start();
   return services;
 }
 

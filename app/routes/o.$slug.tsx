@@ -69,6 +69,7 @@ export default function OrgLayout() {
         {allowed("invoice.read") && <NavLink to={`${base}/invoices`}>Invoices</NavLink>}
         {allowed("report.view") && <NavLink to={`${base}/reports`}>Reports</NavLink>}
         {allowed("audit.view") && <NavLink to={`${base}/audit`}>Audit log</NavLink>}
+        {allowed("integration.read") && <NavLink to={`${base}/integrations`}>Integrations</NavLink>}
         {allowed("member.read") && <NavLink to={`${base}/members`}>Members</NavLink>}
         {allowed("role.manage") && <NavLink to={`${base}/roles`}>Roles</NavLink>}
         {allowed("org.settings") && <NavLink to={`${base}/settings`} end>Settings</NavLink>}

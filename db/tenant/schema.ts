@@ -2,6 +2,8 @@ import type { Generated, Selectable } from "kysely";
 import type { InvoiceTables } from "./invoices/schema";
 import type { TaskTables } from "./tasks/schema";
 import type { TimeTables } from "./time/schema";
+import type { WebhookTables } from "./webhooks/schema";
+import type { VaultTables } from "./vault/schema";
 
 /** Tenant tables carry no tenant_id: the file is the tenant. Times are integer ms, UTC. */
 export interface MembersTable {
@@ -83,7 +85,7 @@ export interface AuditLogTable {
   detail: string;
 }
 
-export interface TenantDB extends TaskTables, TimeTables, InvoiceTables {
+export interface TenantDB extends TaskTables, TimeTables, InvoiceTables, VaultTables, WebhookTables {
   members: MembersTable;
   roles: RolesTable;
   project_shares: ProjectSharesTable;

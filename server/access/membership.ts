@@ -5,6 +5,7 @@ import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { audit } from "../audit/audit";
 import type { Services } from "../services";
 import { badRequest } from "../trpc/errors";
+import { emitEvent } from "../webhooks/events";
 import type { Actor } from "../trpc/tenant-context";
 import { resolveRole } from "./role-grants";
 
@@ -24,6 +25,7 @@ export async function joinOrganisation(services: Services, tenantId: string, mem
         }
         if (await insertMemberIfAbsent(member, services.clock.now())) {
           await audit(actor, "member.join", { type: "member", id: member.userId }, { role: member.role, ...detail });
+          await emitEvent(services, "member.joined", { member: { user_id: member.userId, name: member.name, role: member.role } });
         }
       }),
     );

@@ -6,6 +6,7 @@ import type { Services } from "../services";
 import { createContext } from "../trpc/context";
 import { csrfRefusal, isBearerRequest, isJsonRequest } from "./csrf";
 import { createFastQueryHandler } from "./fast-query";
+import { createFilesHandler, FILES_PATH } from "./files";
 import { requestFacts } from "./request-facts";
 
 const TRPC_PATH = "/api/trpc";
@@ -41,13 +42,17 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   const trpc = createHTTPHandler(trpcOptions);
   // Single GET queries skip the Fetch API round trip; it hands back everything else (fast-query.ts).
   const fastQuery = createFastQueryHandler(trpcOptions);
+  const files = createFilesHandler(services);
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
     const isTrpc = req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`);
+    // Streaming uploads and downloads (files.ts): same context, same tenant door, same Origin check.
+    const isFiles = req.url?.startsWith(`${FILES_PATH}/`) ?? false;
     // API-token calls carry no cookies that count (createContext ignores them), so no Origin check.
-    const refusal = isTrpc && isBearerRequest(req) ? null : csrfRefusal(req, config);
+    const refusal = (isTrpc || isFiles) && isBearerRequest(req) ? null : csrfRefusal(req, config);
     if (refusal) return refuse(res, 403, refusal);
+    if (isFiles) return void files(req, res);
     if (isTrpc) {
       if (req.method === "POST" && !isJsonRequest(req)) return refuse(res, 415, "tRPC mutations accept application/json only.");
       if (fastQuery(req, res)) return;

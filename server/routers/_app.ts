@@ -8,6 +8,7 @@ import { auditRouter } from "./audit";
 import { authRouter } from "./auth";
 import { clientsRouter } from "./clients";
 import { commentsRouter } from "./comments";
+import { filesRouter } from "./files";
 import { labelsRouter } from "./labels";
 import { orgsRouter } from "./orgs";
 import { paymentsRouter } from "./payments";
@@ -24,7 +25,9 @@ import { supportRouter } from "./support";
 import { tasksRouter } from "./tasks";
 import { timeRouter } from "./time";
 import { ratesRouter } from "./rates";
+import { connectionsRouter, serversRouter } from "./vault";
 import { workflowRouter } from "./workflow";
+import { webhooksRouter } from "./webhooks";
 
 export const appRouter = router({
   auth: authRouter,
@@ -54,6 +57,10 @@ export const appRouter = router({
   payments: paymentsRouter,
   time: timeRouter,
   rates: ratesRouter,
+  files: filesRouter,
+  webhooks: webhooksRouter,
+  connections: connectionsRouter,
+  servers: serversRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { findClient } from "../../db/tenant/clients";
 import { inTenantTransaction } from "../../db/tenant/context";
+import { emitEvent } from "../webhooks/events";
 import { deleteDraft, insertDraft, listInvoices, markIssued, markVoid, nextSequence, updateDraft } from "../../db/tenant/invoices/invoices";
 import { deleteLine, findLine, insertLines, listLines, nextPosition } from "../../db/tenant/invoices/lines";
 import { releaseEntries, takeUnbilled, takenGroups, unbilledGroups, type UnbilledScope } from "../../db/tenant/invoices/unbilled-time";
@@ -173,6 +174,7 @@ export const invoicesRouter = router({
           throw error;
         });
         await audit(ctx.actor, "invoice.issue", { type: "invoice", id: input.id }, { number, total: invoice.total, currency: invoice.currency });
+        await emitEvent(ctx.services, "invoice.issued", { invoice: { id: input.id, number, client_id: invoice.client_id, issue_date: issueDate, due_date: invoice.due_date, total: invoice.total, currency: invoice.currency } });
         return invoiceDetail(input.id);
       }),
     ),

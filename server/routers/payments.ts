@@ -1,4 +1,5 @@
 import { inTenantTransaction } from "../../db/tenant/context";
+import { emitEvent } from "../webhooks/events";
 import { setPaid } from "../../db/tenant/invoices/invoices";
 import { deletePayment, findPayment, insertPayment, listPayments } from "../../db/tenant/invoices/payments";
 import type { PaymentRow } from "../../db/tenant/invoices/schema";
@@ -50,6 +51,7 @@ export const paymentsRouter = router({
         const paidInFull = invoice.paid + input.amount >= invoice.total;
         if (paidInFull) await setPaid(invoice.id, now, now);
         await audit(ctx.actor, "payment.create", { type: "payment", id: payment.id }, { invoice_id: invoice.id, number: invoice.number, amount: input.amount, method: input.method, paid_in_full: paidInFull });
+        if (paidInFull) await emitEvent(ctx.services, "invoice.paid", { invoice: { id: invoice.id, number: invoice.number, client_id: invoice.client_id, total: invoice.total, currency: invoice.currency }, payment_id: payment.id });
         return { payment, invoice: await invoiceDetail(invoice.id) };
       }),
     ),

@@ -8,6 +8,7 @@ import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
 import { conflict, forbidden } from "../trpc/errors";
 import { router } from "../trpc/init";
+import { emitEvent } from "../webhooks/events";
 import { tenantProcedure } from "../trpc/procedures";
 import { nameSchema, orgInput } from "./inputs";
 import * as I from "./task-inputs";
@@ -116,6 +117,7 @@ export const tasksRouter = router({
         await setLabels(id, input.labelIds);
         await setAssignees(id, input.assigneeIds);
         await audit(ctx.actor, "task.create", { type: "task", id }, taskDetail({ id, projectId: input.projectId }, { title: input.title, status_id: status.id, assignees: input.assigneeIds }));
+        await emitEvent(ctx.services, "task.created", { task: { id, project_id: input.projectId, title: input.title, status_id: status.id, priority: input.priority, due_date: input.dueDate, assignee_ids: input.assigneeIds } });
         return taskView(await requireTask(id), ctx.permissions);
       }),
     ),
@@ -163,6 +165,7 @@ export const tasksRouter = router({
         if (to.id !== task.status.id) {
           await setTaskState(input.id, { statusId: to.id }, Date.now());
           await audit(ctx.actor, "task.move", { type: "task", id: input.id }, taskDetail(task, { from: task.status.id, from_name: task.status.name, to: to.id, to_name: to.name }));
+          await emitEvent(ctx.services, "task.status_changed", { task: { id: input.id, project_id: task.projectId, title: task.title }, from: { id: task.status.id, name: task.status.name }, to: { id: to.id, name: to.name } });
         }
         return taskView(await requireTask(input.id), ctx.permissions);
       }),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { inTenantTransaction } from "../../db/tenant/context";
+import { emitEvent } from "../webhooks/events";
 import { getOrgSettings } from "../../db/tenant/settings";
 import { dayEnd, dayStart, localDate, weekOf } from "../../db/tenant/time/days";
 import { deleteEntry, entryTotals, findEntry, insertEntry, listEntries, runningEntry, updateEntry, type EntryFilter } from "../../db/tenant/time/entries";
@@ -105,6 +106,7 @@ function createEntry(ctx: Ctx, memberId: string, input: z.output<typeof createIn
       duration_seconds: entry.duration_seconds,
       billable: input.billable,
     });
+    await emitEvent(ctx.services, "time_entry.created", { time_entry: { id, project_id: entry.project_id, task_id: taskId, member_id: memberId, started_at: startedAt, ended_at: endedAt, duration_seconds: entry.duration_seconds, billable: input.billable } });
     return entryView(entry, timeZone, canSeeRates(ctx));
   });
 }
@@ -205,6 +207,7 @@ export const timeRouter = router({
           ended_at: endedAt,
           duration_seconds: entry?.duration_seconds ?? Math.round((endedAt - e.started_at) / 1000),
         });
+        await emitEvent(ctx.services, "time_entry.created", { time_entry: { id: e.id, project_id: e.project_id, task_id: e.task_id, member_id: memberId, started_at: e.started_at, ended_at: endedAt, duration_seconds: entry?.duration_seconds ?? null, billable: e.billable === 1 } });
         return entry ? entryView(entry, timeZone, canSeeRates(ctx)) : null;
       }),
     ),

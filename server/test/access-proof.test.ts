@@ -130,12 +130,6 @@ describe.each(reaching("list"))("%s", (path) => {
  * below fails both ways: a catalogue name nobody enforces, or a name here that has become enforced.
  */
 const AWAITING_FEATURES: Record<string, string> = {
-  "file.read": "issue 7 (attachments)",
-  "file.upload": "issue 7 (attachments)",
-  "file.delete": "issue 7 (attachments)",
-  "integration.read": "issue 7 (integrations)",
-  "integration.manage": "issue 7 (integrations)",
-  "webhook.manage": "issue 7 (webhooks)",
   "org.export": "issue 6 (export)",
   "org.delete": "issue 6 (termination)",
   "org.billing": "plans are not built",

@@ -6,6 +6,9 @@ import { migration0004 } from "./0004_time";
 import { migration0005 } from "./0005_invoices";
 import { migration0006 } from "./0006_report_indexes";
 import { migration0007 } from "./0007_task_due_index";
+import { migration0008 } from "./0008_vault";
+import { migration0009 } from "./0009_webhooks";
+import { migration0010 } from "./0010_attachments";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -16,4 +19,7 @@ export const tenantMigrations: Record<string, Migration> = {
   "0005_invoices": migration0005,
   "0006_report_indexes": migration0006,
   "0007_task_due_index": migration0007,
+  "0008_vault": migration0008,
+  "0009_webhooks": migration0009,
+  "0010_attachments": migration0010,
 };

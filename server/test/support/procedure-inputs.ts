@@ -1,9 +1,12 @@
 import type { TenantCalls } from "./calls";
 import { accessBadInputs, accessCalls } from "./domains/access";
+import { filesBadInputs, filesCalls } from "./domains/files";
 import { invoicesBadInputs, invoicesCalls } from "./domains/invoices";
 import { reportsBadInputs, reportsCalls } from "./domains/reports";
 import { tasksBadInputs, tasksCalls } from "./domains/tasks";
 import { timeBadInputs, timeCalls } from "./domains/time";
+import { webhooksBadInputs, webhooksCalls } from "./domains/webhooks";
+import { vaultBadInputs, vaultCalls } from "./domains/vault";
 
 export type { Target } from "./world";
 
@@ -34,13 +37,16 @@ const coreCalls: TenantCalls = {
   "audit.export": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId, format: "json" }), foreignIds: "answered" },
 };
 
-export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls };
+export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls, ...vaultCalls, ...filesCalls, ...webhooksCalls };
 
 /** Bad inputs of the domains that keep theirs beside their calls; merged into bad-input.test.ts. */
 export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
   ...accessBadInputs(org),
+  ...filesBadInputs(org),
   ...tasksBadInputs(org),
   ...timeBadInputs(org),
   ...invoicesBadInputs(org),
   ...reportsBadInputs(org),
+  ...webhooksBadInputs(org),
+  ...vaultBadInputs(org),
 });

@@ -5,6 +5,9 @@ import { seedTasks } from "./domains/tasks";
 import { seedTime } from "./domains/time";
 import { seedInvoices } from "./domains/invoices";
 import { seedAccess } from "./domains/access";
+import { seedWebhooks } from "./domains/webhooks";
+import { seedFiles } from "./domains/files";
+import { seedVault } from "./domains/vault";
 
 /**
  * The ids of one organisation's rows that the suites aim at: a client, a project of it, and one row
@@ -26,7 +29,7 @@ export interface Seeding {
 }
 
 /** Domain seeders, in order: each adds its rows through the API and its ids to `target`. */
-const seeders: ((s: Seeding) => Promise<void>)[] = [seedAccess, seedTasks, seedTime, seedInvoices];
+const seeders: ((s: Seeding) => Promise<void>)[] = [seedAccess, seedTasks, seedTime, seedInvoices, seedVault, seedFiles, seedWebhooks];
 
 /** An organisation with an owner and one row of every kind, made through the API as users would. */
 export async function orgWithData(instance: Instance, slug: string) {
