@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "../routers/_app";
 import { ALL_PERMISSIONS, type Permission } from "../permissions/catalogue";
 import { procedureDefs, tenantProcedurePaths } from "../trpc/access-check";
+import { BearerClient } from "./support/api-client";
 import { Client } from "./support/client";
 import { inviteMember } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
@@ -85,6 +86,19 @@ describe.each(paths)("%s", (path) => {
     expect(res.status).toBe(404);
     expect(res.error?.code).toBe("NOT_FOUND");
     expect(res.error?.message).toBe("Organisation not found.");
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("(c) refuses an API token whose scopes lack only the declared permission, though its owner holds it", async () => {
+    const needed = permissionOf(path);
+    const created = await world.client.mutate("apiTokens.create", { org: world.slug, name: `all but ${needed}`, scopes: ALL_PERMISSIONS.filter((p) => p !== needed), expiresInDays: 1 });
+    expect(created.status).toBe(200);
+    const before = snapshot();
+    const res = await call(new BearerClient(instance.url, created.data.token), path, world.target);
+    expect(res.status).toBe(403);
+    expect(res.error?.message).toContain(`needs ${needed}`);
+    // Using a token records its last use; nothing else may change.
+    await instance.services.control.updateTable("api_tokens").set({ last_used_at: null }).where("id", "=", created.data.id).execute();
     expect(snapshot()).toEqual(before);
   });
 
