@@ -1,9 +1,11 @@
 import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import accessCss from "~/components/access-control.css?url";
+import { Attachments, FILE_DELETE_INTENT } from "~/components/attachments";
 import { ProjectForm } from "~/components/project-form";
 import { SharingPanel } from "~/components/sharing-panel";
 import { attempt, formObject, load } from "~/lib/api.server";
+import { deleteAttachmentAction, loadAttachments } from "~/lib/attachments.server";
 import { useOrgAccess } from "~/lib/permissions";
 import { projectInput } from "~/lib/project-input.server";
 import { loadSharing, sharingAction } from "~/lib/sharing.server";
@@ -17,7 +19,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   );
   // Null unless the viewer may share this project (project.share).
   const sharing = await load(request, () => loadSharing(context.api, org, params.id!));
-  return { project, clients, sharing };
+  // Null when the role lacks file.read: the attachments section is left out.
+  const files = await load(request, () => loadAttachments(context.api, org, "project", params.id!));
+  return { org, project, clients, sharing, files };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -25,6 +29,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
   const id = params.id!;
   if (f.intent?.startsWith("sharing.")) return sharingAction(request, context.api, org, id, f);
+  if (f.intent === FILE_DELETE_INTENT) return deleteAttachmentAction(request, context.api, org, f.fileId);
   if (f.intent === "archive" || f.intent === "restore") {
     const result = await attempt(request, () => context.api.projects.setArchived({ org, id, archived: f.intent === "archive" }));
     return result.ok ? redirect(`/o/${org}/projects/${id}`) : result;
@@ -37,9 +42,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function EditProject() {
-  const { project, clients, sharing } = useLoaderData<typeof loader>();
+  const { org, project, clients, sharing, files } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const sharingResult = result && "intent" in result && result.intent === "sharing" ? result : undefined;
+  const fileResult = result && "intent" in result && result.intent === "file" ? result : undefined;
   const access = useOrgAccess();
   const canShare = access.can("project.share");
   const archived = project.archived_at !== null;
@@ -56,12 +62,13 @@ export default function EditProject() {
       </div>
       {archived && <p className="notice">This project is archived.</p>}
       {access.can("project.update") ? (
-        <ProjectForm result={sharingResult ? undefined : result} clients={clients} project={project} submitLabel="Save" />
+        <ProjectForm result={sharingResult || fileResult ? undefined : result} clients={clients} project={project} submitLabel="Save" />
       ) : (
         <p className="muted">
           {project.client_name} · {project.code ?? "no code"}
         </p>
       )}
+      {files && <Attachments org={org} targetType="project" targetId={project.id} files={files} result={fileResult} />}
       {sharing && canShare && <SharingPanel sharing={sharing} clientName={project.client_name} result={sharingResult} />}
     </div>
   );

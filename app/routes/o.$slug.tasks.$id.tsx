@@ -1,11 +1,13 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Attachments, FILE_DELETE_INTENT } from "~/components/attachments";
 import { FormMessage } from "~/components/form";
 import { LabelChips, People, PriorityBadge, RenderedMarkdown, StatusBadge } from "~/components/task-bits";
 import { TaskComments } from "~/components/task-comments";
 import { TaskForm } from "~/components/task-form";
 import { TaskTimeline } from "~/components/task-timeline";
 import { attempt, formObject, load } from "~/lib/api.server";
+import { deleteAttachmentAction, loadAttachments } from "~/lib/attachments.server";
 import { formatDateTime, formatHours } from "~/lib/format";
 import { formStrings, taskInput } from "~/lib/task-input.server";
 
@@ -19,7 +21,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   );
   const comments = task.can.readComments ? await load(request, () => context.api.comments.list({ org, taskId: id, limit: 200 })) : null;
   const assignable = task.can.assign ? await context.api.tasks.assignable({ org }).catch(() => null) : null;
-  return { org, task, statuses, labels, activity, comments, assignable };
+  // Null when the role lacks file.read: the attachments section is left out.
+  const files = await load(request, () => loadAttachments(context.api, org, "task", id));
+  return { org, task, statuses, labels, activity, comments, assignable, files };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -48,6 +52,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (result.ok) throw redirect(`/o/${org}/tasks`);
       return result;
     }
+    case FILE_DELETE_INTENT:
+      return deleteAttachmentAction(request, api, org, f.fileId);
     case "comment-create":
       return run("comment", () => api.comments.create({ org, taskId: id, body: f.body ?? "" }));
     case "comment-update":
@@ -62,7 +68,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function TaskDetail() {
-  const { org, task, statuses, labels, activity, comments, assignable } = useLoaderData<typeof loader>();
+  const { org, task, statuses, labels, activity, comments, assignable, files } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const about = (intent: string) => (result?.intent === intent ? result : undefined);
   const openRequest = task.kind === "request" && task.status.category !== "done";
@@ -180,6 +186,7 @@ export default function TaskDetail() {
           <TaskForm result={about("update")} task={task} labels={labels} intent="update" submitLabel="Save task" />
         </details>
       )}
+      {files && <Attachments org={org} targetType="task" targetId={task.id} files={files} result={about("file")} />}
       {comments && <TaskComments comments={comments.items} canComment={task.can.comment} result={about("comment")} />}
       <TaskTimeline entries={activity.items} />
     </div>

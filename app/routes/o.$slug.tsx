@@ -75,6 +75,7 @@ export default function OrgLayout() {
         {allowed("org.settings") && <NavLink to={`${base}/settings`} end>Settings</NavLink>}
         {!asSupport && allowed("support.grant") && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
         {!asSupport && allowed("api.tokens") && <NavLink to={`${base}/settings/tokens`}>API tokens</NavLink>}
+        {allowed("webhook.manage") && <NavLink to={`${base}/settings/webhooks`}>Webhooks</NavLink>}
         <TimerWidget slug={org.slug} timer={timer} />
         {orgs.length > 1 && (
           <select className="switcher" aria-label="Switch organisation" value={org.slug} onChange={(e) => navigate(`/o/${e.target.value}`)}>

@@ -6,6 +6,7 @@ import { findInvoice } from "../../db/tenant/invoices/invoices";
 import { findProject } from "../../db/tenant/projects";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
+import { removeAttachmentBlobs } from "../files/cleanup";
 import { fileIo } from "../files/io";
 import { newBlobName, removeBlob, UploadLimitError, UploadTypeError, writeEncryptedBlob } from "../files/storage";
 import type { Permission } from "../permissions/catalogue";
@@ -175,11 +176,7 @@ export const filesRouter = router({
         await audit(ctx.actor, "file.delete", { type: "file", id: row.id }, { ...target.detail, name: row.name, size: row.size });
         return row;
       });
-      try {
-        await removeBlob(ctx.services.config.dataDir, ctx.tenant.id, row.blob_name);
-      } catch (error) {
-        ctx.services.log(`[files] could not remove blob of ${row.id} in ${ctx.tenant.id}: ${(error as Error).message}`);
-      }
+      await removeAttachmentBlobs(ctx.services, ctx.tenant.id, [row]);
       return { id: row.id };
     }),
 });

@@ -17,6 +17,8 @@ import { badRequest, conflict, isUniqueViolation, notFound } from "../trpc/error
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { idSchema, notesSchema, orgInput } from "./inputs";
+import { deleteAttachmentsOf } from "../../db/tenant/files/attachments";
+import { removeAttachmentBlobs } from "../files/cleanup";
 
 async function requireClient(id: string) {
   const client = await findClient(id);
@@ -204,14 +206,18 @@ export const invoicesRouter = router({
   delete: tenantProcedure
     .meta({ permission: "invoice.delete" })
     .input(orgInput.extend({ id: invoiceId }))
-    .mutation(({ ctx, input }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx, input }) => {
+      // The draft's attachments go with it: rows in this transaction, blobs once it has committed.
+      const { released, files } = await inTenantTransaction(async () => {
         const invoice = await requireInvoice(input.id);
         requireDraft(invoice, "deleted");
         const released = await releaseEntries(input.id);
+        const files = await deleteAttachmentsOf("invoice", input.id);
         await deleteDraft(input.id);
-        await audit(ctx.actor, "invoice.delete", { type: "invoice", id: input.id }, { client_id: invoice.client_id, total: invoice.total, released });
-        return { id: input.id, released };
-      }),
-    ),
+        await audit(ctx.actor, "invoice.delete", { type: "invoice", id: input.id }, { client_id: invoice.client_id, total: invoice.total, released, ...(files.length > 0 && { files: files.length }) });
+        return { released, files };
+      });
+      await removeAttachmentBlobs(ctx.services, ctx.tenant.id, files);
+      return { id: input.id, released };
+    }),
 });

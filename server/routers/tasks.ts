@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { inTenantTransaction } from "../../db/tenant/context";
+import { deleteAttachmentsOf } from "../../db/tenant/files/attachments";
 import { listStatuses } from "../../db/tenant/tasks/statuses";
 import { boardTasks, listTasks } from "../../db/tenant/tasks/task-list";
 import { visibleProjectOptions } from "../../db/tenant/tasks/project-options";
 import { assignableMembers, deleteTask, insertTask, setAssignees, setLabels, setTaskState, taskHasTime, updateTask } from "../../db/tenant/tasks/tasks";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
+import { removeAttachmentBlobs } from "../files/cleanup";
 import { conflict, forbidden } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { emitEvent } from "../webhooks/events";
@@ -174,13 +176,17 @@ export const tasksRouter = router({
   delete: tenantProcedure
     .meta({ permission: "task.delete" })
     .input(orgInput.extend({ id: I.taskId }))
-    .mutation(({ ctx, input }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx, input }) => {
+      // The task's attachments go with it: their rows in this transaction, their blobs once it has committed.
+      const files = await inTenantTransaction(async () => {
         const task = await requireTask(input.id);
         if (await taskHasTime(input.id)) throw conflict("Time has been tracked on this task; it cannot be deleted. Move it to a done status instead.");
+        const files = await deleteAttachmentsOf("task", input.id);
         await deleteTask(input.id);
-        await audit(ctx.actor, "task.delete", { type: "task", id: input.id }, taskDetail(task, { title: task.title }));
-        return { id: input.id, deleted: true };
-      }),
-    ),
+        await audit(ctx.actor, "task.delete", { type: "task", id: input.id }, taskDetail(task, { title: task.title, ...(files.length > 0 && { files: files.length }) }));
+        return files;
+      });
+      await removeAttachmentBlobs(ctx.services, ctx.tenant.id, files);
+      return { id: input.id, deleted: true };
+    }),
 });

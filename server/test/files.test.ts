@@ -204,6 +204,40 @@ describe("delete and tampering", () => {
     expect((await download(world.client, world.slug, up.file.id)).status).toBe(404);
   });
 
+  it("deleting a task deletes its attachments, rows and blobs", async () => {
+    const task = await world.client.mutate("tasks.create", { org: world.slug, projectId: world.target.projectId, title: "Has files" });
+    expect(task.status).toBe(200);
+    const on = (name: string) => ({ org: world.slug, target: "task", id: task.data.id, name });
+    const files = [await upload(world.client, on("a.txt"), "first"), await upload(world.client, on("b.pdf"), "%PDF-1.7\n%%EOF\n")];
+    expect(files.map((f) => f.status)).toEqual([201, 201]);
+    const paths = files.map((f) => blobPathOf(instance, world.tenantId, f.file.id)!);
+    expect(paths.every((p) => existsSync(p))).toBe(true);
+    const kept = blobPathOf(instance, world.tenantId, world.target.attachmentId!)!;
+
+    const del = await world.client.mutate("tasks.delete", { org: world.slug, id: task.data.id });
+    expect(del.status).toBe(200);
+    expect(paths.map((p) => existsSync(p))).toEqual([false, false]);
+    for (const f of files) {
+      expect(blobPathOf(instance, world.tenantId, f.file.id)).toBeNull();
+      expect((await download(world.client, world.slug, f.file.id)).status).toBe(404);
+    }
+    expect((await world.client.query("files.list", { org: world.slug, targetType: "task", targetId: task.data.id })).status).toBe(404);
+    // Other targets' files stay.
+    expect(existsSync(kept)).toBe(true);
+  });
+
+  it("deleting a draft invoice deletes its attachments, rows and blobs", async () => {
+    const draft = await world.client.mutate("invoices.create", { org: world.slug, clientId: world.target.clientId, lines: [{ description: "Setup", quantity: 1, unitPrice: 10_000 }] });
+    expect(draft.status).toBe(200);
+    const up = await upload(world.client, { org: world.slug, target: "invoice", id: draft.data.id, name: "po.txt" }, "purchase order 42");
+    expect(up.status).toBe(201);
+    const path = blobPathOf(instance, world.tenantId, up.file.id)!;
+    expect(existsSync(path)).toBe(true);
+    expect((await world.client.mutate("invoices.delete", { org: world.slug, id: draft.data.id })).status).toBe(200);
+    expect(existsSync(path)).toBe(false);
+    expect(blobPathOf(instance, world.tenantId, up.file.id)).toBeNull();
+  });
+
   it("a flipped bit in a small blob fails the download before any byte is sent", async () => {
     const up = await upload(world.client, onTask("tamper.txt"), "do not change me");
     const path = blobPathOf(instance, world.tenantId, up.file.id)!;

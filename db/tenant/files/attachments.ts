@@ -53,3 +53,10 @@ export async function insertAttachment(row: AttachmentRow) {
 export async function deleteAttachment(id: string) {
   await db().deleteFrom("attachments").where("id", "=", id).execute();
 }
+
+/** Deletes every attachment of one target (its parent is being deleted); returns the rows, whose blobs are removed after commit. */
+export async function deleteAttachmentsOf(targetType: AttachmentTargetType, targetId: string): Promise<AttachmentRow[]> {
+  const rows = await listAttachments(targetType, targetId);
+  if (rows.length) await db().deleteFrom("attachments").where("target_type", "=", targetType).where("target_id", "=", targetId).execute();
+  return rows;
+}
