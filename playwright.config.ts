@@ -88,6 +88,8 @@ export default defineConfig({
       DATA_DIR,
       // The outbox is the mail transport under test: make sure a developer's SMTP_URL does not leak in.
       SMTP_URL: "",
+      // The e2e webhook receivers live on 127.0.0.1, which production refuses as a private host without this.
+      WEBHOOK_ALLOW_PRIVATE: "1",
     },
   },
 });

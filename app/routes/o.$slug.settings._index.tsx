@@ -2,18 +2,18 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { attempt, formObject, load } from "~/lib/api.server";
+import { TIME_ZONES } from "../../server/routers/settings";
 
 // ISO weekday numbers, as the time pages count them (1 = Monday).
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const settings = await load(request, () => context.api.settings.get({ org: params.slug! }));
-  // The lists come from the server's Intl, the same one the API validates against (a browser's may differ).
-  const zones = Intl.supportedValuesOf("timeZone");
+  // The lists come from the server's Intl, the same ones the API validates against (a browser's may differ).
   const names = new Intl.DisplayNames(["en"], { type: "currency" });
   return {
     settings,
-    timeZones: zones.includes("UTC") ? zones : ["UTC", ...zones],
+    timeZones: TIME_ZONES,
     currencies: Intl.supportedValuesOf("currency").map((code) => ({ code, name: names.of(code) ?? code })),
   };
 }

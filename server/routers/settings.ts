@@ -6,7 +6,15 @@ import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { orgInput } from "./inputs";
 
-const zones = new Set(Intl.supportedValuesOf("timeZone").concat("UTC"));
+/**
+ * The time zones offered and accepted: the server's Intl list plus UTC plus the current IANA names of
+ * the legacy ids Node's ICU still lists (it has "Asia/Calcutta" but not "Asia/Kolkata"). Intl accepts
+ * both spellings; the legacy ones stay so stored values remain valid.
+ */
+const CURRENT_NAMES: Record<string, string> = { "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu", "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon", "Europe/Kiev": "Europe/Kyiv", "Africa/Asmera": "Africa/Asmara", "Atlantic/Faeroe": "Atlantic/Faroe", "Pacific/Truk": "Pacific/Chuuk", "Pacific/Ponape": "Pacific/Pohnpei", "America/Godthab": "America/Nuuk" };
+const icuZones = Intl.supportedValuesOf("timeZone");
+export const TIME_ZONES: readonly string[] = [...new Set(["UTC", ...icuZones, ...icuZones.flatMap((z) => (CURRENT_NAMES[z] ? [CURRENT_NAMES[z]] : []))])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
+const zones = new Set(TIME_ZONES);
 const currencies = new Set(Intl.supportedValuesOf("currency"));
 
 export const settingsInput = z.object({
