@@ -29,6 +29,13 @@ const schema = z.object({
   NEW_MASTER_KEY: base64Key.optional(),
   FILE_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 40).default(100 * 1024 * 1024),
   ORG_QUOTA_BYTES: z.coerce.number().int().min(0).max(2 ** 50).default(2 * 1024 ** 3),
+  ORG_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  SECURITY_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  EXPORT_LINK_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
+  BACKUP_CRON: z.string().min(9).optional(),
+  JOBS: z.enum(["on", "off"]).optional(),
 });
 
 export type Config = {
@@ -64,6 +71,20 @@ export type Config = {
   fileMaxBytes: number;
   /** ORG_QUOTA_BYTES: attachment bytes one organisation may store in total. */
   orgQuotaBytes: number;
+  /** ORG_GRACE_DAYS: how long a terminated organisation can be restored before its file and key are destroyed. */
+  orgGraceMs: number;
+  /** SECURITY_LOG_RETENTION_DAYS: platform security log and job-run rows older than this are purged. */
+  securityLogRetentionMs: number;
+  /** EXPORT_LINK_HOURS: how long a finished organisation export can be downloaded. */
+  exportLinkMs: number;
+  /** BACKUP_DIR (default <DATA_DIR>/backups): where `backup` writes; keep it on another disk in production. */
+  backupDir: string;
+  /** BACKUP_KEEP: backups kept per organisation (and of the control DB); older ones are deleted. */
+  backupKeep: number;
+  /** BACKUP_CRON: cron expression for scheduled backups (e.g. "30 2 * * *"); unset = none. */
+  backupCron: string | null;
+  /** JOBS: run the in-process scheduler (retention, digests, terminations, backups). Off by default under NODE_ENV=test. */
+  jobs: boolean;
 };
 
 export class ConfigError extends Error {
@@ -109,5 +130,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     newMasterKey: c.NEW_MASTER_KEY ?? null,
     fileMaxBytes: c.FILE_MAX_BYTES,
     orgQuotaBytes: c.ORG_QUOTA_BYTES,
+    orgGraceMs: c.ORG_GRACE_DAYS * 86_400_000,
+    securityLogRetentionMs: c.SECURITY_LOG_RETENTION_DAYS * 86_400_000,
+    exportLinkMs: c.EXPORT_LINK_HOURS * 3_600_000,
+    backupDir: resolve(c.BACKUP_DIR ?? join(dataDir, "backups")),
+    backupKeep: c.BACKUP_KEEP,
+    backupCron: c.BACKUP_CRON ?? null,
+    jobs: (c.JOBS ?? (c.NODE_ENV === "test" ? "off" : "on")) === "on",
   };
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from "kysely";
+import { sql, type Kysely, type Migration } from "kysely";
 
 export const controlMigrations: Record<string, Migration> = {
   "0001_accounts_and_tenants": {
@@ -140,6 +140,48 @@ export const controlMigrations: Record<string, Migration> = {
         .addColumn("revoked_at", "integer")
         .execute();
       await db.schema.createIndex("api_tokens_owner").on("api_tokens").columns(["tenant_id", "user_id", "created_at"]).execute();
+    },
+  },
+  /** Issue 6: terminations with a grace period, deleted accounts, organisation exports, job runs. */
+  "0005_privacy_ops": {
+    async up(db: Kysely<any>) {
+      // A terminated organisation: closed_at/closed_by when an owner ends it, purge_after when its file
+      // and key go; purged_at marks the tombstone that is all the control DB keeps afterwards.
+      await db.schema.alterTable("tenants").addColumn("closed_at", "integer").execute();
+      await db.schema.alterTable("tenants").addColumn("closed_by", "text").execute();
+      await db.schema.alterTable("tenants").addColumn("purge_after", "integer").execute();
+      await db.schema.alterTable("tenants").addColumn("purged_at", "integer").execute();
+      await db.schema.createIndex("tenants_purge_after").on("tenants").column("purge_after").where(sql.ref("purge_after"), "is not", null).execute();
+      // A deleted account keeps its row (ids in tenant files still point at it) under a pseudonym.
+      await db.schema.alterTable("users").addColumn("deleted_at", "integer").execute();
+      await db.schema.alterTable("users").addColumn("pseudonym", "text").execute();
+      await db.schema
+        .createTable("org_exports")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("tenant_id", "text", (c) => c.notNull().references("tenants.id").onDelete("cascade"))
+        .addColumn("requested_by", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("done", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("total", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("file_name", "text")
+        .addColumn("bytes", "integer")
+        .addColumn("sha256", "text")
+        .addColumn("error", "text")
+        .addColumn("created_at", "integer", (c) => c.notNull())
+        .addColumn("finished_at", "integer")
+        .addColumn("expires_at", "integer")
+        .execute();
+      await db.schema.createIndex("org_exports_tenant").on("org_exports").columns(["tenant_id", "created_at"]).execute();
+      await db.schema
+        .createTable("job_runs")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("job", "text", (c) => c.notNull())
+        .addColumn("started_at", "integer", (c) => c.notNull())
+        .addColumn("finished_at", "integer")
+        .addColumn("ok", "integer")
+        .addColumn("detail", "text", (c) => c.notNull().defaultTo("{}"))
+        .execute();
+      await db.schema.createIndex("job_runs_job").on("job_runs").columns(["job", "started_at"]).execute();
     },
   },
 };

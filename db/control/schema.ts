@@ -10,6 +10,10 @@ export interface UsersTable {
   is_staff: number;
   created_at: number;
   updated_at: number;
+  /** Set when the account was deleted: name and email then hold the pseudonym, the hash is unusable. */
+  deleted_at: Generated<number | null>;
+  /** Stable "deleted-user-xxxx" shown wherever the person used to be named. */
+  pseudonym: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -35,13 +39,18 @@ export interface TenantsTable {
   id: string;
   slug: string;
   name: string;
-  status: "provisioning" | "active" | "closed";
+  /** closed = terminated, restorable until purge_after; purged = tombstone (file and key destroyed). */
+  status: "provisioning" | "active" | "closed" | "purged";
   plan: string;
   features: string;
   file_name: string;
   wrapped_key: string | null;
   created_by: string;
   created_at: number;
+  closed_at: Generated<number | null>;
+  closed_by: Generated<string | null>;
+  purge_after: Generated<number | null>;
+  purged_at: Generated<number | null>;
 }
 
 export interface MembershipsTable {
@@ -122,7 +131,37 @@ export interface ApiTokensTable {
   revoked_at: number | null;
 }
 
+export interface OrgExportsTable {
+  id: string;
+  tenant_id: string;
+  requested_by: string;
+  status: "queued" | "running" | "done" | "failed" | "expired";
+  /** Progress: rows and files written so far out of total. */
+  done: number;
+  total: number;
+  /** Name of the ZIP under <DATA_DIR>/exports once finished. */
+  file_name: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+  /** The download link stops working (and the file is deleted) after this. */
+  expires_at: number | null;
+}
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  job: string;
+  started_at: number;
+  finished_at: number | null;
+  ok: number | null;
+  detail: string;
+}
+
 export interface ControlDB {
+  org_exports: OrgExportsTable;
+  job_runs: JobRunsTable;
   invitations: InvitationsTable;
   users: UsersTable;
   sessions: SessionsTable;
@@ -141,3 +180,4 @@ export type NewSecurityLog = Insertable<SecurityLogTable>;
 export type SupportGrantRow = Selectable<SupportGrantsTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type OrgExportRow = Selectable<OrgExportsTable>;

@@ -14,6 +14,10 @@ export interface MembersTable {
   joined_at: number;
   /** Set for a client contact: they see only this client's shared projects, whatever their role. */
   client_id: Generated<string | null>;
+  /** 1 = sends this member the daily activity digest. */
+  digest_opt_in: Generated<number>;
+  /** Organisation-local date of the last digest sent. */
+  digest_sent_on: Generated<string | null>;
 }
 
 export interface RolesTable {
@@ -43,6 +47,10 @@ export interface OrgSettingsTable {
   /** 1 = Monday … 7 = Sunday. */
   week_start: number;
   updated_at: number;
+  /** Audit rows older than this many days are purged by the retention job. */
+  audit_retention_days: Generated<number>;
+  /** Local hour (0–23) at which daily digests are sent. */
+  digest_hour: Generated<number>;
 }
 
 export interface ClientsTable {

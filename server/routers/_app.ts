@@ -28,6 +28,9 @@ import { ratesRouter } from "./rates";
 import { connectionsRouter, serversRouter } from "./vault";
 import { workflowRouter } from "./workflow";
 import { webhooksRouter } from "./webhooks";
+import { exportsRouter } from "./exports";
+import { terminationRouter } from "./termination";
+import { digestRouter } from "./digest";
 
 export const appRouter = router({
   auth: authRouter,
@@ -61,6 +64,9 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   connections: connectionsRouter,
   servers: serversRouter,
+  exports: exportsRouter,
+  termination: terminationRouter,
+  digest: digestRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -144,8 +144,6 @@ describe.each(reaching("list"))("%s", (path) => {
  * below fails both ways: a catalogue name nobody enforces, or a name here that has become enforced.
  */
 const AWAITING_FEATURES: Record<string, string> = {
-  "org.export": "issue 6 (export)",
-  "org.delete": "issue 6 (termination)",
   "org.billing": "plans are not built",
 };
 /** Enforced by the sharing rule in the tenant door rather than by a procedure's meta. */

@@ -9,6 +9,7 @@ import { migration0007 } from "./0007_task_due_index";
 import { migration0008 } from "./0008_vault";
 import { migration0009 } from "./0009_webhooks";
 import { migration0010 } from "./0010_attachments";
+import { migration0011 } from "./0011_privacy_ops";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const tenantMigrations: Record<string, Migration> = {
   "0008_vault": migration0008,
   "0009_webhooks": migration0009,
   "0010_attachments": migration0010,
+  "0011_privacy_ops": migration0011,
 };

@@ -7,6 +7,9 @@ import { tasksBadInputs, tasksCalls } from "./domains/tasks";
 import { timeBadInputs, timeCalls } from "./domains/time";
 import { webhooksBadInputs, webhooksCalls } from "./domains/webhooks";
 import { vaultBadInputs, vaultCalls } from "./domains/vault";
+import { exportsBadInputs, exportsCalls } from "./domains/exports";
+import { privacyBadInputs, privacyCalls } from "./domains/privacy";
+import { digestBadInputs, digestCalls } from "./domains/digest";
 
 export type { Target } from "./world";
 
@@ -37,7 +40,7 @@ const coreCalls: TenantCalls = {
   "audit.export": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId, format: "json" }), foreignIds: "answered" },
 };
 
-export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls, ...vaultCalls, ...filesCalls, ...webhooksCalls };
+export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls, ...vaultCalls, ...filesCalls, ...webhooksCalls, ...exportsCalls, ...privacyCalls, ...digestCalls };
 
 /** Bad inputs of the domains that keep theirs beside their calls; merged into bad-input.test.ts. */
 export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
@@ -49,4 +52,7 @@ export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
   ...reportsBadInputs(org),
   ...webhooksBadInputs(org),
   ...vaultBadInputs(org),
+  ...exportsBadInputs(org),
+  ...privacyBadInputs(org),
+  ...digestBadInputs(org),
 });
