@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { logIn, signUp, snap, type Person } from "./helpers/app";
+import { logIn, signUpWithOrg, snap, type Person } from "./helpers/app";
 import { waitForLink } from "./helpers/outbox";
 
 /**
@@ -37,15 +37,7 @@ test("a custom role, one shared project and an invitation: the colleague sees ex
   test.setTimeout(150_000);
 
   // The owner: account, organisation, a client and two projects.
-  await signUp(page, owner);
-  await page.goto(await waitForLink(owner.email, { pathname: "/verify" }));
-  await page.getByRole("button", { name: "Confirm my email" }).click();
-  await expect(page.getByRole("heading", { name: "Email confirmed" })).toBeVisible();
-  await page.goto("/orgs");
-  await page.getByLabel("Name", { exact: true }).fill(org.name);
-  await page.getByLabel("Address", { exact: true }).fill(org.slug);
-  await page.getByRole("button", { name: "Create organisation" }).click();
-  await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
+  await signUpWithOrg(page, owner, org);
   await page.goto(`/o/${org.slug}/clients/new`);
   await page.getByLabel("Name", { exact: true }).fill("Northwind");
   await page.getByRole("button", { name: "Create client" }).click();

@@ -1,6 +1,5 @@
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { signUp, type Person } from "./helpers/app";
-import { waitForLink } from "./helpers/outbox";
+import { signUpWithOrg, type Person } from "./helpers/app";
 
 /**
  * The agency's working day end to end, through the UI: a project with tasks on the board, one task
@@ -47,15 +46,7 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
   expect(zone, "one candidate zone is always between 10:00 and 16:00").toBeTruthy();
 
   await test.step("owner signs up, confirms the email and creates an organisation", async () => {
-    await signUp(page, owner);
-    await page.goto(await waitForLink(owner.email, { pathname: "/verify" }));
-    await page.getByRole("button", { name: "Confirm my email" }).click();
-    await expect(page.getByRole("heading", { name: "Email confirmed" })).toBeVisible();
-    await page.getByRole("link", { name: "Continue to your organisations" }).click();
-    await page.getByLabel("Name", { exact: true }).fill(org.name);
-    await page.getByLabel("Address", { exact: true }).fill(org.slug);
-    await page.getByRole("button", { name: "Create organisation" }).click();
-    await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
+    await signUpWithOrg(page, owner, org);
 
     await orgNav(page).getByRole("link", { name: "Settings", exact: true }).click();
     await page.getByLabel("Time zone", { exact: true }).selectOption(zone);

@@ -2,8 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { signUp, type Person } from "./helpers/app";
-import { waitForLink } from "./helpers/outbox";
+import { signUpWithOrg, type Person } from "./helpers/app";
 
 /**
  * The integration surfaces end to end: a personal API token used from outside the browser and then
@@ -62,15 +61,7 @@ test("API token used and revoked, masked service secret, task attachment, signed
   const receiver = await startReceiver();
   try {
     await test.step("owner signs up, confirms and creates an organisation, a client, a project and a task", async () => {
-      await signUp(page, owner);
-      await page.goto(await waitForLink(owner.email, { pathname: "/verify" }));
-      await page.getByRole("button", { name: "Confirm my email" }).click();
-      await expect(page.getByRole("heading", { name: "Email confirmed" })).toBeVisible();
-      await page.getByRole("link", { name: "Continue to your organisations" }).click();
-      await page.getByLabel("Name", { exact: true }).fill(org.name);
-      await page.getByLabel("Address", { exact: true }).fill(org.slug);
-      await page.getByRole("button", { name: "Create organisation" }).click();
-      await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
+      await signUpWithOrg(page, owner, org);
 
       await orgNav(page).getByRole("link", { name: "Clients", exact: true }).click();
       await page.getByRole("link", { name: "New client" }).click();

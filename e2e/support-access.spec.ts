@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { expect, test } from "@playwright/test";
-import { logIn, signUp, snap, type Person } from "./helpers/app";
-import { waitForLink } from "./helpers/outbox";
+import { logIn, signUpWithOrg, snap, type Person } from "./helpers/app";
 
 /**
  * Support access end to end: the owner grants a one-hour read-only link, a staff member redeems it,
@@ -15,7 +14,7 @@ const org = { name: "Initech Partners", slug: "initech-partners" };
 
 /** Staff accounts are made by the operator CLI, against the server's own data directory. */
 function createStaffWithCli() {
-  const run = spawnSync("npx", ["tsx", "server/cli/main.ts", "create-staff", "--email", staff.email, "--name", staff.name, "--password-stdin"], {
+  const run = spawnSync("npx", ["tsx", "server/cli/main.ts", "user", "create-staff", "--email", staff.email, "--name", staff.name, "--password-stdin"], {
     env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR },
     input: `${staff.password}\n`,
     encoding: "utf8",
@@ -26,15 +25,7 @@ function createStaffWithCli() {
 test("owner grants read-only support; staff reads, is refused a write; owner sees it and revokes", async ({ page, browser }, testInfo) => {
   test.setTimeout(120_000);
   // The owner's organisation with one client and one project.
-  await signUp(page, owner);
-  await page.goto(await waitForLink(owner.email, { pathname: "/verify" }));
-  await page.getByRole("button", { name: "Confirm my email" }).click();
-  await expect(page.getByRole("heading", { name: "Email confirmed" })).toBeVisible();
-  await page.goto("/orgs");
-  await page.getByLabel("Name", { exact: true }).fill(org.name);
-  await page.getByLabel("Address", { exact: true }).fill(org.slug);
-  await page.getByRole("button", { name: "Create organisation" }).click();
-  await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
+  await signUpWithOrg(page, owner, org);
   await page.goto(`/o/${org.slug}/clients/new`);
   await page.getByLabel("Name", { exact: true }).fill("Globex");
   await page.getByRole("button", { name: "Create client" }).click();

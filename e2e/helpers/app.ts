@@ -1,4 +1,5 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
+import { waitForLink } from "./outbox";
 
 export interface Person {
   name: string;
@@ -44,4 +45,17 @@ export async function logOut(page: Page) {
   await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+}
+
+/** A new owner: sign up, confirm the emailed link, create the organisation and land on its overview. */
+export async function signUpWithOrg(page: Page, who: Person, org: { name: string; slug: string }) {
+  await signUp(page, who);
+  await page.goto(await waitForLink(who.email, { pathname: "/verify" }));
+  await page.getByRole("button", { name: "Confirm my email" }).click();
+  await expect(page.getByRole("heading", { name: "Email confirmed" })).toBeVisible();
+  await page.getByRole("link", { name: "Continue to your organisations" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(org.name);
+  await page.getByLabel("Address", { exact: true }).fill(org.slug);
+  await page.getByRole("button", { name: "Create organisation" }).click();
+  await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
 }
