@@ -1,6 +1,7 @@
 import { useRef, useState, type ChangeEvent } from "react";
 import { Form, useNavigation, useRevalidator } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { formatDateTime } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -94,13 +95,9 @@ export function Attachments(props: { org: string; targetType: "task" | "project"
                 <td>{formatDateTime(f.createdAt)}</td>
                 {canDelete && (
                   <td>
-                    <Form method="post" preventScrollReset>
-                      <input type="hidden" name="intent" value={FILE_DELETE_INTENT} />
-                      <input type="hidden" name="fileId" value={f.id} />
-                      <button type="submit" className="secondary" disabled={deleting === f.id} aria-label={`Delete ${f.name}`}>
-                        {deleting === f.id ? "Deleting…" : "Delete"}
-                      </button>
-                    </Form>
+                    <PostButton fields={{ intent: FILE_DELETE_INTENT, fileId: f.id }} disabled={deleting === f.id} ariaLabel={`Delete ${f.name}`} preventScrollReset>
+                      {deleting === f.id ? "Deleting…" : "Delete"}
+                    </PostButton>
                   </td>
                 )}
               </tr>

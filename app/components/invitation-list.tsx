@@ -1,6 +1,7 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { formatDateTime } from "~/lib/format";
 import { Field, FormMessage } from "./form";
+import { PostButton } from "./post-button";
 import { RoleFields, type ClientChoice, type RoleChoice } from "./role-select";
 
 export interface InvitationView {
@@ -40,13 +41,9 @@ export function InviteForm(props: { roles: RoleChoice[]; clients: ClientChoice[]
 
 function InvitationButton({ id, intent, label, danger }: { id: string; intent: string; label: string; danger?: boolean }) {
   return (
-    <Form method="post">
-      <input type="hidden" name="intent" value={intent} />
-      <input type="hidden" name="id" value={id} />
-      <button type="submit" className={danger ? "danger" : "secondary"}>
-        {label}
-      </button>
-    </Form>
+    <PostButton fields={{ intent, id }} className={danger ? "danger" : "secondary"}>
+      {label}
+    </PostButton>
   );
 }
 

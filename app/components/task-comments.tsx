@@ -1,6 +1,7 @@
 import { Form } from "@remix-run/react";
 import { formatDateTime } from "~/lib/format";
 import { FormMessage } from "./form";
+import { PostButton } from "./post-button";
 import { RenderedMarkdown } from "./task-bits";
 
 interface CommentItem {
@@ -47,13 +48,7 @@ export function TaskComments({ comments, canComment, result }: { comments: Comme
                 <span />
               )}
               {c.canDelete && (
-                <Form method="post">
-                  <input type="hidden" name="intent" value={c.mine ? "comment-delete" : "comment-delete-any"} />
-                  <input type="hidden" name="commentId" value={c.id} />
-                  <button type="submit" className="secondary">
-                    Delete
-                  </button>
-                </Form>
+                <PostButton fields={{ intent: c.mine ? "comment-delete" : "comment-delete-any", commentId: c.id }}>Delete</PostButton>
               )}
             </div>
           )}

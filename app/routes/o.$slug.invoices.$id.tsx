@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
@@ -62,12 +63,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 function Intent({ name, label, className, confirm }: { name: string; label: string; className?: string; confirm?: string }) {
   return (
-    <Form method="post" style={{ display: "inline" }} onSubmit={(e) => (confirm && !window.confirm(confirm) ? e.preventDefault() : undefined)}>
-      <input type="hidden" name="intent" value={name} />
-      <button type="submit" className={className}>
-        {label}
-      </button>
-    </Form>
+    <PostButton fields={{ intent: name }} className={className ?? ""} confirm={confirm} style={{ display: "inline" }}>
+      {label}
+    </PostButton>
   );
 }
 
@@ -128,13 +126,9 @@ export default function InvoiceDetail() {
               <td style={NUM}>{money(l.amount)}</td>
               {draft && can("invoice.update") && (
                 <td>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="removeLine" />
-                    <input type="hidden" name="lineId" value={l.id} />
-                    <button type="submit" className="link" disabled={busy}>
-                      Remove
-                    </button>
-                  </Form>
+                  <PostButton fields={{ intent: "removeLine", lineId: l.id }} className="link" disabled={busy}>
+                    Remove
+                  </PostButton>
                 </td>
               )}
             </tr>
@@ -222,13 +216,9 @@ export default function InvoiceDetail() {
                     <td style={NUM}>{money(p.amount)}</td>
                     {invoice.status !== "void" && can("payment.delete") && (
                       <td>
-                        <Form method="post">
-                          <input type="hidden" name="intent" value="deletePayment" />
-                          <input type="hidden" name="paymentId" value={p.id} />
-                          <button type="submit" className="link" disabled={busy}>
-                            Delete
-                          </button>
-                        </Form>
+                        <PostButton fields={{ intent: "deletePayment", paymentId: p.id }} className="link" disabled={busy}>
+                          Delete
+                        </PostButton>
                       </td>
                     )}
                   </tr>

@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, formObject, load, parseMoney } from "~/lib/api.server";
 import { formatMoney } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
@@ -109,13 +110,9 @@ export default function Rates() {
                 <td>{money(r.hourly_rate)}</td>
                 <td>
                   {manage && (
-                    <Form method="post">
-                      <input type="hidden" name="memberId" value={r.member_id} />
-                      <input type="hidden" name="projectId" value={r.project_id} />
-                      <button type="submit" name="intent" value="clear" className="link">
-                        Remove
-                      </button>
-                    </Form>
+                    <PostButton fields={{ intent: "clear", memberId: r.member_id, projectId: r.project_id }} className="link">
+                      Remove
+                    </PostButton>
                   )}
                 </td>
               </tr>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
@@ -113,11 +114,9 @@ export default function SupportAccess() {
                 <td>{formatDateTime(g.revoked_at ?? g.expires_at)}</td>
                 <td>
                   {(g.state === "waiting" || g.state === "active") && (
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="id" value={g.id} />
-                      <button type="submit" className="danger">Revoke</button>
-                    </Form>
+                    <PostButton fields={{ intent: "revoke", id: g.id }} className="danger">
+                      Revoke
+                    </PostButton>
                   )}
                 </td>
               </tr>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { permissionGroups } from "~/lib/permission-groups.server";
@@ -120,11 +121,9 @@ export default function ApiTokens() {
                 <td>{formatDateTime(t.revokedAt ?? t.expiresAt)}</td>
                 <td>
                   {t.state === "active" && (
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="id" value={t.id} />
-                      <button type="submit" className="danger">Revoke</button>
-                    </Form>
+                    <PostButton fields={{ intent: "revoke", id: t.id }} className="danger">
+                      Revoke
+                    </PostButton>
                   )}
                 </td>
               </tr>
