@@ -29,6 +29,8 @@ test("owner grants read-only support; staff reads, is refused a write; owner see
   await page.goto(`/o/${org.slug}/clients/new`);
   await page.getByLabel("Name", { exact: true }).fill("Globex");
   await page.getByRole("button", { name: "Create client" }).click();
+  // Navigating before the action answers would race the client's creation.
+  await expect(page).toHaveURL(new RegExp(`/o/${org.slug}/clients$`));
   await page.goto(`/o/${org.slug}/projects/new`);
   await page.getByLabel("Client", { exact: true }).selectOption({ label: "Globex" });
   await page.getByLabel("Name", { exact: true }).fill("Customer portal");

@@ -3,6 +3,8 @@ import { loadConfig, ConfigError } from "./config";
 import { createHttpServer } from "./http/server";
 import { createRemixApp } from "./http/remix";
 import { appRouter } from "./routers/_app";
+import { failInterruptedExports } from "./export/jobs";
+import { checkCronPattern, defaultJobs, startScheduler } from "./jobs/scheduler";
 import { createServices } from "./services";
 import { assertEveryProcedureDeclaresAccess } from "./trpc/access-check";
 
@@ -21,8 +23,14 @@ async function main() {
     throw error;
   }
   assertEveryProcedureDeclaresAccess(appRouter);
+  if (config.backupCron) checkCronPattern(config.backupCron, "BACKUP_CRON");
   mkdirSync(config.dataDir, { recursive: true });
   const services = await createServices(config);
+  // Before anything can start a new export: a restart killed whatever was running.
+  const interrupted = await failInterruptedExports(services);
+  if (interrupted) services.log(`[exports] ${interrupted} export(s) interrupted by the restart marked failed`);
+  // Only the server schedules work; CLI processes share the services but not the timers.
+  const scheduler = config.jobs ? startScheduler(services, defaultJobs(services)) : null;
   const server = createHttpServer(services, await createRemixApp(services));
   if (!config.appUrl && config.env === "production") {
     console.warn("[config] APP_URL is not set: emailed links will use the Host header of each request. Set APP_URL in production.");
@@ -33,8 +41,10 @@ async function main() {
     console.log(`opslayer listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (data: ${config.dataDir})`);
   });
   const stop = () => {
+    scheduler?.stop();
     server.close();
     server.closeAllConnections();
+    // A running export is not waited for: the next start marks it failed and removes its file.
     services.close().finally(() => process.exit(0));
   };
   process.once("SIGINT", stop);

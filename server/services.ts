@@ -6,8 +6,6 @@ import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
 import { Keyring, loadMasterKey } from "./crypto/keys";
 import { createMailer, type Mailer } from "./email/mailer";
-import { purgeExpired } from "./jobs/purge-expired";
-import { sweepExpiredGrants } from "./support/grants";
 import { WebhookDispatcher, type DispatcherOptions } from "./webhooks/dispatcher";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
@@ -45,14 +43,6 @@ export async function createServices(
   }
   const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
   const auth = createLucia(control, config);
-  const purge = setInterval(() => {
-    purgeExpired(control, clock.now()).then(
-      (n) => log(`[jobs] purged ${n.sessions} expired sessions and ${n.tokens} expired tokens`),
-      (e) => log(`[jobs] purge failed: ${String(e)}`),
-    );
-    sweepExpiredGrants(services).catch((e) => log(`[jobs] support grant sweep failed: ${String(e)}`));
-  }, 60 * 60_000);
-  purge.unref();
   const webhooks = new WebhookDispatcher({ config, control, pool, keys, clock, log }, overrides.webhooks);
   const services: Services = {
     config,
@@ -66,7 +56,6 @@ export async function createServices(
     webhooks,
     log,
     async close() {
-      clearInterval(purge);
       await webhooks.close();
       await pool.closeAll();
       await control.destroy();

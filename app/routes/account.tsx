@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { LoginHistory } from "~/components/login-history";
@@ -23,6 +23,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     case "revoke":
       return { intent: "revoke", ...(await attempt(request, () => api.revokeSession({ id: f.id ?? "" }))) };
+    case "delete": {
+      const r = await attempt(request, () => api.delete({ password: f.password ?? "", confirm: f.confirm ?? "" }));
+      // The API already cleared the session cookie; the login page says what happened.
+      if (r.ok) throw redirect("/login?deleted=1");
+      return { intent: "delete", ...r };
+    }
     case "resend":
       return { intent: "resend", ...(await attempt(request, () => context.api.auth.resendVerification())) };
     default:
@@ -98,6 +104,29 @@ export default function Account() {
       </table>
 
       <LoginHistory history={history} />
+
+      <h2>Your data</h2>
+      <div className="card">
+        <p>
+          Everything opslayer holds about you (account, memberships, sessions, login history, and what you wrote in each
+          organisation) as one JSON file.
+        </p>
+        <a href="/account/export" download className="button secondary">Download my data</a>
+      </div>
+
+      <h2>Delete account</h2>
+      <Form method="post" className="card narrow">
+        <input type="hidden" name="intent" value="delete" />
+        <p>
+          Your name, email address and password are removed and every session ends. What you did in your organisations
+          (tasks, comments, time, the audit log) stays, shown under an anonymous name such as <code>deleted-user-7f3a</code>.
+          This cannot be undone. If you are the last owner of an organisation, make someone else an owner first.
+        </p>
+        {result?.intent === "delete" && !result.ok && <FormMessage result={result} />}
+        <Field name="password" label="Your password" type="password" result={result?.intent === "delete" ? result : undefined} required autoComplete="current-password" />
+        <Field name="confirm" label={`Type your email address (${viewer.email}) to confirm`} result={result?.intent === "delete" ? result : undefined} required autoComplete="off" />
+        <button type="submit" className="danger">Delete my account</button>
+      </Form>
     </div>
   );
 }

@@ -30,6 +30,7 @@ export default function Login() {
     <div className="narrow">
       <h1>Log in</h1>
       {params.get("reset") && <p className="notice">Your password was changed. Log in with the new one.</p>}
+      {params.get("deleted") && <p className="notice">Your account was deleted. Your work in organisations now shows under an anonymous name.</p>}
       <Form method="post" className="card">
         <FormMessage result={result} />
         <input type="hidden" name="next" value={params.get("next") ?? ""} />

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import accessCss from "~/components/access-control.css?url";
 import { Attachments, FILE_DELETE_INTENT } from "~/components/attachments";
 import { ProjectForm } from "~/components/project-form";
@@ -53,6 +53,7 @@ export default function EditProject() {
     <div>
       <div className="toolbar">
         <h1>{project.name}</h1>
+        {access.can("task.read") && <Link to="activity">Activity report</Link>}
         {access.can("project.archive") && (
           <Form method="post">
             <input type="hidden" name="intent" value={archived ? "restore" : "archive"} />

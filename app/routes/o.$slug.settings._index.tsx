@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { attempt, formObject, load } from "~/lib/api.server";
-import { TIME_ZONES } from "../../server/routers/settings";
+import { AUDIT_RETENTION_DAYS, TIME_ZONES } from "../../server/routers/settings";
 
 // ISO weekday numbers, as the time pages count them (1 = Monday).
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -14,6 +14,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return {
     settings,
     timeZones: TIME_ZONES,
+    // Sent as data: the router module is server-only and must not reach the browser bundle.
+    retention: AUDIT_RETENTION_DAYS,
     currencies: Intl.supportedValuesOf("currency").map((code) => ({ code, name: names.of(code) ?? code })),
   };
 }
@@ -21,12 +23,20 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
   return attempt(request, () =>
-    context.api.settings.update({ org: params.slug!, timeZone: f.timeZone ?? "", currency: f.currency ?? "", weekStart: Number(f.weekStart) }),
+    context.api.settings.update({
+      org: params.slug!,
+      timeZone: f.timeZone ?? "",
+      currency: f.currency ?? "",
+      weekStart: Number(f.weekStart),
+      // An empty box is sent as NaN, which the API refuses with the field's own message.
+      auditRetentionDays: f.auditRetentionDays ? Number(f.auditRetentionDays) : Number.NaN,
+      digestHour: Number(f.digestHour),
+    }),
   );
 }
 
 export default function Settings() {
-  const { settings, timeZones, currencies } = useLoaderData<typeof loader>();
+  const { settings, timeZones, currencies, retention } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   return (
@@ -62,6 +72,23 @@ export default function Settings() {
             {WEEKDAYS.map((day, i) => (
               <option key={day} value={i + 1}>
                 {day}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field
+          name="auditRetentionDays"
+          label="Keep the audit log for (days)"
+          result={result}
+          hint={`Older entries are deleted by the daily clean-up. Between ${retention.min} and ${retention.max} days; check what your contracts and law require.`}
+        >
+          <input id="f-auditRetentionDays" name="auditRetentionDays" type="number" min={retention.min} max={retention.max} step={1} defaultValue={settings.auditRetentionDays} required />
+        </Field>
+        <Field name="digestHour" label="Daily digest goes out at" result={result} hint="In the organisation's time zone; members choose for themselves whether they get it.">
+          <select id="f-digestHour" name="digestHour" defaultValue={settings.digestHour}>
+            {Array.from({ length: 24 }, (_, h) => (
+              <option key={h} value={h}>
+                {String(h).padStart(2, "0")}:00
               </option>
             ))}
           </select>

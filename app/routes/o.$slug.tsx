@@ -76,6 +76,9 @@ export default function OrgLayout() {
         {!asSupport && allowed("support.grant") && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
         {!asSupport && allowed("api.tokens") && <NavLink to={`${base}/settings/tokens`}>API tokens</NavLink>}
         {allowed("webhook.manage") && <NavLink to={`${base}/settings/webhooks`}>Webhooks</NavLink>}
+        {allowed("org.export") && <NavLink to={`${base}/settings/export`}>Export</NavLink>}
+        {!asSupport && allowed("org.view") && <NavLink to={`${base}/digest`}>Daily digest</NavLink>}
+        {!asSupport && allowed("org.delete") && <NavLink to={`${base}/settings/terminate`}>Close organisation</NavLink>}
         <TimerWidget slug={org.slug} timer={timer} />
         {orgs.length > 1 && (
           <select className="switcher" aria-label="Switch organisation" value={org.slug} onChange={(e) => navigate(`/o/${e.target.value}`)}>

@@ -20,7 +20,16 @@ export type SecurityEvent =
   | "support.redeem_refused"
   | "support.session_ended"
   | "invitation.accepted"
-  | "invitation.refused";
+  | "invitation.refused"
+  | "account.exported"
+  | "account.deleted"
+  | "org.closed"
+  | "org.restored"
+  | "org.purged"
+  | "org.created_by_operator"
+  | "org.imported"
+  | "password.reset_by_operator"
+  | "staff.created_by_operator";
 
 /** Platform security log (control DB): who, from where, what. Never the password or a token. */
 export async function logSecurityEvent(

@@ -22,11 +22,11 @@ function cli(args: string[], input?: string, extraEnv: Record<string, string> = 
 
 describe("operator CLI", () => {
   it("creates a verified staff user, refusing a weak password", () => {
-    const weak = cli(["create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
+    const weak = cli(["user", "create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
     expect(weak.status).toBe(1);
     expect(weak.stderr).toMatch(/at least 12/);
 
-    const ok = cli(["create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
+    const ok = cli(["user", "create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
     expect(ok.stdout).toContain("Created staff user ops@example.test");
     const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
     const row = db.prepare("select is_staff, email_verified_at from users where email = ?").get("ops@example.test") as { is_staff: number; email_verified_at: number };
@@ -43,7 +43,7 @@ describe("operator CLI", () => {
     await createTenant(services, owner, { name: "Eta Studio", slug: "eta" }, info);
     await services.close();
 
-    const list = cli(["list-orgs", "--json"]);
+    const list = cli(["tenant", "list", "--json"]);
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout).map((o: { slug: string; status: string }) => [o.slug, o.status])).toEqual([
       ["eta", "active"],
@@ -51,7 +51,7 @@ describe("operator CLI", () => {
     ]);
     const migrate = cli(["migrate", "--all"]);
     expect(migrate.status).toBe(0);
-    expect(migrate.stdout).toContain("Migrated 2 of 2 organisations.");
+    expect(migrate.stdout).toContain("Migrated 0, 2 already current, 0 failed of 2 organisations.");
   });
 
   it("lists support grants and revokes one", async () => {
@@ -103,15 +103,67 @@ describe("operator CLI", () => {
     const loose = join(dataDir, "loose.key");
     writeFileSync(loose, `${generateMasterKeyBase64()}\n`);
     chmodSync(loose, 0o644);
-    const res = cli(["list-orgs"], undefined, { MASTER_KEY_FILE: loose });
+    const res = cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: loose });
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("MASTER_KEY_FILE");
-    expect(cli(["list-orgs"], undefined, { MASTER_KEY_FILE: "", MASTER_KEY: "bad" }).status).toBe(78);
+    expect(cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: "", MASTER_KEY: "bad" }).status).toBe(78);
   });
 
   it("prints usage and exits 64 for an unknown command", () => {
     const res = cli(["frobnicate"]);
     expect(res.status).toBe(64);
-    expect(res.stdout).toContain("create-staff");
+    expect(res.stdout).toContain("tenant");
+    expect(res.stdout).toContain("backup");
   });
+
+  it("answers --help for every command and sub-command, and exits 64 on unknown options", () => {
+    for (const args of [["tenant", "close", "--help"], ["user", "reset-password", "--help"], ["backup", "--help"], ["restore", "--help"], ["export", "--help"], ["import", "--help"], ["purge", "--help"], ["migrate", "--help"]]) {
+      const res = cli(args);
+      expect(res.status, args.join(" ")).toBe(0);
+      expect(res.stdout, args.join(" ")).toContain("npm run cli --");
+    }
+    expect(cli(["tenant", "list", "--colour"]).status).toBe(64);
+    expect(cli(["tenant", "frobnicate"]).status).toBe(64);
+    expect(cli(["tenant", "close", "zeta"]).status).toBe(64); // no --yes
+    expect(cli(["tenant", "create", "--slug", "Bad Slug!", "--name", "X", "--owner", "owner@example.test"]).status).toBe(64);
+  }, 180_000);
+
+  it("closes and restores an organisation, creates one for an existing owner, resets a password and deletes an account", async () => {
+    const created = cli(["tenant", "create", "--slug", "theta", "--name", "Theta", "--owner", "owner@example.test"]);
+    expect(created.status, created.stderr).toBe(0);
+    expect(cli(["tenant", "create", "--slug", "theta", "--name", "Again", "--owner", "owner@example.test"]).stderr).toContain("That address is taken");
+    expect(cli(["tenant", "create", "--slug", "iota", "--name", "Iota", "--owner", "ops@example.test"]).stderr).toContain("staff");
+
+    const closed = cli(["tenant", "close", "theta", "--yes"]);
+    expect(closed.status, closed.stderr).toBe(0);
+    expect(closed.stdout).toMatch(/Closed theta; its data will be destroyed after \d{4}-/);
+    const listed = JSON.parse(cli(["tenant", "list", "--json"]).stdout) as { slug: string; status: string }[];
+    expect(listed.find((t) => t.slug === "theta")?.status).toBe("closed");
+    expect(cli(["tenant", "restore", "theta"]).status).toBe(0);
+    expect((JSON.parse(cli(["tenant", "list", "--json"]).stdout) as { slug: string; status: string }[]).find((t) => t.slug === "theta")?.status).toBe("active");
+    expect(cli(["tenant", "restore", "nosuchorg"]).status).toBe(1);
+
+    const services = await createServices(loadConfig(env), { log: () => {} });
+    const member = await createUser(services, { name: "Leaving Person", email: "leaving@example.test", password: "garden-ladder-violin-79", isStaff: false, verified: true });
+    await services.close();
+    expect(cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "short\n").status).toBe(1);
+    const reset = cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "another-garden-ladder-80\n");
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(cli(["user", "reset-password", "--email", "leaving@example.test", "--send-link"]).stderr).toContain("APP_URL");
+
+    // The last owner of organisations cannot be deleted; a plain account can.
+    const refused = cli(["user", "delete", "--email", "owner@example.test", "--yes"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/last owner/i);
+    const deleted = cli(["user", "delete", "--email", "leaving@example.test", "--yes"]);
+    expect(deleted.status, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/records now show as deleted-user-[0-9a-f]{4}/);
+    const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
+    const row = db.prepare("select email, name, deleted_at from users where id = ?").get(member.id) as { email: string; name: string; deleted_at: number };
+    db.close();
+    expect(row.email).not.toContain("leaving");
+    expect(row.name).toMatch(/^deleted-user-/);
+    expect(row.deleted_at).toBeGreaterThan(0);
+    expect(cli(["user", "delete", "--email", "leaving@example.test", "--yes"]).status).toBe(1);
+  }, 180_000);
 });

@@ -15,6 +15,8 @@ export interface Command {
   summary: string;
   /** The whole `--help` text. */
   usage: string;
+  /** Set by group(): it parses --help itself, per sub-command. */
+  dispatches?: boolean;
   /** Returns the exit code (default 0). */
   run(ctx: CliContext): Promise<number | void>;
 }
@@ -43,6 +45,7 @@ export function group(name: string, summary: string, subs: Record<string, Comman
   return {
     summary,
     usage,
+    dispatches: true,
     async run(ctx) {
       const [sub, ...args] = ctx.args;
       if (!sub || sub === "--help" || sub === "-h") {

@@ -1,58 +1,65 @@
-import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config";
-import { purgeExpired } from "../jobs/purge-expired";
 import { createServices, type Services } from "../services";
-import { createStaff } from "./create-staff";
-import { grants } from "./grants";
-import { listOrgs } from "./list-orgs";
-import { migrateAll } from "./migrate-all";
-import { rotateMasterKeyCommand } from "./rotate-master-key";
+import { EXIT, CliError, UsageError, type CliContext, type Command } from "./command";
+import { commands } from "./commands";
 
-const USAGE = `opslayer operator CLI
+function usage() {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 2;
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
+  return `opslayer operator CLI
 
-  npm run cli -- create-staff --email <email> --name <name> [--password-stdin]
-  npm run cli -- list-orgs [--json]
-  npm run cli -- migrate --all
-  npm run cli -- purge-sessions
-  npm run cli -- grants list [--active] [--json]
-  npm run cli -- grants revoke <grant-id>
-  npm run cli -- rotate-master-key (--new-key-file <path> | with NEW_MASTER_KEY set)
+Usage: npm run cli -- <command> [options]
 
-Reads the same environment as the server (DATA_DIR, SQLITE_SYNCHRONOUS, MASTER_KEY, ...).`;
+${lines.join("\n")}
 
-const commands: Record<string, (services: Services, args: string[]) => Promise<void>> = {
-  "create-staff": createStaff,
-  "list-orgs": listOrgs,
-  migrate: migrateAll,
-  grants,
-  "rotate-master-key": rotateMasterKeyCommand,
-  "purge-sessions": async (services) => {
-    const n = await purgeExpired(services.control, services.clock.now());
-    console.log(`Purged ${n.sessions} expired sessions and ${n.tokens} expired tokens.`);
-  },
-};
+Every command takes --help. Reads the same environment as the server (DATA_DIR, MASTER_KEY,
+MASTER_KEY_FILE, BACKUP_DIR, ...). Exit codes: 0 ok, 1 failed, 64 bad usage, 65 invalid input
+file, 73 refused to overwrite, 78 bad configuration.`;
+}
 
-async function main() {
-  const [command, ...rest] = process.argv.slice(2);
-  const { values } = parseArgs({ args: command ? [] : process.argv.slice(2), options: { help: { type: "boolean", short: "h" } }, strict: false });
-  const run = command ? commands[command] : undefined;
-  if (!run || values.help) {
-    console.log(USAGE);
-    process.exit(run || values.help ? 0 : 64);
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? EXIT.ok : EXIT.usage;
   }
-  const services = await createServices(loadConfig(), { log: (line) => console.error(line) });
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    console.error(`unknown command "${name}"\n`);
+    console.log(usage());
+    return EXIT.usage;
+  }
+  const command: Command = await entry.load();
+  if ((args.includes("--help") || args.includes("-h")) && !command.dispatches) {
+    console.log(command.usage);
+    return EXIT.ok;
+  }
+  const config = loadConfig();
+  let services = null as Promise<Services> | null;
+  const ctx: CliContext = {
+    config,
+    args,
+    services: () => (services ??= createServices(config, { log: (line) => console.error(line) })),
+  };
   try {
-    await run(services, rest);
+    return (await command.run(ctx)) ?? EXIT.ok;
   } finally {
-    await services.close();
+    if (services) await (await services).close();
   }
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(78);
-  }
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(EXIT.config);
+    }
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(EXIT.usage);
+    }
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof CliError ? error.code : EXIT.failure);
+  },
+);

@@ -1,33 +1,37 @@
-import { SingleBar, Presets } from "cli-progress";
 import { parseArgs } from "node:util";
-import type { Services } from "../services";
+import { migrateAllTenants } from "../tenants/migrate-all";
+import { EXIT, UsageError, type Command } from "./command";
+import { progressBar } from "./progress";
 
-/**
- * Upgrades every tenant file now rather than on its next request: opening a file through the pool
- * runs its pending migrations. One at a time, closing each, so a thousand tenants need no more
- * than a handful of file descriptors.
- */
-export async function migrateAll(services: Services, args: string[]) {
-  const { values } = parseArgs({ args, options: { all: { type: "boolean" } } });
-  if (!values.all) throw new Error("migrate needs --all (per-tenant files also migrate when they are next opened)");
-  const tenants = await services.control.selectFrom("tenants").select(["id", "slug"]).where("status", "=", "active").orderBy("slug").execute();
-  const bar = new SingleBar({ format: "migrating [{bar}] {value}/{total} {slug}", hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
-  bar.start(tenants.length, 0, { slug: "" });
-  const failed: string[] = [];
-  for (const t of tenants) {
-    bar.increment(0, { slug: t.slug });
+const USAGE = `npm run cli -- migrate --all
+
+Upgrades every organisation's file (active or closed) to this version's schema now. Files also
+upgrade when they are next opened, so this is optional; it moves the work to a time you choose.
+Up-to-date files are skipped after one read-only query; a failing file is reported and the others
+still run. Exit 1 if any failed.`;
+
+export const migrateCommand: Command = {
+  summary: "migrate --all: upgrade every organisation file now",
+  usage: USAGE,
+  async run(ctx) {
+    let parsed;
     try {
-      (await services.pool.acquire(t.id)).release();
-      await services.pool.close(t.id);
+      parsed = parseArgs({ args: ctx.args, options: { all: { type: "boolean" } } });
     } catch (error) {
-      failed.push(`${t.slug}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
     }
-    bar.increment(1);
-  }
-  bar.stop();
-  console.log(`Migrated ${tenants.length - failed.length} of ${tenants.length} organisations.`);
-  if (failed.length) {
-    console.error(failed.join("\n"));
-    process.exitCode = 1;
-  }
-}
+    if (!parsed.values.all) throw new UsageError(`migrate needs --all (organisation files also migrate when they are next opened)\n\n${USAGE}`);
+    const services = await ctx.services();
+    let bar: ReturnType<typeof progressBar> | null = null;
+    const result = await migrateAllTenants(services, {
+      onProgress: ({ done, total, slug }) => {
+        bar ??= progressBar("migrating", total);
+        bar.update(done, slug);
+      },
+    }).finally(() => bar?.stop());
+    console.log(`Migrated ${result.migrated}, ${result.upToDate} already current, ${result.failed.length} failed of ${result.total} organisations.`);
+    if (!result.failed.length) return EXIT.ok;
+    console.error(result.failed.map((f) => `  ${f.slug} (${f.tenantId}): ${f.error}`).join("\n"));
+    return EXIT.failure;
+  },
+};

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { hkdfSync, randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ControlDb } from "../../db/control/open";
@@ -175,7 +175,7 @@ export class Keyring {
     if (!row) throw new DataKeyError(`no organisation ${tenantId}`);
     let wrapped = row.wrapped_key;
     if (wrapped === null) {
-      if (row.status === "closed") throw new DataKeyError(`organisation ${tenantId} has no data key`);
+      if (row.status === "closed" || row.status === "purged") throw new DataKeyError(`organisation ${tenantId} has no data key`);
       const fresh = this.createDataKey(tenantId);
       await this.control.updateTable("tenants").set({ wrapped_key: fresh }).where("id", "=", tenantId).where("wrapped_key", "is", null).execute();
       const again = await this.control.selectFrom("tenants").select("wrapped_key").where("id", "=", tenantId).executeTakeFirst();
@@ -187,6 +187,15 @@ export class Keyring {
     const key = unwrapDataKey(this.master, tenantId, wrapped);
     this.cache.set(tenantId, { wrapped, key });
     return key;
+  }
+
+  /**
+   * A 32-byte HMAC key for one purpose (e.g. "digest-unsubscribe"), derived from the master key with
+   * HKDF-SHA256: no new secret to store, distinct purposes never share a key, and the master key
+   * itself never signs anything. Rotating the master key invalidates what such keys signed.
+   */
+  macKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync("sha256", this.master.key, Buffer.alloc(0), `opslayer mac v1 ${purpose}`, 32));
   }
 
   /** Crypto-shredding: forget the wrapped DEK; whatever it sealed can no longer be decrypted. */

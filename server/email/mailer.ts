@@ -10,6 +10,8 @@ export interface OutgoingEmail {
   text: string;
   /** The link the message exists to deliver; logged when there is no SMTP so a self-hoster can still use it. */
   link?: string;
+  /** Extra headers, e.g. List-Unsubscribe on digests. */
+  headers?: Record<string, string>;
 }
 
 export interface Mailer {
@@ -22,7 +24,7 @@ export function createMailer(config: Config, log: (line: string) => void = conso
     const transport = nodemailer.createTransport(config.smtpUrl);
     return {
       async send(m) {
-        await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text });
+        await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text, headers: m.headers });
       },
     };
   }
@@ -30,7 +32,7 @@ export function createMailer(config: Config, log: (line: string) => void = conso
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
   return {
     async send(m) {
-      const info = await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text });
+      const info = await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text, headers: m.headers });
       mkdirSync(outbox, { recursive: true });
       const file = join(outbox, `${new Date().toISOString().replace(/[:.]/g, "-")}-${newId("m", 8)}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });

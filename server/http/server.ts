@@ -5,6 +5,7 @@ import { appRouter } from "../routers/_app";
 import type { Services } from "../services";
 import { createContext } from "../trpc/context";
 import { csrfRefusal, isBearerRequest, isJsonRequest } from "./csrf";
+import { createExportsHandler, EXPORTS_PATH } from "./exports";
 import { createFastQueryHandler } from "./fast-query";
 import { createFilesHandler, FILES_PATH } from "./files";
 import { requestFacts } from "./request-facts";
@@ -43,6 +44,7 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   // Single GET queries skip the Fetch API round trip; it hands back everything else (fast-query.ts).
   const fastQuery = createFastQueryHandler(trpcOptions);
   const files = createFilesHandler(services);
+  const exportsDownload = createExportsHandler(services);
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
@@ -53,6 +55,8 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
     const refusal = (isTrpc || isFiles) && isBearerRequest(req) ? null : csrfRefusal(req, config);
     if (refusal) return refuse(res, 403, refusal);
     if (isFiles) return void files(req, res);
+    // Organisation export downloads (exports.ts): GET only, same context and tenant door.
+    if (req.url?.startsWith(`${EXPORTS_PATH}/`)) return void exportsDownload(req, res);
     if (isTrpc) {
       if (req.method === "POST" && !isJsonRequest(req)) return refuse(res, 415, "tRPC mutations accept application/json only.");
       if (fastQuery(req, res)) return;

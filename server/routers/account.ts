@@ -1,8 +1,13 @@
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { logSecurityEvent } from "../audit/security-log";
 import { checkedPasswordHash } from "../auth/accounts";
 import { verifyPassword } from "../auth/password";
+import { ThrottledError } from "../auth/throttle";
 import { sha256Hex } from "../auth/tokens";
+import { deleteAccount } from "../privacy/delete-account";
+import { personalExport } from "../privacy/personal-export";
+import { leaveSupport } from "../support/support-access";
 import { badRequest, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { authedProcedure } from "../trpc/procedures";
@@ -60,5 +65,45 @@ export const accountRouter = router({
       });
       await logSecurityEvent(control, now, "password.changed", { userId: user.id }, ctx.info);
       return { ok: true };
+    }),
+
+  /** Everything held about the caller, as JSON (the account page offers it as a file download). */
+  exportData: authedProcedure.meta({ access: "authed" }).query(async ({ ctx }) => {
+    const data = await personalExport(ctx.services, ctx.viewer.user.id);
+    await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "account.exported", { userId: ctx.viewer.user.id }, ctx.info);
+    return data;
+  }),
+
+  /**
+   * Self-service deletion: the password again (a session left open on a shared computer is not
+   * enough) and the account's email typed out (so the person names what goes). Password attempts
+   * count towards the login throttle, so this cannot be used to guess the password either.
+   */
+  delete: authedProcedure
+    .meta({ access: "authed" })
+    .input(z.object({ password: passwordSchema, confirm: z.string().trim().max(254, "Too long.") }))
+    .mutation(async ({ ctx, input }) => {
+      const { control, throttle } = ctx.services;
+      const { user } = ctx.viewer;
+      if (input.confirm.toLowerCase() !== user.email.toLowerCase()) {
+        throw badRequest(`Type your email address (${user.email}) to confirm.`);
+      }
+      try {
+        throttle.check(user.email, ctx.info.ip);
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message });
+      }
+      const row = await control.selectFrom("users").select("password_hash").where("id", "=", user.id).executeTakeFirstOrThrow();
+      if (!(await verifyPassword(row.password_hash, input.password))) {
+        throttle.fail(user.email, ctx.info.ip);
+        throw badRequest("Your password is not correct.");
+      }
+      throttle.succeed(user.email);
+      // A staff member's support session goes with the account (deleteAccount drops the rows too).
+      await leaveSupport(ctx);
+      const result = await deleteAccount(ctx.services, user.id, ctx.info, { actor: "self" });
+      ctx.setCookie(ctx.services.auth.createBlankSessionCookie().serialize());
+      return { pseudonym: result.pseudonym };
     }),
 });

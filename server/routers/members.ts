@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { idSchema, orgInput } from "./inputs";
+import { DELETED_MEMBER_ROLE } from "../privacy/delete-account";
 
 const userId = idSchema("u");
 
@@ -111,5 +112,6 @@ export const membersRouter = router({
 });
 
 function roleLabel(role: string) {
+  if (role === DELETED_MEMBER_ROLE) return "Deleted account";
   return isBuiltInRole(role) ? BUILT_IN_ROLE_LABELS[role].name : "No role (it was deleted)";
 }

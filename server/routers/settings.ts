@@ -16,14 +16,20 @@ const icuZones = Intl.supportedValuesOf("timeZone");
 export const TIME_ZONES: readonly string[] = [...new Set(["UTC", ...icuZones, ...icuZones.flatMap((z) => (CURRENT_NAMES[z] ? [CURRENT_NAMES[z]] : []))])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
 const zones = new Set(TIME_ZONES);
 const currencies = new Set(Intl.supportedValuesOf("currency"));
+export const AUDIT_RETENTION_DAYS = { min: 30, max: 3650 } as const;
 
 export const settingsInput = z.object({
   timeZone: z.string().refine((z) => zones.has(z), "Choose a time zone from the list (e.g. Europe/Berlin)."),
   currency: z.string().refine((c) => currencies.has(c), "Use an ISO 4217 currency code (e.g. EUR)."),
   weekStart: z.number().int().min(1).max(7),
+  auditRetentionDays: z.number().int("Use a whole number of days.").min(AUDIT_RETENTION_DAYS.min, `Keep the audit log at least ${AUDIT_RETENTION_DAYS.min} days.`).max(AUDIT_RETENTION_DAYS.max, `Keep the audit log at most ${AUDIT_RETENTION_DAYS.max} days (10 years).`),
+  digestHour: z.number().int("Choose a whole hour.").min(0, "Choose an hour from 0 to 23.").max(23, "Choose an hour from 0 to 23."),
 });
 
-/** Organisation settings: the time zone that sets day and week boundaries, the invoice currency. */
+/**
+ * Organisation settings: the time zone that sets day and week boundaries, the invoice currency, how
+ * long the audit log is kept (the retention job deletes older rows) and the local hour of digests.
+ */
 export const settingsRouter = router({
   get: tenantProcedure
     .meta({ permission: "org.settings" })
@@ -36,7 +42,7 @@ export const settingsRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, ...changes } = input;
-        await updateOrgSettings(changes, Date.now());
+        await updateOrgSettings(changes, ctx.services.clock.now());
         await audit(ctx.actor, "org.settings_update", { type: "org", id: ctx.tenant.id }, changes);
         return getOrgSettings();
       }),

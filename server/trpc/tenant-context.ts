@@ -7,6 +7,7 @@ import { runInTenant } from "../../db/tenant/context";
 import type { TenantDB } from "../../db/tenant/schema";
 import { FULL_ACCESS, type ProjectAccess } from "../../db/tenant/visibility";
 import type { Session, User } from "lucia";
+import { accessOf } from "../access/project-access";
 import { effectivePermissions, touchApiToken } from "../auth/api-tokens";
 import { permissionsOf } from "../permissions/roles";
 import { auditSupportRequest, SUPPORT_PERMISSIONS, supportAccessTo } from "../support/support-access";
@@ -89,12 +90,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
       // A token holds its scopes only while the member's current role does too.
       const permissions = api ? effectivePermissions(api.scopes, rolePermissions) : rolePermissions;
       const actor: Actor = { kind: api ? "api" : "user", ...base };
-      const access: ProjectAccess = {
-        seeAll: permissions.has("project.read.all") && member.client_id === null ? 1 : 0,
-        userId: viewer.user.id,
-        role: member.role,
-        clientId: member.client_id,
-      };
+      const access = accessOf(viewer.user.id, member.role, member.client_id, permissions);
       if (api) await touchApiToken(ctx.services, api);
       return await runInTenant({ tenantId: tenant.id, db: lease.db, access }, () =>
         next({ ctx: { viewer, tenant, actor, role: member.role, permissions, access } }),

@@ -107,13 +107,14 @@ export async function setLabels(taskId: string, labelIds: readonly string[]): Pr
 /** Which of these user ids are members of this organisation. */
 export async function existingMemberIds(ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = await tenantDb().selectFrom("members").select("user_id").where("user_id", "in", ids).execute();
+  // A deleted account keeps its member row (under a pseudonym) for its records, not for new work.
+  const rows = await tenantDb().selectFrom("members").select("user_id").where("user_id", "in", ids).where("role", "!=", "deleted").execute();
   return new Set(rows.map((r) => r.user_id));
 }
 
 /** Members a task can be assigned to, by name. */
 export function assignableMembers(): Promise<Person[]> {
-  return tenantDb().selectFrom("members").select(["user_id as userId", "name"]).orderBy("name").orderBy("user_id").execute();
+  return tenantDb().selectFrom("members").select(["user_id as userId", "name"]).where("role", "!=", "deleted").orderBy("name").orderBy("user_id").execute();
 }
 
 /** Time entries point at tasks without a foreign key; a task with tracked time is not deleted under them. */

@@ -1,0 +1,252 @@
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { ControlDb } from "../../db/control/open";
+import { migrateToLatest } from "../../db/migrate";
+import { kyselyFor, openSqlite } from "../../db/sqlite";
+import { tenantMigrations } from "../../db/tenant/migrations";
+import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
+import type { Config } from "../config";
+import { blobDir } from "../files/storage";
+import { backedUpTenants, readManifest } from "./backup";
+import { copyMissingBlobs } from "./blobs";
+import { assertStamp, blobBackupDir, controlBackupDir, controlBackupPath, fsyncDir, stampsIn, stampTime, tenantBackupDir, tenantBackupPath } from "./layout";
+import { integrityCheck, referencedBlobs, removeSidecars, sha256File, writeIntoLive } from "./sqlite-copy";
+
+/**
+ * Why a restore was refused, before anything was changed. "live" is the only one a flag (force)
+ * overrides; the CLI maps it to exit 73.
+ */
+export type RestoreRefusal = "live" | "purged" | "unknown" | "no-backup" | "damaged";
+
+export class RestoreError extends Error {
+  override name = "RestoreError";
+  constructor(
+    message: string,
+    readonly reason: RestoreRefusal,
+  ) {
+    super(message);
+  }
+}
+
+export interface RestoreOptions {
+  /** Which backup (default: the newest). */
+  stamp?: string;
+  /** Overwrite live files. Without it a restore only fills in files that are missing. */
+  force?: boolean;
+}
+
+export interface RestoreDeps {
+  config: Config;
+  control: ControlDb;
+  /** The process's tenant pool, if any: its handle is closed after the restore so the next request reopens the file. */
+  pool?: { close(tenantId: string): Promise<void> };
+}
+
+export interface TenantRestore {
+  tenantId: string;
+  slug: string;
+  stamp: string;
+  /** true: the live database was overwritten in place; false: it was missing and was put back. */
+  replaced: boolean;
+  bytes: number;
+  blobsRestored: number;
+  blobsMissing: number;
+}
+
+/** Refuses a backup file that is not what its run wrote (sha256 in the manifest) or is not a sound database. */
+async function verifyBackup(path: string, backupDir: string, stamp: string, relative: string) {
+  const expected = readManifest(backupDir, stamp);
+  const listed = relative.startsWith("control/") ? expected?.control : expected?.tenants.find((t) => t.file === relative);
+  if (listed && listed.sha256 !== (await sha256File(path))) {
+    throw new RestoreError(`backup ${relative} does not match its manifest (sha256 differs); pick another with --from`, "damaged");
+  }
+  const check = integrityCheck(path);
+  if (check !== "ok") throw new RestoreError(`backup ${relative} fails integrity_check: ${check.slice(0, 200)}`, "damaged");
+}
+
+/**
+ * Puts a copy of a (closed, self-contained) backup file where no live database is open, as
+ * `<to>.restore-partial` then a rename: the name `to` only ever holds a whole file. Call
+ * `commitPlaced` to make it live; the WAL and shared memory of the file it replaces go first.
+ */
+function stageCopy(from: string, to: string) {
+  const partial = `${to}.restore-partial`;
+  rmSync(partial, { force: true });
+  copyFileSync(from, partial, constants.COPYFILE_EXCL);
+  chmodSync(partial, 0o600);
+  const fd = openSync(partial, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return partial;
+}
+
+function commitPlaced(partial: string, to: string) {
+  removeSidecars(to);
+  renameSync(partial, to);
+  fsyncDir(dirname(to));
+}
+
+/** Brings a restored file to this version's schema now, so a server that already has it open never sees an old schema. */
+async function migrateRestored(config: Config, file: string, label: string) {
+  const db = kyselyFor(openSqlite(file, { synchronous: config.synchronous, mustExist: true }));
+  try {
+    await migrateToLatest(db, tenantMigrations, label);
+  } finally {
+    await db.destroy();
+  }
+}
+
+function restoreBlobs(config: Config, tenantId: string, file: string) {
+  const names = referencedBlobs(file);
+  if (!names.length) return { copied: 0, missing: [] as string[] };
+  return copyMissingBlobs(names, blobBackupDir(config.backupDir, tenantId), blobDir(config.dataDir, tenantId));
+}
+
+/**
+ * Restores one organisation's file from a backup. The control DB (its row, memberships, data key)
+ * is left as it is, so an organisation whose key was destroyed (purged) is refused: its file would
+ * be readable but its encrypted fields and attachments never again.
+ *
+ * A live file is refused unless `force`; with force the backup is written INTO the live database
+ * with SQLite's backup API (sqlite-copy.ts writeIntoLive), which is safe while the server has the
+ * file open: connections see the old database or the restored one, never a mix. A missing file is
+ * put back by copy and rename. Either way the result is migrated to the current schema and checked.
+ */
+export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, options: RestoreOptions = {}): Promise<TenantRestore> {
+  const { config } = deps;
+  const row = await deps.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "status"])
+    .where((eb) => eb.or([eb("slug", "=", tenantIdOrSlug), eb("id", "=", tenantIdOrSlug)]))
+    .executeTakeFirst();
+  if (!row || row.status === "provisioning") throw new RestoreError(`no organisation "${tenantIdOrSlug.slice(0, 80)}"`, "unknown");
+  if (row.status === "purged") {
+    throw new RestoreError(
+      `${row.slug} was purged: its data key is destroyed, so its encrypted fields and attachments cannot be read from any backup. It cannot be restored.`,
+      "purged",
+    );
+  }
+  const stamps = stampsIn(tenantBackupDir(config.backupDir, row.id));
+  const stamp = options.stamp ? assertStamp(options.stamp) : stamps.at(-1);
+  if (!stamp || !stamps.includes(stamp)) {
+    throw new RestoreError(stamp ? `no backup of ${row.slug} at ${stamp}` : `no backup of ${row.slug} in ${config.backupDir}`, "no-backup");
+  }
+  const from = tenantBackupPath(config.backupDir, row.id, stamp);
+  await verifyBackup(from, config.backupDir, stamp, `tenants/${row.id}/${stamp}.sqlite`);
+
+  const live = tenantFilePath(config.dataDir, row.id);
+  const replaced = existsSync(live);
+  if (replaced && !options.force) {
+    throw new RestoreError(`${row.slug} has a live database (${live}); restoring would overwrite it. Add --force to replace its contents with the backup of ${stamp}.`, "live");
+  }
+  if (replaced) {
+    await writeIntoLive(from, live);
+  } else {
+    mkdirSync(tenantsDir(config.dataDir), { recursive: true });
+    commitPlaced(stageCopy(from, live), live);
+  }
+  await migrateRestored(config, live, `tenant ${row.id}`);
+  const check = integrityCheck(live);
+  if (check !== "ok") throw new RestoreError(`restored ${row.slug} fails integrity_check: ${check.slice(0, 200)}`, "damaged");
+  await deps.pool?.close(row.id);
+  const blobs = restoreBlobs(config, row.id, live);
+  return { tenantId: row.id, slug: row.slug, stamp, replaced, bytes: statSync(live).size, blobsRestored: blobs.copied, blobsMissing: blobs.missing.length };
+}
+
+export interface FullRestore {
+  stamp: string;
+  tenants: { tenantId: string; slug: string }[];
+  /** Organisations the control backup knows (active or closed) without a file in that backup. */
+  missing: { tenantId: string; slug: string }[];
+  replaced: number;
+  bytes: number;
+  blobsRestored: number;
+  blobsMissing: number;
+}
+
+/**
+ * Disaster recovery, with the server stopped: replaces control.sqlite and every organisation file
+ * of one backup (default the newest with a control DB). Refuses if any of those files is live unless
+ * `force`. Every backup is verified first and staged beside its target, then the targets are
+ * swapped in by rename (stale -wal/-shm removed first), so no file is ever half-written. Live
+ * organisation files that the backup does not know are left alone.
+ *
+ * The control DB holds the data keys wrapped by the master key in use when the backup was taken:
+ * that key (MASTER_KEY / MASTER_KEY_FILE) must be the one configured when the server starts.
+ */
+export async function restoreAll(config: Config, options: RestoreOptions = {}): Promise<FullRestore> {
+  const stamps = stampsIn(controlBackupDir(config.backupDir));
+  const stamp = options.stamp ? assertStamp(options.stamp) : stamps.at(-1);
+  if (!stamp || !stamps.includes(stamp)) {
+    throw new RestoreError(stamp ? `no control backup at ${stamp} (restore --list shows the backups)` : `no backup in ${config.backupDir}`, "no-backup");
+  }
+  const controlFrom = controlBackupPath(config.backupDir, stamp);
+  await verifyBackup(controlFrom, config.backupDir, stamp, `control/${stamp}.sqlite`);
+  const known = backedUpTenants(controlFrom);
+  const tenants = known.filter((t) => existsSync(tenantBackupPath(config.backupDir, t.id, stamp)));
+  const missing = known.filter((t) => !tenants.includes(t));
+  for (const t of tenants) await verifyBackup(tenantBackupPath(config.backupDir, t.id, stamp), config.backupDir, stamp, `tenants/${t.id}/${stamp}.sqlite`);
+
+  const controlLive = join(config.dataDir, "control.sqlite");
+  const targets = [
+    ...tenants.map((t) => ({ from: tenantBackupPath(config.backupDir, t.id, stamp), to: tenantFilePath(config.dataDir, t.id) })),
+    // Last: until it is swapped in, the old control DB still describes the old files.
+    { from: controlFrom, to: controlLive },
+  ];
+  const live = targets.filter((t) => existsSync(t.to));
+  if (live.length && !options.force) {
+    throw new RestoreError(
+      `${live.length} live database file${live.length === 1 ? "" : "s"} would be overwritten (${live[0]!.to}${live.length > 1 ? ", ..." : ""}). Stop the server and add --force to replace them with the backup of ${stamp}.`,
+      "live",
+    );
+  }
+  mkdirSync(tenantsDir(config.dataDir), { recursive: true });
+  const staged: { partial: string; to: string }[] = [];
+  try {
+    for (const t of targets) staged.push({ partial: stageCopy(t.from, t.to), to: t.to });
+  } catch (error) {
+    for (const s of staged) rmSync(s.partial, { force: true });
+    throw error;
+  }
+  for (const s of staged) commitPlaced(s.partial, s.to);
+
+  let blobsRestored = 0;
+  let blobsMissing = 0;
+  for (const t of tenants) {
+    const blobs = restoreBlobs(config, t.id, tenantFilePath(config.dataDir, t.id));
+    blobsRestored += blobs.copied;
+    blobsMissing += blobs.missing.length;
+  }
+  const bytes = targets.reduce((n, t) => n + statSync(t.to).size, 0);
+  return {
+    stamp,
+    tenants: tenants.map((t) => ({ tenantId: t.id, slug: t.slug })),
+    missing: missing.map((t) => ({ tenantId: t.id, slug: t.slug })),
+    replaced: live.length,
+    bytes,
+    blobsRestored,
+    blobsMissing,
+  };
+}
+
+export interface BackupListing {
+  stamp: string;
+  at: Date;
+  bytes: number;
+  /** For control backups: how many organisations that run copied (from its manifest). */
+  tenants: number | null;
+}
+
+/** The backups `restore --all` (no tenant) or `restore --org` (a tenant id) can use, oldest first. */
+export function listBackups(config: Config, tenantId?: string): BackupListing[] {
+  const dir = tenantId ? tenantBackupDir(config.backupDir, tenantId) : controlBackupDir(config.backupDir);
+  return stampsIn(dir).map((stamp) => ({
+    stamp,
+    at: new Date(stampTime(stamp)),
+    bytes: statSync(join(dir, `${stamp}.sqlite`)).size,
+    tenants: tenantId ? null : (readManifest(config.backupDir, stamp)?.tenants.length ?? null),
+  }));
+}

@@ -1,0 +1,119 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { BackupTargetError, backupAll, describeBackup } from "../backup/backup";
+import { InvalidStampError } from "../backup/layout";
+import { listBackups, restoreAll, restoreTenant, RestoreError } from "../backup/restore";
+import { CliError, EXIT, UsageError, type CliContext, type Command } from "./command";
+import { progressBar } from "./progress";
+
+const BACKUP_USAGE = `npm run cli -- backup [--org <slug>]
+
+Online backup while the server runs: the control DB and every active or closed organisation (or
+only --org), each copied with SQLite's backup API, plus their attachment blobs, into BACKUP_DIR
+(default DATA_DIR/backups) under one UTC stamp. Then only the newest BACKUP_KEEP backups of each
+are kept. Exit 1 if any organisation failed (the others are still backed up).
+
+The master key is not in the backup: back up MASTER_KEY / MASTER_KEY_FILE separately, and keep an
+old master key as long as backups taken under it are kept.`;
+
+const RESTORE_USAGE = `npm run cli -- restore --org <slug> [--from <stamp>] [--force]
+npm run cli -- restore --all [--from <stamp>] [--force]
+npm run cli -- restore --list [--org <slug>]
+
+--org     restores one organisation's file (default: its newest backup). The server may keep
+          running: with --force the backup is written into the live database through SQLite, so
+          requests see the old data or the restored data, never a mix. Accounts, memberships and
+          the organisation's key (control DB) are not touched.
+--all     disaster recovery, with the server STOPPED: replaces the control DB and every
+          organisation file of one backup (default: the newest full one). Needs the master key
+          that was in use when that backup was taken.
+--force   overwrite live files; without it a restore that would overwrite one exits 73 and
+          changes nothing.
+--list    shows the available backups (of the control DB, or of one organisation).`;
+
+function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${usage}`);
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export const backupCommand: Command = {
+  summary: "online backup of the control DB and every organisation",
+  usage: BACKUP_USAGE,
+  async run(ctx) {
+    const values = parse(ctx.args, { org: { type: "string" } }, BACKUP_USAGE);
+    const services = await ctx.services();
+    let bar: ReturnType<typeof progressBar> | null = null;
+    try {
+      const summary = await backupAll(services, {
+        org: values.org,
+        onProgress: ({ done, total, item }) => {
+          bar ??= progressBar("backing up", total);
+          bar.update(done, item);
+        },
+      }).finally(() => bar?.stop());
+      console.log(describeBackup(summary));
+      console.log(`Written to ${summary.dir}. The master key is not in it: back it up separately.`);
+      if (!summary.failures.length) return EXIT.ok;
+      console.error(summary.failures.map((f) => `  ${f.target}: ${f.error}`).join("\n"));
+      return EXIT.failure;
+    } catch (error) {
+      if (error instanceof BackupTargetError) throw new CliError(error.message);
+      throw error;
+    }
+  },
+};
+
+async function slugToId(ctx: CliContext, slug: string) {
+  const services = await ctx.services();
+  const row = await services.control.selectFrom("tenants").select("id").where((eb) => eb.or([eb("slug", "=", slug), eb("id", "=", slug)])).executeTakeFirst();
+  if (!row) throw new CliError(`no organisation "${slug}"`);
+  return row.id;
+}
+
+export const restoreCommand: Command = {
+  summary: "restore one organisation or everything from a backup",
+  usage: RESTORE_USAGE,
+  async run(ctx) {
+    const values = parse(
+      ctx.args,
+      { org: { type: "string" }, all: { type: "boolean" }, from: { type: "string" }, force: { type: "boolean" }, list: { type: "boolean" } },
+      RESTORE_USAGE,
+    );
+    const modes = [values.all, values.list, values.org !== undefined && !values.list].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError(`give exactly one of --org <slug>, --all or --list\n\n${RESTORE_USAGE}`);
+    try {
+      if (values.list) {
+        if (values.from || values.force) throw new UsageError(`--list takes only --org\n\n${RESTORE_USAGE}`);
+        const tenantId = values.org === undefined ? undefined : await slugToId(ctx, values.org);
+        const rows = listBackups(ctx.config, tenantId);
+        if (!rows.length) console.log(`No backups of ${values.org ?? "the control DB"} in ${ctx.config.backupDir}.`);
+        for (const r of rows) {
+          console.log(`${r.stamp}  ${r.at.toISOString()}  ${mb(r.bytes).padStart(9)}${r.tenants === null ? "" : `  ${r.tenants} organisations`}`);
+        }
+        return EXIT.ok;
+      }
+      if (values.all) {
+        // No ctx.services(): the control DB is about to be replaced, and nothing may hold it open.
+        const r = await restoreAll(ctx.config, { stamp: values.from, force: values.force });
+        console.log(`Restored the control DB and ${r.tenants.length} organisations from ${r.stamp} (${mb(r.bytes)}; ${r.replaced} live files replaced, ${r.blobsRestored} attachment blobs restored).`);
+        if (r.missing.length) console.error(`Not in that backup (their backup failed at the time): ${r.missing.map((t) => t.slug).join(", ")}`);
+        if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
+        console.log("Start the server with the master key that was in use when this backup was taken.");
+        return r.missing.length ? EXIT.failure : EXIT.ok;
+      }
+      const services = await ctx.services();
+      const r = await restoreTenant(services, values.org!, { stamp: values.from, force: values.force });
+      console.log(`Restored ${r.slug} from ${r.stamp} (${mb(r.bytes)}, ${r.replaced ? "replaced the live database" : "the file was missing"}; ${r.blobsRestored} attachment blobs restored).`);
+      if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
+      return EXIT.ok;
+    } catch (error) {
+      if (error instanceof RestoreError) throw new CliError(error.message, error.reason === "live" ? EXIT.cantCreate : EXIT.failure);
+      if (error instanceof InvalidStampError) throw new UsageError(error.message);
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,220 @@
+import { readdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import { deleteTenantFile } from "../../db/tenant/provision";
+import { tenantFilePath } from "../../db/tenant/paths";
+import { logSecurityEvent } from "../audit/security-log";
+import type { RequestInfo } from "../auth/session";
+import { blobDir } from "../files/storage";
+import type { Services } from "../services";
+import { conflict, notFound } from "../trpc/errors";
+
+/**
+ * Terminating an organisation, in three steps (ADR: privacy):
+ *   close    → status "closed" now: the door, support sessions, tokens and the webhook dispatcher
+ *              all admit active organisations only, so nobody reaches the data from this moment;
+ *   restore  → back to "active", by an owner, while now < purge_after (ORG_GRACE_DAYS);
+ *   purge    → after purge_after: the file (+ -wal, -shm, -journal), attachment blobs and export
+ *              archives are deleted, the data key destroyed, and the control row cut down to a
+ *              tombstone (status "purged", slug kept so the address is never handed to someone else).
+ * Backups under BACKUP_DIR are left to rotate out; without the destroyed data key their sealed
+ * columns and blobs cannot be read.
+ */
+
+export interface Actor {
+  /** The owner who acted; null for the operator CLI or the scheduler. */
+  userId: string | null;
+}
+
+const SYSTEM: RequestInfo = { ip: "system", userAgent: null };
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+async function tenantRow(services: Services, tenantId: string) {
+  const row = await services.control.selectFrom("tenants").selectAll().where("id", "=", tenantId).executeTakeFirst();
+  if (!row) throw notFound("Organisation");
+  return row;
+}
+
+/** One row in the organisation's own audit log; best effort once the control DB has decided. */
+async function auditInTenant(services: Services, tenantId: string, by: Actor, info: RequestInfo, action: string, detail: Record<string, unknown>) {
+  const lease = await services.pool.acquire(tenantId);
+  try {
+    await lease.db
+      .insertInto("audit_log")
+      .values({
+        at: services.clock.now(),
+        actor_kind: by.userId ? "user" : "system",
+        actor_id: by.userId,
+        ip: info.ip,
+        user_agent: info.userAgent?.slice(0, 300) ?? null,
+        action,
+        target_type: "org",
+        target_id: tenantId,
+        detail: JSON.stringify(detail),
+      })
+      .execute();
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * Closes an active organisation at once. The status change, the revocation of support grants and
+ * pending invitations, and the security log row commit together in the control DB: that is the
+ * moment the organisation closes. API tokens are left as they are: the door refuses them while the
+ * organisation is closed, and a restore brings the organisation back as it was.
+ */
+export async function closeOrganisation(services: Services, tenantId: string, by: Actor, info: RequestInfo) {
+  const { control, clock, config } = services;
+  const tenant = await tenantRow(services, tenantId);
+  if (tenant.status !== "active") throw conflict(tenant.status === "closed" ? "This organisation is already closed." : "This organisation cannot be closed.");
+  const now = clock.now();
+  const purgeAfter = now + config.orgGraceMs;
+  const closed = await control.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable("tenants")
+      .set({ status: "closed", closed_at: now, closed_by: by.userId, purge_after: purgeAfter })
+      .where("id", "=", tenantId)
+      .where("status", "=", "active")
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    const live = trx.selectFrom("support_grants").select("id").where("tenant_id", "=", tenantId).where("revoked_at", "is", null);
+    await trx.deleteFrom("support_sessions").where("grant_id", "in", live).execute();
+    await trx.updateTable("support_grants").set({ revoked_at: now, revoked_by: by.userId }).where("tenant_id", "=", tenantId).where("revoked_at", "is", null).execute();
+    await trx
+      .updateTable("invitations")
+      .set({ revoked_at: now, revoked_by: by.userId })
+      .where("tenant_id", "=", tenantId)
+      .where("accepted_at", "is", null)
+      .where("revoked_at", "is", null)
+      .execute();
+    await trx
+      .insertInto("security_log")
+      .values({ at: now, event: "org.closed", user_id: by.userId, email: null, ip: info.ip, user_agent: info.userAgent?.slice(0, 300) ?? null, detail: JSON.stringify({ tenant: tenantId, slug: tenant.slug, purgeAfter }) })
+      .execute();
+    return true;
+  });
+  if (!closed) throw conflict("This organisation is already closed.");
+  await auditInTenant(services, tenantId, by, info, "org.close", { purgeAfter });
+  // Requests already inside finish on their lease; the handle closes when the last one lets go.
+  await services.pool.close(tenantId);
+  return { tenantId, slug: tenant.slug, name: tenant.name, closedAt: now, purgeAfter };
+}
+
+/** Reopens a closed organisation while its grace period lasts. */
+export async function restoreOrganisation(services: Services, tenantId: string, by: Actor, info: RequestInfo) {
+  const { control, clock } = services;
+  const tenant = await tenantRow(services, tenantId);
+  const now = clock.now();
+  if (tenant.status === "active") throw conflict("This organisation is not closed.");
+  if (tenant.status !== "closed" || tenant.purge_after === null || now >= tenant.purge_after) {
+    throw conflict(
+      tenant.purge_after !== null && tenant.status === "closed"
+        ? `The grace period of ${tenant.slug} ended on ${day(tenant.purge_after)}; its data is being destroyed and cannot be restored.`
+        : `${tenant.slug} was destroyed after its grace period and cannot be restored.`,
+    );
+  }
+  const restored = await control.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable("tenants")
+      .set({ status: "active", closed_at: null, closed_by: null, purge_after: null })
+      .where("id", "=", tenantId)
+      .where("status", "=", "closed")
+      .where("purge_after", ">", now)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await trx
+      .insertInto("security_log")
+      .values({ at: now, event: "org.restored", user_id: by.userId, email: null, ip: info.ip, user_agent: info.userAgent?.slice(0, 300) ?? null, detail: JSON.stringify({ tenant: tenantId, slug: tenant.slug }) })
+      .execute();
+    return true;
+  });
+  if (!restored) throw conflict(`${tenant.slug} can no longer be restored.`);
+  await auditInTenant(services, tenantId, by, info, "org.restore", { closedAt: tenant.closed_at });
+  return { tenantId, slug: tenant.slug, name: tenant.name };
+}
+
+/** A type, not an interface: the scheduler records a job's result as a plain record. */
+export type PurgeResult = {
+  purged: string[];
+  failed: { tenantId: string; error: string }[];
+};
+
+/**
+ * Destroys every closed organisation whose grace period is over (purge_after <= now). Per
+ * organisation, in this order:
+ *   1. close its pool handle, delete the database file with -wal/-shm/-journal, its blobs directory
+ *      and its export archives: the file holds the data in plain text, so it goes first;
+ *   2. one control transaction: data key destroyed (wrapped_key = null), memberships, invitations,
+ *      support grants and sessions, API tokens and export rows deleted, the row reduced to a
+ *      tombstone, "org.purged" logged.
+ * Only step 2 changes the status, and every step is idempotent, so a crash anywhere leaves a
+ * closed row past its date that the next run finishes. One organisation failing does not stop the
+ * others; failures are returned (and logged).
+ */
+export async function purgeClosedOrganisations(services: Services): Promise<PurgeResult> {
+  const { control, clock, config, pool, keys } = services;
+  const now = clock.now();
+  const due = await control
+    .selectFrom("tenants")
+    .select(["id", "slug"])
+    .where("status", "=", "closed")
+    .where("purge_after", "is not", null)
+    .where("purge_after", "<=", now)
+    .orderBy("purge_after")
+    .execute();
+  const result: PurgeResult = { purged: [], failed: [] };
+  for (const tenant of due) {
+    try {
+      await pool.close(tenant.id);
+      deleteTenantFile(config.dataDir, tenant.id);
+      rmSync(`${tenantFilePath(config.dataDir, tenant.id)}.lock`, { force: true });
+      rmSync(blobDir(config.dataDir, tenant.id), { recursive: true, force: true });
+      await removeExportFiles(services, tenant.id);
+      await control.transaction().execute(async (trx) => {
+        const r = await trx
+          .updateTable("tenants")
+          .set({ status: "purged", purged_at: now, name: "(purged)", features: "{}", wrapped_key: null })
+          .where("id", "=", tenant.id)
+          .where("status", "=", "closed")
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) return;
+        const grants = trx.selectFrom("support_grants").select("id").where("tenant_id", "=", tenant.id);
+        await trx.deleteFrom("support_sessions").where("grant_id", "in", grants).execute();
+        await trx.deleteFrom("support_grants").where("tenant_id", "=", tenant.id).execute();
+        await trx.deleteFrom("memberships").where("tenant_id", "=", tenant.id).execute();
+        await trx.deleteFrom("invitations").where("tenant_id", "=", tenant.id).execute();
+        await trx.deleteFrom("api_tokens").where("tenant_id", "=", tenant.id).execute();
+        await trx.deleteFrom("org_exports").where("tenant_id", "=", tenant.id).execute();
+        await trx
+          .insertInto("security_log")
+          .values({ at: now, event: "org.purged", user_id: null, email: null, ip: SYSTEM.ip, user_agent: null, detail: JSON.stringify({ tenant: tenant.id, slug: tenant.slug }) })
+          .execute();
+      });
+      // Also drops the process's cached unwrapped key; the column is already null.
+      await keys.destroyDataKey(tenant.id);
+      result.purged.push(tenant.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      services.log(`[purge] ${tenant.slug} (${tenant.id}) could not be purged: ${message}`);
+      result.failed.push({ tenantId: tenant.id, error: message });
+    }
+  }
+  return result;
+}
+
+/** Export archives live under DATA_DIR/exports, named after their export id; temp files start with it. */
+async function removeExportFiles(services: Services, tenantId: string) {
+  const dir = join(services.config.dataDir, "exports");
+  const rows = await services.control.selectFrom("org_exports").select(["id", "file_name"]).where("tenant_id", "=", tenantId).execute();
+  if (!rows.length) return;
+  const names = new Set(rows.flatMap((r) => (r.file_name ? [basename(r.file_name)] : [])));
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (names.has(entry) || rows.some((r) => entry.includes(r.id))) rmSync(join(dir, entry), { force: true, recursive: true });
+  }
+}

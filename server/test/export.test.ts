@@ -1,0 +1,448 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import yauzl from "yauzl";
+import yazl from "yazl";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tenantFilePath } from "../../db/tenant/paths";
+import { FORMAT_VERSION, manifestSchema, TABLE_NAMES, TABLES, type Manifest, type TableName } from "../export/format";
+import { ImportError, importOrgExport } from "../export/import-export";
+import { expireExports, exportFilePath, exportsIdle, failInterruptedExports } from "../export/jobs";
+import { inviteMember, verifiedUser } from "./support/accounts";
+import { Client } from "./support/client";
+import { startInstance, type Instance } from "./support/instance";
+import { tenantCalls } from "./support/procedure-inputs";
+import { orgWithData, type Target } from "./support/world";
+
+let source: Instance;
+let fresh: Instance;
+let world: Awaited<ReturnType<typeof orgWithData>>;
+let other: Awaited<ReturnType<typeof orgWithData>>;
+let memberEmail: string;
+let zipPath: string;
+let work: string;
+const org = "alpha";
+
+const ok = <T>(res: { status: number; data: T; error: unknown }, what = "call") => {
+  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
+  return res.data;
+};
+
+/** Every entry of a ZIP, read whole (test archives are small). */
+async function readZip(path: string): Promise<Map<string, Buffer>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(path, { lazyEntries: true }, (e, z) => (e ? reject(e) : resolve(z))));
+  const out = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on("entry", (entry: yauzl.Entry) =>
+      zip.openReadStream(entry, (e, stream) => {
+        if (e) return reject(e);
+        const chunks: Buffer[] = [];
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", () => {
+          out.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      }),
+    );
+    zip.on("end", () => resolve());
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+  zip.close();
+  return out;
+}
+
+/** Writes a copy of an export with some entries changed; `fixManifest` recomputes their sizes and checksums. */
+async function rewriteZip(src: string, dst: string, change: (files: Map<string, Buffer>) => void, fixManifest = true) {
+  const files = await readZip(src);
+  const before = new Map(files);
+  change(files);
+  if (fixManifest) {
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+    for (const f of manifest.files) {
+      const buf = files.get(f.path)!;
+      if (buf !== before.get(f.path)) {
+        f.bytes = buf.length;
+        f.sha256 = createHash("sha256").update(buf).digest("hex");
+      }
+    }
+    if (files.get("manifest.json") === before.get("manifest.json")) files.set("manifest.json", Buffer.from(JSON.stringify(manifest)));
+  }
+  const zip = new yazl.ZipFile();
+  for (const [name, buf] of files) zip.addBuffer(buf, name);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const c of zip.outputStream) chunks.push(c as Buffer);
+  writeFileSync(dst, Buffer.concat(chunks));
+  return dst;
+}
+
+function jsonLines(files: Map<string, Buffer>, table: TableName) {
+  return JSON.parse(files.get(`tables/${table}.json`)!.toString("utf8")) as Record<string, unknown>[];
+}
+
+function tableFile(rows: Record<string, unknown>[]) {
+  return Buffer.from(rows.length ? `[\n${rows.map((r) => JSON.stringify(r)).join(",\n")}\n]\n` : "[]\n");
+}
+
+/** What an import may leave behind in an instance: organisations, their files and blob folders. */
+async function footprint(instance: Instance) {
+  const tenants = await instance.services.control.selectFrom("tenants").select(["id", "slug", "status"]).orderBy("id").execute();
+  const memberships = await instance.services.control.selectFrom("memberships").selectAll().execute();
+  const ls = (dir: string) => (existsSync(join(instance.dataDir, dir)) ? readdirSync(join(instance.dataDir, dir)).sort() : []);
+  return { tenants, memberships: memberships.length, files: ls("tenants"), blobs: ls("blobs") };
+}
+
+async function download(client: Client, path: string) {
+  const res = await client.raw("GET", path);
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+beforeAll(async () => {
+  source = await startInstance();
+  fresh = await startInstance();
+  work = mkdtempSync(join(tmpdir(), "opslayer-export-test-"));
+  world = await orgWithData(source, org);
+  other = await orgWithData(source, "bravo");
+  const c = world.client;
+  // Every invoice state, so the import has to restore paid and void ones behind their triggers.
+  const line = { kind: "manual", description: "Consulting", quantity: 1000, unitPrice: 5000 };
+  const paid = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
+  ok(await c.mutate("invoices.issue", { org, id: paid.id }), "issue");
+  const full = ok(await c.query("invoices.get", { org, id: paid.id }), "get");
+  ok(await c.mutate("payments.create", { org, invoiceId: paid.id, paidOn: "2026-01-20", amount: full.total, method: "card" }), "pay");
+  const voided = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
+  ok(await c.mutate("invoices.issue", { org, id: voided.id }), "issue");
+  ok(await c.mutate("invoices.void", { org, id: voided.id, reason: "Sent to the wrong client" }), "void");
+  // A file whose name is not ASCII and would not be safe as a path as it is.
+  const qs = new URLSearchParams({ org, target: "project", id: world.target.projectId, name: "Résumé: Q3 plan?.txt" });
+  const up = await c.raw("POST", `/api/files/upload?${qs}`, "Große Pläne\n".repeat(5000), { origin: c.baseUrl, "content-type": "application/octet-stream" });
+  expect(up.status).toBe(201);
+  const member = await source.services.control.selectFrom("users").select("email").where("id", "=", world.target.memberUserId!).executeTakeFirstOrThrow();
+  memberEmail = member.email;
+}, 120_000);
+
+afterAll(async () => {
+  await source?.stop();
+  await fresh?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("an organisation export", () => {
+  let exportId: string;
+
+  it("runs in the background after exports.start, with progress, and refuses a second one meanwhile", async () => {
+    const started = ok(await world.client.mutate("exports.start", { org }), "start");
+    exportId = started.id;
+    expect(started.status).toBe("queued");
+    expect(started.downloadPath).toBeNull();
+    const again = await world.client.mutate("exports.start", { org });
+    expect(again.status).toBe(409);
+    await exportsIdle(source.services);
+    const [row] = ok(await world.client.query("exports.list", { org }), "list");
+    expect(row).toMatchObject({ id: exportId, status: "done", downloadPath: `/api/exports/${exportId}`, error: null });
+    expect(row.total).toBeGreaterThan(50);
+    expect(row.done).toBe(row.total);
+    expect(row.expiresAt).toBe(row.finishedAt + source.services.config.exportLinkMs);
+  });
+
+  it("downloads over HTTP with the session cookie, as a ZIP matching the recorded size and checksum, and audits it", async () => {
+    const [row] = ok(await world.client.query("exports.list", { org }));
+    const res = await download(world.client, row.downloadPath);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/zip");
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="alpha-export-\d{4}-\d{2}-\d{2}\.zip"/);
+    expect(res.body.length).toBe(row.bytes);
+    expect(createHash("sha256").update(res.body).digest("hex")).toBe(row.sha256);
+    zipPath = join(work, "alpha.zip");
+    writeFileSync(zipPath, res.body);
+    const audit = ok(await world.client.query("audit.list", { org, limit: 100 }));
+    const actions = audit.items.map((e: { action: string }) => e.action);
+    expect(actions).toContain("org.export_start");
+    expect(actions).toContain("org.export_download");
+  });
+
+  it("holds one JSON file per table, each valid against its schema, and a manifest whose counts and checksums match", async () => {
+    const files = await readZip(zipPath);
+    const manifest = manifestSchema.parse(JSON.parse(files.get("manifest.json")!.toString("utf8")));
+    expect(manifest.format).toBe(FORMAT_VERSION);
+    expect(manifest.org).toEqual({ id: world.tenantId, slug: org, name: `Org ${org}` });
+    expect(manifest.schema_migration).toMatch(/^\d{4}_/);
+    expect(new Set(files.keys())).toEqual(new Set(["manifest.json", ...manifest.files.map((f) => f.path)]));
+    for (const f of manifest.files) {
+      const buf = files.get(f.path)!;
+      expect(buf.length, f.path).toBe(f.bytes);
+      expect(createHash("sha256").update(buf).digest("hex"), f.path).toBe(f.sha256);
+    }
+    for (const table of TABLE_NAMES) {
+      const rows = jsonLines(files, table);
+      expect(rows.length, table).toBe(manifest.counts[table]);
+      for (const row of rows) expect(() => TABLES[table].row.parse(row), `${table} ${JSON.stringify(row)}`).not.toThrow();
+      // Keys in the documented order.
+      if (rows[0]) expect(Object.keys(rows[0])).toEqual(Object.keys(TABLES[table].row.shape));
+    }
+    const attachments = jsonLines(files, "attachments");
+    expect(attachments.length).toBe(2);
+    const resume = attachments.find((a) => a.name === "Résumé: Q3 plan?.txt")!;
+    expect(files.get(`attachments/${resume.id}/Résumé_ Q3 plan_.txt`)!.toString("utf8")).toBe("Große Pläne\n".repeat(5000));
+    // Sealed secrets are not in the archive in any form; their hints are.
+    for (const table of ["connected_services", "servers", "webhooks"] as const) for (const row of jsonLines(files, table)) expect(row.secret).toBeNull();
+    expect(jsonLines(files, "connected_services")[0]!.secret_hint).toBe("1234");
+    const everything = Buffer.concat([...files.values()]).toString("utf8");
+    expect(everything).not.toContain("sk_test_seeded-secret-value");
+    expect(everything).not.toContain("seeded-server-password");
+    expect(everything).not.toContain("whsec_");
+    // Nothing of another organisation.
+    expect(everything).not.toContain("bravo");
+    for (const id of Object.values(other.target)) expect(everything).not.toContain(id);
+  });
+
+  it("covers every table of a tenant file, so nothing is silently left out", () => {
+    const db = new Database(tenantFilePath(source.dataDir, world.tenantId), { readonly: true });
+    const tables = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'").pluck().all() as string[]).sort();
+    db.close();
+    expect(tables).toEqual([...TABLE_NAMES].sort());
+  });
+});
+
+describe("importing the export into a fresh instance", () => {
+  let imported: Client;
+  let ids: Map<string, string>;
+
+  beforeAll(async () => {
+    const owner = await verifiedUser(fresh, `Owner of ${org}`, world.email);
+    await verifiedUser(fresh, `Member of ${org}`, memberEmail);
+    imported = owner.client;
+    const before = await footprint(fresh);
+    const progress: number[] = [];
+    const result = await importOrgExport(fresh.services, zipPath, { slug: org }, (done) => progress.push(done));
+    expect(progress.at(-1)).toBeGreaterThan(0);
+    expect(result.matched.sort()).toEqual([world.email, memberEmail].sort());
+    expect((await footprint(fresh)).tenants.length).toBe(before.tenants.length + 1);
+    expect(result.tenantId).not.toBe(world.tenantId);
+    // Account ids differ between instances: answers are compared with the new ids put back.
+    const users = async (i: Instance) => new Map((await i.services.control.selectFrom("users").select(["id", "email"]).execute()).map((u) => [u.email, u.id]));
+    const oldIds = await users(source);
+    const newIds = await users(fresh);
+    ids = new Map([...newIds].filter(([email]) => oldIds.has(email)).map(([email, id]) => [id, oldIds.get(email)!]));
+    ids.set(result.tenantId, world.tenantId);
+  }, 60_000);
+
+  /** New ids → the exported ones (answers); `back` the other way (inputs naming a person). */
+  const normalise = (value: unknown, back = false) => {
+    let text = JSON.stringify(value);
+    for (const [to, from] of ids) text = back ? text.split(from).join(to) : text.split(to).join(from);
+    return JSON.parse(text);
+  };
+
+  /**
+   * Query procedures whose answers come from the control database or the instance's clock rather
+   * than the organisation's file (not exported, see docs/export-format.md), and the audit log,
+   * compared below.
+   */
+  const NOT_FROM_THE_FILE = new Set(["support.listGrants", "support.activity", "apiTokens.list", "invitations.list", "exports.list", "exports.download", "audit.list", "audit.export", "privacy.status", "termination.status", "termination.preview"]);
+  const queries = Object.entries(tenantCalls).filter(([path, c]) => c.kind === "query" && !NOT_FROM_THE_FILE.has(path) && !path.startsWith("digest."));
+
+  it.each(queries.map(([path]) => path))("%s answers the same in both instances", async (path) => {
+    const input = tenantCalls[path]!.input(world.target as Target);
+    const [before, after] = [await world.client.query(path, input), await imported.query(path, normalise(input, true))];
+    expect(after.status).toBe(before.status);
+    expect(normalise(after.data ?? after.error)).toEqual(before.data ?? before.error);
+  });
+
+  it("keeps the whole audit log, with one row added for the import", async () => {
+    const all = async (client: Client) => {
+      const items: { action: string; id: number }[] = [];
+      let cursor: unknown = undefined;
+      for (;;) {
+        const page = ok(await client.query("audit.list", { org, limit: 100, ...(cursor ? { cursor } : {}) }));
+        items.push(...page.items);
+        if (!page.nextCursor) return items;
+        cursor = page.nextCursor;
+      }
+    };
+    const files = await readZip(zipPath);
+    const exported = jsonLines(files, "audit_log").length;
+    const after = await all(imported);
+    expect(after.length).toBe(exported + 1);
+    expect(after.filter((e) => e.action === "org.import").length).toBe(1);
+  });
+
+  it("serves every attachment with the same bytes, re-encrypted under the new organisation's key", async () => {
+    const files = await readZip(zipPath);
+    for (const a of jsonLines(files, "attachments")) {
+      const get = async (client: Client) => download(client, `/api/files/${a.id}?org=${org}`);
+      const [x, y] = [await get(world.client), await get(imported)];
+      expect(y.status).toBe(200);
+      expect(y.body.equals(x.body)).toBe(true);
+    }
+    const tenant = await fresh.services.control.selectFrom("tenants").select("id").where("slug", "=", org).executeTakeFirstOrThrow();
+    const blobs = readdirSync(join(fresh.dataDir, "blobs", tenant.id));
+    expect(blobs.length).toBe(2);
+    // Not the old ciphertext: the blobs are sealed for the new organisation.
+    for (const b of blobs) expect(existsSync(join(source.dataDir, "blobs", world.tenantId, b))).toBe(false);
+  });
+
+  it("asks for credentials again: vault secrets do not open, webhooks are paused", async () => {
+    const hooks = ok(await imported.query("webhooks.list", { org }));
+    expect(hooks.every((h: { active: boolean }) => !h.active)).toBe(true);
+    const rotated = ok(await imported.mutate("webhooks.rotateSecret", { org, id: world.target.webhookId }));
+    expect(rotated.secret).toMatch(/^whsec_/);
+  });
+});
+
+describe("an archive that is not exactly an export", () => {
+  const refuse = async (file: string, message: RegExp, slug = "tampered") => {
+    const before = await footprint(fresh);
+    const error = await importOrgExport(fresh.services, file, { slug, ownerEmail: world.email }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as Error).message).toMatch(message);
+    expect(await footprint(fresh)).toEqual(before);
+    return error as ImportError;
+  };
+
+  it("is refused when one byte of a file changed", async () => {
+    const file = await rewriteZip(zipPath, join(work, "byte.zip"), (files) => {
+      const [name, buf] = [...files].find(([n]) => n.startsWith("attachments/"))!;
+      const copy = Buffer.from(buf);
+      copy[0] = copy[0]! ^ 1;
+      files.set(name, copy);
+    }, false);
+    expect((await refuse(file, /does not match its SHA-256/)).kind).toBe("archive");
+  });
+
+  it("is refused with another format version", async () => {
+    const file = await rewriteZip(zipPath, join(work, "version.zip"), (files) => {
+      const m = JSON.parse(files.get("manifest.json")!.toString("utf8"));
+      m.format = "opslayer-org-export/99";
+      files.set("manifest.json", Buffer.from(JSON.stringify(m)));
+    });
+    await refuse(file, /Unsupported export format "opslayer-org-export\/99"/);
+  });
+
+  it("is refused when a row fails its schema, even with matching checksums", async () => {
+    const file = await rewriteZip(zipPath, join(work, "schema.zip"), (files) => {
+      const rows = jsonLines(files, "tasks");
+      rows[0]!.priority = 9;
+      files.set("tables/tasks.json", tableFile(rows));
+    });
+    await refuse(file, /tables\/tasks\.json row 1 does not match the tasks schema: priority/);
+  });
+
+  it("is refused when a file is added, missing or smuggled in", async () => {
+    const extra = await rewriteZip(zipPath, join(work, "extra.zip"), (files) => void files.set("extra/evil.sh", Buffer.from("x")), false);
+    await refuse(extra, /ZIP|not in the manifest|invalid/i);
+    const missing = await rewriteZip(zipPath, join(work, "missing.zip"), (files) => void files.delete("tables/comments.json"), false);
+    await refuse(missing, /missing from the archive/);
+  });
+
+  it("undoes everything when the rows break a rule only the database checks", async () => {
+    const file = await rewriteZip(zipPath, join(work, "fk.zip"), (files) => {
+      const rows = jsonLines(files, "tasks");
+      rows[0]!.project_id = `p${"z".repeat(24)}`;
+      files.set("tables/tasks.json", tableFile(rows));
+    });
+    expect((await refuse(file, /undone.*FOREIGN KEY/)).kind).toBe("refused");
+  });
+
+  it("is refused when the slug is taken or nobody here can own it", async () => {
+    await refuse(zipPath, /is taken/, org);
+    const strangers = await rewriteZip(zipPath, join(work, "strangers.zip"), (files) => {
+      const rows = jsonLines(files, "members").map((m, i) => ({ ...m, email: `stranger-${i}@example.test` }));
+      files.set("tables/members.json", tableFile(rows));
+    });
+    const before = await footprint(fresh);
+    await expect(importOrgExport(fresh.services, strangers, { slug: "ownerless" })).rejects.toThrow(/owners has an account/);
+    await expect(importOrgExport(fresh.services, zipPath, { slug: "ownerless", ownerEmail: "nobody@example.test" })).rejects.toThrow(/no account/);
+    expect(await footprint(fresh)).toEqual(before);
+  });
+});
+
+describe("who may download", () => {
+  // After the import, which compares answers with the organisation as it was exported.
+  it("is refused to members without org.export, to other organisations, to strangers and to API tokens", async () => {
+    const [row] = ok(await world.client.query("exports.list", { org }));
+    const path = `/api/exports/${row.id}`;
+    const plain = await inviteMember(source, world.client, org, "member", { name: "No Export" });
+    expect((await plain.client.mutate("exports.start", { org })).status).toBe(403);
+    expect((await plain.client.query("exports.list", { org })).status).toBe(403);
+    const refused = await download(plain.client, path);
+    expect(refused.status).toBe(403);
+    expect(refused.body.toString()).toContain("needs org.export");
+    // Another organisation's owner, by id: as if it did not exist, same answer as an unknown id.
+    const foreign = await download(other.client, path);
+    expect(foreign.status).toBe(404);
+    const unknown = await download(other.client, `/api/exports/x${"a".repeat(24)}`);
+    expect(unknown.status).toBe(404);
+    expect(foreign.body.toString()).toBe(unknown.body.toString());
+    expect((await download(other.client, "/api/exports/..%2Fcontrol.sqlite")).status).toBe(404);
+    expect((await download(new Client(source.url), path)).status).toBe(401);
+    const token = ok(await world.client.mutate("apiTokens.create", { org, name: "exporter", scopes: ["org.export"], expiresInDays: 1 }));
+    const bearer = await new Client(source.url).raw("GET", path, undefined, { authorization: `Bearer ${token.token}` });
+    expect(bearer.status).toBe(403);
+    // A member whose role loses org.export loses the download at once.
+    const role = ok(await world.client.mutate("roles.create", { org, name: "Exporter", permissions: ["org.view", "org.export"] }));
+    const exporter = await inviteMember(source, world.client, org, role.id, { name: "Exporter" });
+    expect((await download(exporter.client, path)).status).toBe(200);
+    ok(await world.client.mutate("roles.update", { org, id: role.id, permissions: ["org.view"] }));
+    expect((await download(exporter.client, path)).status).toBe(403);
+    // POST is not a download.
+    const post = await world.client.raw("POST", path, "", { origin: source.url });
+    expect(post.status).toBe(405);
+  });
+});
+
+describe("expiry and restarts", () => {
+  it("answers 410 once the link expired, and expireExports deletes the file", async () => {
+    const [row] = ok(await world.client.query("exports.list", { org }));
+    const file = exportFilePath(source.dataDir, row.id);
+    expect(existsSync(file)).toBe(true);
+    source.clock.advance(source.services.config.exportLinkMs + 1);
+    const gone = await download(world.client, row.downloadPath);
+    expect(gone.status).toBe(410);
+    const [listed] = ok(await world.client.query("exports.list", { org }));
+    expect(listed).toMatchObject({ status: "expired", downloadPath: null });
+    expect(await expireExports(source.services)).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    expect((await download(world.client, row.downloadPath)).status).toBe(410);
+    expect(await expireExports(source.services)).toBe(0);
+  });
+
+  it("marks exports a previous process left unfinished as failed", async () => {
+    const now = source.clock.now();
+    await source.services.control
+      .insertInto("org_exports")
+      .values({ id: `x${"b".repeat(24)}`, tenant_id: world.tenantId, requested_by: "u", status: "running", done: 3, total: 9, file_name: null, bytes: null, sha256: null, error: null, created_at: now, finished_at: null, expires_at: null })
+      .execute();
+    expect(await failInterruptedExports(source.services)).toBe(1);
+    const [row] = ok(await world.client.query("exports.list", { org }));
+    expect(row).toMatchObject({ status: "failed", error: expect.stringMatching(/restarted/) });
+  });
+});
+
+describe("the CLI", () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "server/cli/main.ts", ...args], { env: { ...process.env, NODE_ENV: "test", DATA_DIR: fresh.dataDir }, encoding: "utf8", timeout: 90_000 });
+
+  it("exports with a checksum, refuses to overwrite, and imports (65 for an invalid archive)", () => {
+    const out = join(work, "cli.zip");
+    const exported = cli(["export", "--org", org, "--out", out]);
+    expect(exported.stderr + exported.stdout).toMatch(/sha256 +[0-9a-f]{64}/);
+    expect(exported.status).toBe(0);
+    const sha = /sha256 +([0-9a-f]{64})/.exec(exported.stdout)![1];
+    expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(sha);
+    expect(cli(["export", "--org", org, "--out", out]).status).toBe(73);
+    const imported = cli(["import", out, "--slug", "alpha-copy", "--owner", world.email]);
+    expect(imported.stdout).toContain("Imported");
+    expect(imported.status).toBe(0);
+    const bad = cli(["import", join(work, "version.zip"), "--slug", "alpha-bad"]);
+    expect(bad.status).toBe(65);
+    expect(bad.stderr).toMatch(/Unsupported export format/);
+  }, 300_000);
+});
