@@ -1,4 +1,6 @@
-import { Migrator, type Kysely, type Migration } from "kysely";
+import type Database from "better-sqlite3";
+import { Migrator, sql, type Kysely, type Migration } from "kysely";
+import { kyselyFor, openSqlite, type Synchronous } from "./sqlite";
 
 export class MigrationError extends Error {
   override name = "MigrationError";
@@ -16,4 +18,54 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
     throw new MigrationError(`${label}: migration ${failed} failed: ${String((error as Error).message ?? error)}`);
   }
   return results?.filter((r) => r.status === "Success").map((r) => r.migrationName) ?? [];
+}
+
+/**
+ * Runs the pending migrations in ONE write transaction. Kysely's SQLite adapter has no migration
+ * lock and no transactional DDL, so its migrator would commit statement by statement: a failure
+ * half-way would leave a half-migrated file, each statement would pay its own fsync, and another
+ * process opening the same file meanwhile could interleave its own migrator's statements. Holding
+ * BEGIN IMMEDIATE on the handle's single connection (every migrator query runs on it) makes the
+ * upgrade all-or-nothing and makes other writers wait for the commit. No migration uses
+ * transactions or pragmas.
+ */
+export async function migrateAtomically(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
+  await sql`begin immediate`.execute(db);
+  try {
+    const applied = await migrateToLatest(db, migrations, label);
+    await sql`commit`.execute(db);
+    return applied;
+  } catch (error) {
+    await sql`rollback`.execute(db).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Opens a file on its own handle, upgrades it all-or-nothing, and closes it (CLI, restore). */
+export async function migrateFile(file: string, synchronous: Synchronous, migrations: Record<string, Migration>, label: string) {
+  const db = kyselyFor(openSqlite(file, { synchronous, mustExist: true }));
+  try {
+    return await migrateAtomically(db, migrations, label);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * Whether a database has applied exactly the known migrations, read straight from Kysely's
+ * bookkeeping table: one query, where Kysely's migrator introspects every table several times
+ * (measured by `npm run bench`, tenants part: ~1.7 ms against ~0.05 ms for this on a current
+ * tenant file). A database that has applied a migration this version does not know was written by
+ * a newer version, and migrating it would fail anyway; that is an error, not "pending".
+ */
+export function migrationsAreCurrent(db: Database.Database, migrations: Record<string, Migration>) {
+  const names = Object.keys(migrations).sort();
+  const newest = names.at(-1) ?? "";
+  const hasTable = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get();
+  if (!hasTable) return false;
+  const row = db.prepare("select count(*) as n, max(name) as newest from kysely_migration").get() as { n: number; newest: string | null };
+  if (row.newest !== null && row.newest > newest) {
+    throw new MigrationError(`the file has migration ${row.newest}, newer than this version knows (${newest}); run the newer opslayer`);
+  }
+  return row.n === names.length && row.newest === newest;
 }

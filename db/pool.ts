@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import { migrateToLatest } from "./migrate";
-import { kyselyFor, openSqlite, type Synchronous } from "./sqlite";
+import { migrateAtomically, migrationsAreCurrent } from "./migrate";
+import { destroyHandle, kyselyFor, openSqlite, type Synchronous } from "./sqlite";
 import { tenantMigrations } from "./tenant/migrations";
 import { tenantFilePath } from "./tenant/paths";
 import type { TenantDB } from "./tenant/schema";
@@ -71,7 +71,7 @@ export class TenantPool {
         if (released) return;
         released = true;
         entry.refs--;
-        if (entry.evicted && entry.refs === 0) void db.destroy();
+        if (entry.evicted && entry.refs === 0) void destroyHandle(db);
         else this.#evictOverflow();
       },
     };
@@ -83,7 +83,9 @@ export class TenantPool {
     if (!entry) return;
     this.#entries.delete(tenantId);
     entry.evicted = true;
-    if (entry.refs === 0) await (await entry.ready.catch(() => null))?.destroy();
+    if (entry.refs > 0) return;
+    const db = await entry.ready.catch(() => null);
+    if (db) await destroyHandle(db);
   }
 
   async closeAll() {
@@ -93,11 +95,14 @@ export class TenantPool {
   async #open(tenantId: string) {
     const file = tenantFilePath(this.options.dataDir, tenantId);
     this.#opens++;
-    const db = kyselyFor<TenantDB>(openSqlite(file, { synchronous: this.options.synchronous, mustExist: true }));
+    const raw = openSqlite(file, { synchronous: this.options.synchronous, mustExist: true });
+    const db = kyselyFor<TenantDB>(raw);
     try {
-      await migrateToLatest(db, tenantMigrations, `tenant ${tenantId}`);
+      // A pool miss is on the request path: a current file costs one bookkeeping query, not the
+      // migrator's introspection; a pending one is upgraded all-or-nothing before anyone reads it.
+      if (!migrationsAreCurrent(raw, tenantMigrations)) await migrateAtomically(db, tenantMigrations, `tenant ${tenantId}`);
     } catch (error) {
-      await db.destroy();
+      await destroyHandle(db);
       throw error;
     }
     return db;
@@ -109,7 +114,7 @@ export class TenantPool {
       if (entry.refs > 0) continue;
       this.#entries.delete(id);
       entry.evicted = true;
-      void entry.ready.then((db) => db.destroy(), () => undefined);
+      void entry.ready.then(destroyHandle, () => undefined);
     }
   }
 }

@@ -127,6 +127,16 @@ export function kyselyFor<DB>(db: Database.Database): Kysely<DB> {
 }
 
 /**
+ * Closes a handle made by kyselyFor. Kysely's destroy() closes the file only if its driver was
+ * initialised, i.e. if some query ran through Kysely; a pool handle that only answered the raw
+ * migrations check would otherwise keep its three file descriptors after eviction.
+ */
+export async function destroyHandle(kysely: Kysely<any>) {
+  await kysely.destroy();
+  directAccess.get(kysely)?.statements.close();
+}
+
+/**
  * Builds SQL for `compileOnce` and nothing else: same adapter and compiler as kyselyFor's dialect,
  * no connection. kyselyFor adds no plugins; if it ever does, compileOnce must apply them too.
  */

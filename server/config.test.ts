@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config";
+import { runTsx } from "./test/support/run-tsx";
 
 describe("configuration", () => {
   it("has working defaults", () => {
@@ -44,8 +44,8 @@ describe("configuration", () => {
     expect(loadConfig({ APP_URL: "https://ops.example.com/" })).toMatchObject({ secureCookies: true, appUrl: "https://ops.example.com" });
   });
 
-  it("makes the server exit with code 78 and a readable message on a bad value", () => {
-    const run = spawnSync("npx", ["tsx", "server/main.ts"], { env: { ...process.env, PORT: "banana" }, encoding: "utf8", timeout: 30_000 });
+  it("makes the server exit with code 78 and a readable message on a bad value", async () => {
+    const run = await runTsx("server/main.ts", [], { env: { ...process.env, PORT: "banana" }, timeoutMs: 30_000 });
     expect(run.status).toBe(78);
     expect(run.stderr).toContain("Invalid configuration");
     expect(run.stderr).toContain("PORT");

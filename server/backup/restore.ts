@@ -1,8 +1,7 @@
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ControlDb } from "../../db/control/open";
-import { migrateToLatest } from "../../db/migrate";
-import { kyselyFor, openSqlite } from "../../db/sqlite";
+import { migrateFile } from "../../db/migrate";
 import { tenantMigrations } from "../../db/tenant/migrations";
 import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
 import type { Config } from "../config";
@@ -89,15 +88,6 @@ function commitPlaced(partial: string, to: string) {
   fsyncDir(dirname(to));
 }
 
-/** Brings a restored file to this version's schema now, so a server that already has it open never sees an old schema. */
-async function migrateRestored(config: Config, file: string, label: string) {
-  const db = kyselyFor(openSqlite(file, { synchronous: config.synchronous, mustExist: true }));
-  try {
-    await migrateToLatest(db, tenantMigrations, label);
-  } finally {
-    await db.destroy();
-  }
-}
 
 function restoreBlobs(config: Config, tenantId: string, file: string) {
   const names = referencedBlobs(file);
@@ -148,7 +138,7 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     mkdirSync(tenantsDir(config.dataDir), { recursive: true });
     commitPlaced(stageCopy(from, live), live);
   }
-  await migrateRestored(config, live, `tenant ${row.id}`);
+  await migrateFile(live, config.synchronous, tenantMigrations, `tenant ${row.id}`);
   const check = integrityCheck(live);
   if (check !== "ok") throw new RestoreError(`restored ${row.slug} fails integrity_check: ${check.slice(0, 200)}`, "damaged");
   await deps.pool?.close(row.id);

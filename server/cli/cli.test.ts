@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { generateMasterKeyBase64 } from "../crypto/keys";
 import { createServices } from "../services";
 import { createGrant } from "../support/grants";
 import { createTenant } from "../tenants/create-tenant";
+import { runTsx } from "../test/support/run-tsx";
 
 const dataDir = mkdtempSync(join(tmpdir(), "opslayer-cli-"));
 const keyFile = join(dataDir, "secrets", "master.key");
@@ -17,16 +17,16 @@ const env = { DATA_DIR: dataDir, MASTER_KEY_FILE: keyFile };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function cli(args: string[], input?: string, extraEnv: Record<string, string> = {}) {
-  return spawnSync("npx", ["tsx", "server/cli/main.ts", ...args], { env: { ...process.env, ...env, ...extraEnv }, input, encoding: "utf8", timeout: 60_000 });
+  return runTsx("server/cli/main.ts", args, { env: { ...process.env, ...env, ...extraEnv }, input });
 }
 
 describe("operator CLI", () => {
-  it("creates a verified staff user, refusing a weak password", () => {
-    const weak = cli(["user", "create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
+  it("creates a verified staff user, refusing a weak password", async () => {
+    const weak = await cli(["user", "create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
     expect(weak.status).toBe(1);
     expect(weak.stderr).toMatch(/at least 12/);
 
-    const ok = cli(["user", "create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
+    const ok = await cli(["user", "create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
     expect(ok.stdout).toContain("Created staff user ops@example.test");
     const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
     const row = db.prepare("select is_staff, email_verified_at from users where email = ?").get("ops@example.test") as { is_staff: number; email_verified_at: number };
@@ -43,13 +43,13 @@ describe("operator CLI", () => {
     await createTenant(services, owner, { name: "Eta Studio", slug: "eta" }, info);
     await services.close();
 
-    const list = cli(["tenant", "list", "--json"]);
+    const list = await cli(["tenant", "list", "--json"]);
     expect(list.status).toBe(0);
     expect(JSON.parse(list.stdout).map((o: { slug: string; status: string }) => [o.slug, o.status])).toEqual([
       ["eta", "active"],
       ["zeta", "active"],
     ]);
-    const migrate = cli(["migrate", "--all"]);
+    const migrate = await cli(["migrate", "--all"]);
     expect(migrate.status).toBe(0);
     expect(migrate.stdout).toContain("Migrated 0, 2 already current, 0 failed of 2 organisations.");
   });
@@ -61,14 +61,14 @@ describe("operator CLI", () => {
     const { grant } = await createGrant(services, tenant.id, owner.id, { scope: "read", hours: 2, reason: "CLI check" }, { ip: "127.0.0.1", userAgent: null });
     await services.close();
 
-    const listed = cli(["grants", "list", "--active", "--json"]);
+    const listed = await cli(["grants", "list", "--active", "--json"]);
     expect(listed.status).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: grant.id, slug: "zeta", scope: "read", state: "waiting", reason: "CLI check" })]);
-    const revoked = cli(["grants", "revoke", grant.id]);
+    const revoked = await cli(["grants", "revoke", grant.id]);
     expect(revoked.stdout).toContain(`Revoked ${grant.id}.`);
-    expect(JSON.parse(cli(["grants", "list", "--active", "--json"]).stdout)).toEqual([]);
-    expect(JSON.parse(cli(["grants", "list", "--json"]).stdout)[0]).toMatchObject({ id: grant.id, state: "revoked" });
-    expect(cli(["grants", "revoke", "gnosuchgrantxxxxxxxxxxxxxx"]).status).toBe(1);
+    expect(JSON.parse((await cli(["grants", "list", "--active", "--json"])).stdout)).toEqual([]);
+    expect(JSON.parse((await cli(["grants", "list", "--json"])).stdout)[0]).toMatchObject({ id: grant.id, state: "revoked" });
+    expect((await cli(["grants", "revoke", "gnosuchgrantxxxxxxxxxxxxxx"])).status).toBe(1);
   });
 
   it("rotates the master key: data keys rewrapped, every organisation readable with the new key only", async () => {
@@ -78,9 +78,9 @@ describe("operator CLI", () => {
     const oldKek = before.keys.master;
     await before.close();
 
-    expect(cli(["rotate-master-key"]).status).toBe(1); // no new key given
+    expect((await cli(["rotate-master-key"])).status).toBe(1); // no new key given
     const newKeyFile = join(dataDir, "secrets", "master-2.key");
-    const rotated = cli(["rotate-master-key", "--new-key-file", newKeyFile]);
+    const rotated = await cli(["rotate-master-key", "--new-key-file", newKeyFile]);
     expect(rotated.status).toBe(0);
     expect(rotated.stdout).toContain(`Rewrapped ${tenants.length} organisation data keys from master key ${oldKek.hex}`);
     expect(rotated.stdout).toContain(`MASTER_KEY_FILE=${newKeyFile}`);
@@ -91,7 +91,7 @@ describe("operator CLI", () => {
     await expect(stale.keys.dataKeyFor(tenants[0]!.id)).rejects.toThrow(/wrapped by master key/);
     await stale.close();
     // ... a rerun with the old key as current fails without changes, and the new key reads everything.
-    expect(cli(["rotate-master-key"], undefined, { NEW_MASTER_KEY: generateMasterKeyBase64() }).status).toBe(1);
+    expect((await cli(["rotate-master-key"], undefined, { NEW_MASTER_KEY: generateMasterKeyBase64() })).status).toBe(1);
     const after = await createServices(loadConfig({ ...env, MASTER_KEY_FILE: newKeyFile }), { log: () => {} });
     for (const [i, t] of tenants.entries()) {
       expect((await after.keys.open({ org: t.id, table: "integrations", row: "i1", field: "token" }, sealed[i]!)).toString()).toBe(`token-${t.id}`);
@@ -99,63 +99,63 @@ describe("operator CLI", () => {
     await after.close();
   });
 
-  it("exits 78 naming MASTER_KEY_FILE when the key file is readable by others", () => {
+  it("exits 78 naming MASTER_KEY_FILE when the key file is readable by others", async () => {
     const loose = join(dataDir, "loose.key");
     writeFileSync(loose, `${generateMasterKeyBase64()}\n`);
     chmodSync(loose, 0o644);
-    const res = cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: loose });
+    const res = await cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: loose });
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("MASTER_KEY_FILE");
-    expect(cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: "", MASTER_KEY: "bad" }).status).toBe(78);
+    expect((await cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: "", MASTER_KEY: "bad" })).status).toBe(78);
   });
 
-  it("prints usage and exits 64 for an unknown command", () => {
-    const res = cli(["frobnicate"]);
+  it("prints usage and exits 64 for an unknown command", async () => {
+    const res = await cli(["frobnicate"]);
     expect(res.status).toBe(64);
     expect(res.stdout).toContain("tenant");
     expect(res.stdout).toContain("backup");
   });
 
-  it("answers --help for every command and sub-command, and exits 64 on unknown options", () => {
+  it("answers --help for every command and sub-command, and exits 64 on unknown options", async () => {
     for (const args of [["tenant", "close", "--help"], ["user", "reset-password", "--help"], ["backup", "--help"], ["restore", "--help"], ["export", "--help"], ["import", "--help"], ["purge", "--help"], ["migrate", "--help"]]) {
-      const res = cli(args);
+      const res = await cli(args);
       expect(res.status, args.join(" ")).toBe(0);
       expect(res.stdout, args.join(" ")).toContain("npm run cli --");
     }
-    expect(cli(["tenant", "list", "--colour"]).status).toBe(64);
-    expect(cli(["tenant", "frobnicate"]).status).toBe(64);
-    expect(cli(["tenant", "close", "zeta"]).status).toBe(64); // no --yes
-    expect(cli(["tenant", "create", "--slug", "Bad Slug!", "--name", "X", "--owner", "owner@example.test"]).status).toBe(64);
+    expect((await cli(["tenant", "list", "--colour"])).status).toBe(64);
+    expect((await cli(["tenant", "frobnicate"])).status).toBe(64);
+    expect((await cli(["tenant", "close", "zeta"])).status).toBe(64); // no --yes
+    expect((await cli(["tenant", "create", "--slug", "Bad Slug!", "--name", "X", "--owner", "owner@example.test"])).status).toBe(64);
   }, 180_000);
 
   it("closes and restores an organisation, creates one for an existing owner, resets a password and deletes an account", async () => {
-    const created = cli(["tenant", "create", "--slug", "theta", "--name", "Theta", "--owner", "owner@example.test"]);
+    const created = await cli(["tenant", "create", "--slug", "theta", "--name", "Theta", "--owner", "owner@example.test"]);
     expect(created.status, created.stderr).toBe(0);
-    expect(cli(["tenant", "create", "--slug", "theta", "--name", "Again", "--owner", "owner@example.test"]).stderr).toContain("That address is taken");
-    expect(cli(["tenant", "create", "--slug", "iota", "--name", "Iota", "--owner", "ops@example.test"]).stderr).toContain("staff");
+    expect((await cli(["tenant", "create", "--slug", "theta", "--name", "Again", "--owner", "owner@example.test"])).stderr).toContain("That address is taken");
+    expect((await cli(["tenant", "create", "--slug", "iota", "--name", "Iota", "--owner", "ops@example.test"])).stderr).toContain("staff");
 
-    const closed = cli(["tenant", "close", "theta", "--yes"]);
+    const closed = await cli(["tenant", "close", "theta", "--yes"]);
     expect(closed.status, closed.stderr).toBe(0);
     expect(closed.stdout).toMatch(/Closed theta; its data will be destroyed after \d{4}-/);
-    const listed = JSON.parse(cli(["tenant", "list", "--json"]).stdout) as { slug: string; status: string }[];
+    const listed = JSON.parse((await cli(["tenant", "list", "--json"])).stdout) as { slug: string; status: string }[];
     expect(listed.find((t) => t.slug === "theta")?.status).toBe("closed");
-    expect(cli(["tenant", "restore", "theta"]).status).toBe(0);
-    expect((JSON.parse(cli(["tenant", "list", "--json"]).stdout) as { slug: string; status: string }[]).find((t) => t.slug === "theta")?.status).toBe("active");
-    expect(cli(["tenant", "restore", "nosuchorg"]).status).toBe(1);
+    expect((await cli(["tenant", "restore", "theta"])).status).toBe(0);
+    expect((JSON.parse((await cli(["tenant", "list", "--json"])).stdout) as { slug: string; status: string }[]).find((t) => t.slug === "theta")?.status).toBe("active");
+    expect((await cli(["tenant", "restore", "nosuchorg"])).status).toBe(1);
 
     const services = await createServices(loadConfig(env), { log: () => {} });
     const member = await createUser(services, { name: "Leaving Person", email: "leaving@example.test", password: "garden-ladder-violin-79", isStaff: false, verified: true });
     await services.close();
-    expect(cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "short\n").status).toBe(1);
-    const reset = cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "another-garden-ladder-80\n");
+    expect((await cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "short\n")).status).toBe(1);
+    const reset = await cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "another-garden-ladder-80\n");
     expect(reset.status, reset.stderr).toBe(0);
-    expect(cli(["user", "reset-password", "--email", "leaving@example.test", "--send-link"]).stderr).toContain("APP_URL");
+    expect((await cli(["user", "reset-password", "--email", "leaving@example.test", "--send-link"])).stderr).toContain("APP_URL");
 
     // The last owner of organisations cannot be deleted; a plain account can.
-    const refused = cli(["user", "delete", "--email", "owner@example.test", "--yes"]);
+    const refused = await cli(["user", "delete", "--email", "owner@example.test", "--yes"]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/last owner/i);
-    const deleted = cli(["user", "delete", "--email", "leaving@example.test", "--yes"]);
+    const deleted = await cli(["user", "delete", "--email", "leaving@example.test", "--yes"]);
     expect(deleted.status, deleted.stderr).toBe(0);
     expect(deleted.stdout).toMatch(/records now show as deleted-user-[0-9a-f]{4}/);
     const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
@@ -164,6 +164,6 @@ describe("operator CLI", () => {
     expect(row.email).not.toContain("leaving");
     expect(row.name).toMatch(/^deleted-user-/);
     expect(row.deleted_at).toBeGreaterThan(0);
-    expect(cli(["user", "delete", "--email", "leaving@example.test", "--yes"]).status).toBe(1);
+    expect((await cli(["user", "delete", "--email", "leaving@example.test", "--yes"])).status).toBe(1);
   }, 180_000);
 });

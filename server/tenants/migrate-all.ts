@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import { sql, type Migration } from "kysely";
+import type { Migration } from "kysely";
 import { openControlDb, type ControlDb } from "../../db/control/open";
-import { migrateToLatest } from "../../db/migrate";
-import { kyselyFor, openSqlite } from "../../db/sqlite";
+import { migrateFile, migrationsAreCurrent } from "../../db/migrate";
 import { tenantMigrations } from "../../db/tenant/migrations";
 import { tenantFilePath } from "../../db/tenant/paths";
 import type { Config } from "../config";
@@ -28,26 +27,6 @@ export interface MigrateAllResult {
   ms: number;
 }
 
-/**
- * Whether a database has applied exactly the known migrations, read straight from Kysely's
- * bookkeeping table: one query, where Kysely's migrator introspects every table several times
- * (~10 ms on an up-to-date tenant file, against ~0.2 ms for this). A database that has applied a
- * migration this version does not know was written by a newer version, and migrating it would fail
- * anyway; that is an error, not "pending". Works on any open handle, e.g. the pool's before it
- * decides to run the migrator.
- */
-export function migrationsAreCurrent(db: Database.Database, migrations: Record<string, Migration> = tenantMigrations) {
-  const names = Object.keys(migrations).sort();
-  const newest = names.at(-1) ?? "";
-  const hasTable = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get();
-  if (!hasTable) return false;
-  const row = db.prepare("select count(*) as n, max(name) as newest from kysely_migration").get() as { n: number; newest: string | null };
-  if (row.newest !== null && row.newest > newest) {
-    throw new Error(`the file has migration ${row.newest}, newer than this version knows (${newest}); run the newer opslayer`);
-  }
-  return row.n === names.length && row.newest === newest;
-}
-
 /** Opens the file read-only for the check: no WAL switch, no write, one file descriptor for a moment. */
 function fileIsCurrent(file: string, migrations: Record<string, Migration>) {
   const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -55,30 +34,6 @@ function fileIsCurrent(file: string, migrations: Record<string, Migration>) {
     return migrationsAreCurrent(db, migrations);
   } finally {
     db.close();
-  }
-}
-
-/**
- * Runs the pending migrations in ONE write transaction. Kysely's SQLite adapter has no migration
- * lock and no transactional DDL, so its migrator would commit statement by statement: a failure
- * half-way would leave a half-migrated file, each statement would pay its own fsync, and a server
- * opening the same file meanwhile could interleave its own migrator's statements. Holding BEGIN
- * IMMEDIATE on the handle's single connection (every migrator query runs on it) makes the upgrade
- * all-or-nothing and makes other writers wait for the commit. No migration uses transactions or pragmas.
- */
-async function migrateFile(file: string, config: Config, migrations: Record<string, Migration>, label: string) {
-  const db = kyselyFor(openSqlite(file, { synchronous: config.synchronous, mustExist: true }));
-  try {
-    await sql`begin immediate`.execute(db);
-    try {
-      await migrateToLatest(db, migrations, label);
-      await sql`commit`.execute(db);
-    } catch (error) {
-      await sql`rollback`.execute(db).catch(() => undefined);
-      throw error;
-    }
-  } finally {
-    await db.destroy();
   }
 }
 
@@ -106,7 +61,7 @@ export async function migrateAllTenants(deps: { config: Config; control: Control
           result.upToDate++;
           continue;
         }
-        await migrateFile(file, config, migrations, `tenant ${t.id}`);
+        await migrateFile(file, config.synchronous, migrations, `tenant ${t.id}`);
         result.migrated++;
       } catch (error) {
         result.failed.push({ slug: t.slug, tenantId: t.id, error: error instanceof Error ? error.message : String(error) });

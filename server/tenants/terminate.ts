@@ -87,10 +87,7 @@ export async function closeOrganisation(services: Services, tenantId: string, by
       .where("accepted_at", "is", null)
       .where("revoked_at", "is", null)
       .execute();
-    await trx
-      .insertInto("security_log")
-      .values({ at: now, event: "org.closed", user_id: by.userId, email: null, ip: info.ip, user_agent: info.userAgent?.slice(0, 300) ?? null, detail: JSON.stringify({ tenant: tenantId, slug: tenant.slug, purgeAfter }) })
-      .execute();
+    await logSecurityEvent(trx, now, "org.closed", { userId: by.userId }, info, { tenant: tenantId, slug: tenant.slug, purgeAfter });
     return true;
   });
   if (!closed) throw conflict("This organisation is already closed.");
@@ -122,10 +119,7 @@ export async function restoreOrganisation(services: Services, tenantId: string, 
       .where("purge_after", ">", now)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 0) return false;
-    await trx
-      .insertInto("security_log")
-      .values({ at: now, event: "org.restored", user_id: by.userId, email: null, ip: info.ip, user_agent: info.userAgent?.slice(0, 300) ?? null, detail: JSON.stringify({ tenant: tenantId, slug: tenant.slug }) })
-      .execute();
+    await logSecurityEvent(trx, now, "org.restored", { userId: by.userId }, info, { tenant: tenantId, slug: tenant.slug });
     return true;
   });
   if (!restored) throw conflict(`${tenant.slug} can no longer be restored.`);
@@ -185,10 +179,7 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
         await trx.deleteFrom("invitations").where("tenant_id", "=", tenant.id).execute();
         await trx.deleteFrom("api_tokens").where("tenant_id", "=", tenant.id).execute();
         await trx.deleteFrom("org_exports").where("tenant_id", "=", tenant.id).execute();
-        await trx
-          .insertInto("security_log")
-          .values({ at: now, event: "org.purged", user_id: null, email: null, ip: SYSTEM.ip, user_agent: null, detail: JSON.stringify({ tenant: tenant.id, slug: tenant.slug }) })
-          .execute();
+        await logSecurityEvent(trx, now, "org.purged", {}, SYSTEM, { tenant: tenant.id, slug: tenant.slug });
       });
       // Also drops the process's cached unwrapped key; the column is already null.
       await keys.destroyDataKey(tenant.id);

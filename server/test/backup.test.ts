@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
@@ -22,6 +22,7 @@ import { createServices } from "../services";
 import { createTenant } from "../tenants/create-tenant";
 import { migrateAllTenants } from "../tenants/migrate-all";
 import { STRONG_PASSWORD, userWithOrg } from "./support/accounts";
+import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { orgWithData } from "./support/world";
@@ -280,23 +281,21 @@ describe("restoring everything", () => {
 
 describe("backup and restore CLI", () => {
   const cli = (args: string[]) =>
-    spawnSync("npx", ["tsx", "server/cli/main.ts", ...args], {
+    runTsx("server/cli/main.ts", args, {
       env: { ...process.env, NODE_ENV: "test", DATA_DIR: instance.dataDir, MASTER_KEY_FILE: config().masterKeyFile!, BACKUP_KEEP: String(KEEP) },
-      encoding: "utf8",
-      timeout: 60_000,
     });
 
-  it("backs up while the server runs, lists backups, and exits 73 rather than overwrite a live file", () => {
-    const backup = cli(["backup", "--org", world.slug]);
+  it("backs up while the server runs, lists backups, and exits 73 rather than overwrite a live file", async () => {
+    const backup = await cli(["backup", "--org", world.slug]);
     expect(backup.status).toBe(0);
     expect(backup.stdout).toMatch(/Backed up 1 organisation .* 0 failed\./);
-    const listed = cli(["restore", "--list", "--org", world.slug]);
+    const listed = await cli(["restore", "--list", "--org", world.slug]);
     expect(listed.status).toBe(0);
     expect(listed.stdout.trim().split("\n").length).toBeGreaterThanOrEqual(2);
-    const refused = cli(["restore", "--org", world.slug]);
+    const refused = await cli(["restore", "--org", world.slug]);
     expect(refused.status).toBe(73);
     expect(refused.stderr).toContain("--force");
-    expect(cli(["restore", "--org", world.slug, "--all"]).status).toBe(64);
+    expect((await cli(["restore", "--org", world.slug, "--all"])).status).toBe(64);
   }, 60_000);
 });
 

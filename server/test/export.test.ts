@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { FORMAT_VERSION, manifestSchema, TABLE_NAMES, TABLES, type Manifest, typ
 import { ImportError, importOrgExport } from "../export/import-export";
 import { expireExports, exportFilePath, exportsIdle, failInterruptedExports } from "../export/jobs";
 import { inviteMember, verifiedUser } from "./support/accounts";
+import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantCalls } from "./support/procedure-inputs";
@@ -428,20 +428,20 @@ describe("expiry and restarts", () => {
 
 describe("the CLI", () => {
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "server/cli/main.ts", ...args], { env: { ...process.env, NODE_ENV: "test", DATA_DIR: fresh.dataDir }, encoding: "utf8", timeout: 90_000 });
+    runTsx("server/cli/main.ts", args, { env: { ...process.env, NODE_ENV: "test", DATA_DIR: fresh.dataDir }, timeoutMs: 90_000 });
 
-  it("exports with a checksum, refuses to overwrite, and imports (65 for an invalid archive)", () => {
+  it("exports with a checksum, refuses to overwrite, and imports (65 for an invalid archive)", async () => {
     const out = join(work, "cli.zip");
-    const exported = cli(["export", "--org", org, "--out", out]);
+    const exported = await cli(["export", "--org", org, "--out", out]);
     expect(exported.stderr + exported.stdout).toMatch(/sha256 +[0-9a-f]{64}/);
     expect(exported.status).toBe(0);
     const sha = /sha256 +([0-9a-f]{64})/.exec(exported.stdout)![1];
     expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(sha);
-    expect(cli(["export", "--org", org, "--out", out]).status).toBe(73);
-    const imported = cli(["import", out, "--slug", "alpha-copy", "--owner", world.email]);
+    expect((await cli(["export", "--org", org, "--out", out])).status).toBe(73);
+    const imported = await cli(["import", out, "--slug", "alpha-copy", "--owner", world.email]);
     expect(imported.stdout).toContain("Imported");
     expect(imported.status).toBe(0);
-    const bad = cli(["import", join(work, "version.zip"), "--slug", "alpha-bad"]);
+    const bad = await cli(["import", join(work, "version.zip"), "--slug", "alpha-bad"]);
     expect(bad.status).toBe(65);
     expect(bad.stderr).toMatch(/Unsupported export format/);
   }, 300_000);
