@@ -32,13 +32,44 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
 export async function migrateAtomically(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
   await sql`begin immediate`.execute(db);
   try {
-    const applied = await migrateToLatest(db, migrations, label);
+    const applied = (await applyPending(db, migrations, label)) ?? (await migrateToLatest(db, migrations, label));
     await sql`commit`.execute(db);
     return applied;
   } catch (error) {
     await sql`rollback`.execute(db).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The upgrade of a file Kysely's migrator has set up before: the pending migrations, in name order,
+ * each recorded in Kysely's own bookkeeping table as its migrator records it (name, ISO time), with
+ * the same refusals (an applied migration this version does not know, or a new one that sorts
+ * before an applied one). The migrator itself introspects the whole schema several times per run:
+ * 1.8 of 4.1 ms per file in a 1,000-file measurement, 18 s of `migrate --all` over 10,000 files.
+ * Returns null when the file has no bookkeeping yet, for the migrator to set up.
+ */
+async function applyPending(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
+  const hasTable = await sql`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+  if (hasTable.rows.length === 0) return null;
+  const known = Object.keys(migrations).sort();
+  const applied = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
+  const unknown = applied.find((name) => !Object.hasOwn(migrations, name));
+  if (unknown) throw new MigrationError(`${label}: the file has migration ${unknown}, which this version does not know; run the version that wrote it`);
+  const pending = known.filter((name) => !applied.includes(name));
+  const newestApplied = applied.at(-1);
+  if (newestApplied !== undefined && pending.some((name) => name < newestApplied)) {
+    throw new MigrationError(`${label}: migration ${pending[0]} sorts before the applied ${newestApplied}; migrations must be added in order`);
+  }
+  for (const name of pending) {
+    try {
+      await migrations[name]!.up(db);
+    } catch (error) {
+      throw new MigrationError(`${label}: migration ${name} failed: ${String((error as Error).message ?? error)}`);
+    }
+    await sql`insert into kysely_migration (name, timestamp) values (${name}, ${new Date().toISOString()})`.execute(db);
+  }
+  return pending;
 }
 
 /** Opens a file on its own handle, upgrades it all-or-nothing, and closes it (CLI, restore). */

@@ -40,7 +40,7 @@ export interface DeleteAccountResult {
 type Tenant = { id: string; slug: string; name: string; status: string; purge_after: number | null };
 
 /**
- * Deletes an account (ADR: privacy). Their name, email and password hash go; their sessions,
+ * Deletes an account (ADR 009). Their name, email and password hash go; their sessions,
  * tokens and pending invitations go; what they did stays, under a pseudonym:
  * - in each organisation file their member row becomes the pseudonym with role "deleted" (so
  *   audit rows, comments, time and reports still resolve to a name, and nobody mistakes it for a

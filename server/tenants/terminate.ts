@@ -9,7 +9,7 @@ import type { Services } from "../services";
 import { conflict, notFound } from "../trpc/errors";
 
 /**
- * Terminating an organisation, in three steps (ADR: privacy):
+ * Terminating an organisation, in three steps (ADR 009):
  *   close    → status "closed" now: the door, support sessions, tokens and the webhook dispatcher
  *              all admit active organisations only, so nobody reaches the data from this moment;
  *   restore  → back to "active", by an owner, while now < purge_after (ORG_GRACE_DAYS);
