@@ -17,6 +17,20 @@ export function FilterField({ name, label, children, errors }: { name: string; l
   );
 }
 
+/** The required From / To (inclusive) dates of a report page; days are the organisation's. */
+export function DateRangeFields({ from, to, errors }: { from: string; to: string; errors: (name: string) => string[] | undefined }) {
+  return (
+    <>
+      <FilterField name="from" label="From" errors={errors("from")}>
+        <input id="f-from" name="from" type="date" defaultValue={from} required />
+      </FilterField>
+      <FilterField name="to" label="To (inclusive)" errors={errors("to")}>
+        <input id="f-to" name="to" type="date" defaultValue={to} required />
+      </FilterField>
+    </>
+  );
+}
+
 export function FilterProblem({ problem }: { problem: { message: string } | null }) {
   return problem ? (
     <p role="alert" className="form-error">

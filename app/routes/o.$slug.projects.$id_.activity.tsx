@@ -2,7 +2,7 @@ import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { CHART_COLOURS, ChartFrame, toHours } from "~/components/charts/chart-frame";
-import { FilterField, FilterProblem } from "~/components/log-filters";
+import { DateRangeFields, FilterProblem } from "~/components/log-filters";
 import { load } from "~/lib/api.server";
 import { formatDateTime, formatHours, formatMoney, todayIn } from "~/lib/format";
 import { loadFiltered } from "~/lib/log-views.server";
@@ -83,12 +83,7 @@ export default function ProjectActivity() {
       <h1>Activity report{report && `: ${report.project.name}`}</h1>
       <Form method="get" className="card filters" aria-label="Report range">
         <FilterProblem problem={problem} />
-        <FilterField name="from" label="From" errors={errors("from")}>
-          <input id="f-from" name="from" type="date" defaultValue={query.from} required />
-        </FilterField>
-        <FilterField name="to" label="To (inclusive)" errors={errors("to")}>
-          <input id="f-to" name="to" type="date" defaultValue={query.to} required />
-        </FilterField>
+        <DateRangeFields from={query.from} to={query.to} errors={errors} />
         <div className="filter-actions">
           <button type="submit">Show</button>
         </div>

@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import { BudgetChart } from "~/components/charts/budget-chart";
 import { toHours } from "~/components/charts/chart-frame";
 import { HoursChart } from "~/components/charts/hours-chart";
-import { FilterField, FilterProblem } from "~/components/log-filters";
+import { DateRangeFields, FilterField, FilterProblem } from "~/components/log-filters";
 import { load } from "~/lib/api.server";
 import { formatHours, formatMoney } from "~/lib/format";
 import { loadFiltered } from "~/lib/log-views.server";
@@ -276,12 +276,7 @@ export default function Reports() {
       <h1>Reports</h1>
       <Form method="get" className="card filters" aria-label="Report range">
         <FilterProblem problem={problem} />
-        <FilterField name="from" label="From" errors={errors("from")}>
-          <input id="f-from" name="from" type="date" defaultValue={query.from} required />
-        </FilterField>
-        <FilterField name="to" label="To (inclusive)" errors={errors("to")}>
-          <input id="f-to" name="to" type="date" defaultValue={query.to} required />
-        </FilterField>
+        <DateRangeFields from={query.from} to={query.to} errors={errors} />
         <FilterField name="groupBy" label="Group hours by" errors={errors("groupBy")}>
           <select id="f-groupBy" name="groupBy" defaultValue={query.groupBy}>
             {Object.entries(GROUPS).map(([value, label]) => (
