@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from "node:fs";
 import type { Kysely } from "kysely";
-import { migrateToLatest } from "../migrate";
+import { migrateAtomically } from "../migrate";
 import { kyselyFor, openSqlite, type Synchronous } from "../sqlite";
 import { tenantMigrations } from "./migrations";
 import { tenantFilePath, tenantsDir } from "./paths";
@@ -31,7 +31,8 @@ export async function provisionTenantFile(
     if (existsSync(file)) throw new TenantFileExistsError(`tenant file for ${tenantId} already exists`);
     const db = kyselyFor<TenantDB>(openSqlite(file, { synchronous }));
     try {
-      await migrateToLatest(db, tenantMigrations, `tenant ${tenantId}`);
+      // One transaction: the migrator alone commits each DDL statement, an fsync apiece at FULL.
+      await migrateAtomically(db, tenantMigrations, `tenant ${tenantId}`);
       await db.transaction().execute((trx) => seed(trx));
     } catch (error) {
       await db.destroy();
