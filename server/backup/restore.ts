@@ -2,10 +2,13 @@ import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, m
 import { dirname, join } from "node:path";
 import type { ControlDb } from "../../db/control/open";
 import { migrateFile } from "../../db/migrate";
+import { destroyHandle, kyselyFor, openSqlite } from "../../db/sqlite";
 import { tenantMigrations } from "../../db/tenant/migrations";
 import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
+import type { TenantDB } from "../../db/tenant/schema";
 import type { Config } from "../config";
 import { blobDir } from "../files/storage";
+import { reapplyDeletions } from "../privacy/delete-account";
 import { backedUpTenants, readManifest } from "./backup";
 import { copyMissingBlobs } from "./blobs";
 import { assertStamp, blobBackupDir, controlBackupDir, controlBackupPath, fsyncDir, stampsIn, stampTime, tenantBackupDir, tenantBackupPath } from "./layout";
@@ -50,6 +53,10 @@ export interface TenantRestore {
   bytes: number;
   blobsRestored: number;
   blobsMissing: number;
+  /** Pseudonyms of members who deleted their accounts after the backup, erased from the file again. */
+  deletionsReapplied: string[];
+  /** No owner is left after those deletions (the backup predates an ownership change). */
+  ownerless: boolean;
 }
 
 /** Refuses a backup file that is not what its run wrote (sha256 in the manifest) or is not a sound database. */
@@ -139,11 +146,24 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     commitPlaced(stageCopy(from, live), live);
   }
   await migrateFile(live, config.synchronous, tenantMigrations, `tenant ${row.id}`);
+  const { deletionsReapplied, ownerless } = await forgetDeletedMembers(deps.control, live, config, row);
   const check = integrityCheck(live);
   if (check !== "ok") throw new RestoreError(`restored ${row.slug} fails integrity_check: ${check.slice(0, 200)}`, "damaged");
   await deps.pool?.close(row.id);
   const blobs = restoreBlobs(config, row.id, live);
-  return { tenantId: row.id, slug: row.slug, stamp, replaced, bytes: statSync(live).size, blobsRestored: blobs.copied, blobsMissing: blobs.missing.length };
+  return { tenantId: row.id, slug: row.slug, stamp, replaced, bytes: statSync(live).size, blobsRestored: blobs.copied, blobsMissing: blobs.missing.length, deletionsReapplied, ownerless };
+}
+
+/** A backup predates the account deletions made since: they are applied to the restored file again. */
+async function forgetDeletedMembers(control: ControlDb, file: string, config: Config, tenant: { slug: string }) {
+  const db = kyselyFor<TenantDB>(openSqlite(file, { synchronous: config.synchronous, mustExist: true }));
+  try {
+    const deletionsReapplied = await reapplyDeletions(control, db, { name: tenant.slug, slug: tenant.slug }, Date.now());
+    const owner = await db.selectFrom("members").select("user_id").where("role", "=", "owner").executeTakeFirst();
+    return { deletionsReapplied, ownerless: !owner };
+  } finally {
+    await destroyHandle(db);
+  }
 }
 
 export interface FullRestore {

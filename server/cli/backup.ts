@@ -22,10 +22,12 @@ npm run cli -- restore --list [--org <slug>]
 --org     restores one organisation's file (default: its newest backup). The server may keep
           running: with --force the backup is written into the live database through SQLite, so
           requests see the old data or the restored data, never a mix. Accounts, memberships and
-          the organisation's key (control DB) are not touched.
+          the organisation's key (control DB) are not touched. Members who deleted their
+          account after the backup are erased from the restored file again.
 --all     disaster recovery, with the server STOPPED: replaces the control DB and every
           organisation file of one backup (default: the newest full one). Needs the master key
-          that was in use when that backup was taken.
+          that was in use when that backup was taken. Accounts deleted after that backup come
+          back with it: delete them again with \`user delete\`.
 --force   overwrite live files; without it a restore that would overwrite one exits 73 and
           changes nothing.
 --list    shows the available backups (of the control DB, or of one organisation).`;
@@ -109,6 +111,8 @@ export const restoreCommand: Command = {
       const r = await restoreTenant(services, values.org!, { stamp: values.from, force: values.force });
       console.log(`Restored ${r.slug} from ${r.stamp} (${mb(r.bytes)}, ${r.replaced ? "replaced the live database" : "the file was missing"}; ${r.blobsRestored} attachment blobs restored).`);
       if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
+      if (r.deletionsReapplied.length) console.log(`Erased again ${r.deletionsReapplied.length} member(s) who deleted their account after the backup: ${r.deletionsReapplied.join(", ")}.`);
+      if (r.ownerless) console.error(`${r.slug} has no owner left: an account that owned it in the backup has been deleted since.`);
       return EXIT.ok;
     } catch (error) {
       if (error instanceof RestoreError) throw new CliError(error.message, error.reason === "live" ? EXIT.cantCreate : EXIT.failure);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { sql, type Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { ControlDb } from "../../db/control/open";
 import type { ControlDB } from "../../db/control/schema";
 import { tenantFilePath } from "../../db/tenant/paths";
 import type { TenantDB } from "../../db/tenant/schema";
@@ -165,12 +166,12 @@ async function tenantsToErase(services: Services, userId: string, email: string,
   return chosen;
 }
 
-async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Tenant, userId: string, replacer: Replacer, now: number) {
+async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, "name" | "slug">, userId: string, replacer: Replacer, now: number, ownerCheck = true) {
   const { pseudonym, pseudonymEmail: email } = replacer.person;
   const member = await trx.selectFrom("members").select(["role"]).where("user_id", "=", userId).executeTakeFirst();
   // Checked again inside the write lock: an owner who left after the first check must not leave the
   // organisation without any owner.
-  if (member && (await isLastOwner(trx, userId))) {
+  if (ownerCheck && member && (await isLastOwner(trx, userId))) {
     throw conflict(`You are the last owner of ${tenant.name} (${tenant.slug}). Make someone else an owner there before deleting your account.`);
   }
   if (member) {
@@ -205,6 +206,31 @@ async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Tenant, userI
     });
   }
   await scrubAllText(trx, replacer, TENANT_TABLES);
+}
+
+/**
+ * An organisation file restored from a backup taken before some of its members deleted their
+ * accounts holds them again, by name and email. This applies those deletions to the file once more
+ * (ADR 009), reading each person's old name and email from their own member row in the restored
+ * file, since the control DB no longer has them. The deletion stands even where the backup still
+ * made the person its only owner: the restore then reports the organisation as ownerless. People
+ * who had left the organisation before the backup have no member row and are not found here.
+ * Returns the pseudonyms applied.
+ */
+export async function reapplyDeletions(control: ControlDb, db: Kysely<TenantDB>, tenant: Pick<Tenant, "name" | "slug">, now: number): Promise<string[]> {
+  const deleted = await control.selectFrom("users").select(["id", "pseudonym"]).where("deleted_at", "is not", null).where("pseudonym", "is not", null).execute();
+  if (!deleted.length) return [];
+  const pseudonyms = new Map(deleted.map((u) => [u.id, u.pseudonym!]));
+  const members = await db.selectFrom("members").select(["user_id", "name", "email"]).where("role", "!=", DELETED_MEMBER_ROLE).execute();
+  const applied: string[] = [];
+  for (const m of members) {
+    const pseudonym = pseudonyms.get(m.user_id);
+    if (!pseudonym) continue;
+    const replacer = new Replacer({ email: m.email, name: m.name, pseudonym, pseudonymEmail: pseudonymEmail(pseudonym) });
+    await eraseInFile(db, (trx) => eraseFromTenant(trx, tenant, m.user_id, replacer, now, false));
+    applied.push(pseudonym);
+  }
+  return applied;
 }
 
 async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, person: Person, replacer: Replacer, now: number, actor: "self" | "operator") {

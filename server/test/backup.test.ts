@@ -21,7 +21,8 @@ import { createHttpServer } from "../http/server";
 import { createServices } from "../services";
 import { createTenant } from "../tenants/create-tenant";
 import { migrateAllTenants } from "../tenants/migrate-all";
-import { STRONG_PASSWORD, userWithOrg } from "./support/accounts";
+import { deleteAccount } from "../privacy/delete-account";
+import { inviteMember, STRONG_PASSWORD, userWithOrg } from "./support/accounts";
 import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
@@ -196,6 +197,28 @@ describe("restoring one organisation", () => {
     const download = await fetch(`${instance.url}/api/files/${world.target.attachmentId}?org=${world.slug}`, { headers: { cookie: world.client.cookieHeader() } });
     expect(download.status).toBe(200);
     expect(await download.text()).toBe(`Notes for ${world.slug}\n`);
+  });
+
+  it("erases again a member who deleted their account after the backup", async () => {
+    const NAME = "Philippa Vanishwell";
+    const member = await inviteMember(instance, world.client, world.slug, "admin", { email: "philippa.vanishwell@example.test", name: NAME });
+    const task = await member.client.mutate("tasks.create", { org: world.slug, projectId: world.target.projectId, title: `Checklist by ${NAME}` });
+    expect(task.status).toBe(200);
+    const { stamp } = await backupAll(instance.services, { org: world.slug });
+    const { pseudonym } = await deleteAccount(instance.services, member.userId, { ip: "127.0.0.1", userAgent: "test" });
+
+    const restored = await restoreTenant(instance.services, world.slug, { stamp, force: true });
+    expect(restored).toMatchObject({ deletionsReapplied: [pseudonym], ownerless: false });
+    const file = tenantFilePath(instance.dataDir, world.tenantId);
+    for (const f of [file, `${file}-wal`]) {
+      const bytes = existsSync(f) ? readFileSync(f).toString("latin1").toLowerCase() : "";
+      expect(bytes).not.toContain("philippa.vanishwell@example.test");
+      expect(bytes).not.toContain(NAME.toLowerCase());
+    }
+    const members = await world.client.query("members.list", { org: world.slug });
+    expect(JSON.stringify(members.data)).toContain(pseudonym);
+    // Every restore of that backup erases them again.
+    expect((await restoreTenant(instance.services, world.slug, { stamp, force: true })).deletionsReapplied).toEqual([pseudonym]);
   });
 
   it("refuses a purged organisation (its key is destroyed), an unknown one, a missing stamp and a tampered backup", async () => {
