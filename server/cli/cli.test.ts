@@ -1,4 +1,5 @@
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -107,6 +108,18 @@ describe("operator CLI", () => {
     expect(res.status).toBe(78);
     expect(res.stderr).toContain("MASTER_KEY_FILE");
     expect((await cli(["tenant", "list"], undefined, { MASTER_KEY_FILE: "", MASTER_KEY: "bad" })).status).toBe(78);
+  });
+
+  it("runs as the package bin, so npx opslayer works", async () => {
+    const help = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ["scripts/opslayer.mjs", "--help"], { env: { ...process.env, ...env } });
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("npx opslayer <command>");
+    expect(JSON.parse(readFileSync("package.json", "utf8")).bin).toEqual({ opslayer: "scripts/opslayer.mjs" });
   });
 
   it("prints usage and exits 64 for an unknown command", async () => {

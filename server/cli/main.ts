@@ -8,7 +8,7 @@ function usage() {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return `opslayer operator CLI
 
-Usage: npm run cli -- <command> [options]
+Usage: npx opslayer <command> [options]   (or: npm run cli -- <command> [options])
 
 ${lines.join("\n")}
 
