@@ -40,7 +40,8 @@ export interface TenantsTable {
   slug: string;
   name: string;
   /** closed = terminated, restorable until purge_after; purged = tombstone (file and key destroyed). */
-  status: "provisioning" | "active" | "closed" | "purged";
+  /** "purging": claimed by the purge job, its files being deleted; never reopened. */
+  status: "provisioning" | "active" | "closed" | "purging" | "purged";
   plan: string;
   features: string;
   file_name: string;

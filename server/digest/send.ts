@@ -69,7 +69,9 @@ async function digestsOf(services: Services, tenant: { id: string; slug: string;
     .selectFrom("members")
     .select("user_id")
     .where("digest_opt_in", "=", 1)
-    .where((eb) => eb.or([eb("digest_sent_on", "is", null), eb("digest_sent_on", "!=", today)]))
+    // "<", not "!=": when the organisation's zone moves west its local date goes back a day, and the
+    // member who already had today's digest must not get the same day again. ISO dates sort as text.
+    .where((eb) => eb.or([eb("digest_sent_on", "is", null), eb("digest_sent_on", "<", today)]))
     .orderBy("user_id")
     .execute();
   const done = { sent: 0, quiet: 0, failed: 0 };

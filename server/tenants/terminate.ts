@@ -1,4 +1,6 @@
 import { readdirSync, rmSync } from "node:fs";
+import type { ExpressionBuilder } from "kysely";
+import type { ControlDB } from "../../db/control/schema";
 import { basename, join } from "node:path";
 import { deleteTenantFile } from "../../db/tenant/provision";
 import { tenantFilePath } from "../../db/tenant/paths";
@@ -136,29 +138,29 @@ export type PurgeResult = {
 /**
  * Destroys every closed organisation whose grace period is over (purge_after <= now). Per
  * organisation, in this order:
- *   1. close its pool handle, delete the database file with -wal/-shm/-journal, its blobs directory
+ *   1. claim it: closed → "purging", in one guarded update. A restore that lands first leaves it
+ *      active and the claim takes nothing; one that comes after finds it no longer closed. Without
+ *      the claim a restore racing the run could reopen an organisation whose file was deleted;
+ *   2. close its pool handle, delete the database file with -wal/-shm/-journal, its blobs directory
  *      and its export archives: the file holds the data in plain text, so it goes first;
- *   2. one control transaction: data key destroyed (wrapped_key = null), memberships, invitations,
+ *   3. one control transaction: data key destroyed (wrapped_key = null), memberships, invitations,
  *      support grants and sessions, API tokens and export rows deleted, the row reduced to a
  *      tombstone, "org.purged" logged.
- * Only step 2 changes the status, and every step is idempotent, so a crash anywhere leaves a
- * closed row past its date that the next run finishes. One organisation failing does not stop the
- * others; failures are returned (and logged).
+ * Every step is idempotent and "purging" rows are picked up again, so a crash anywhere leaves a
+ * row that the next run finishes. One organisation failing does not stop the others; failures are
+ * returned (and logged).
  */
 export async function purgeClosedOrganisations(services: Services): Promise<PurgeResult> {
   const { control, clock, config, pool, keys } = services;
   const now = clock.now();
-  const due = await control
-    .selectFrom("tenants")
-    .select(["id", "slug"])
-    .where("status", "=", "closed")
-    .where("purge_after", "is not", null)
-    .where("purge_after", "<=", now)
-    .orderBy("purge_after")
-    .execute();
+  const dueOrClaimed = (eb: ExpressionBuilder<ControlDB, "tenants">) =>
+    eb.or([eb.and([eb("status", "=", "closed"), eb("purge_after", "is not", null), eb("purge_after", "<=", now)]), eb("status", "=", "purging")]);
+  const due = await control.selectFrom("tenants").select(["id", "slug"]).where(dueOrClaimed).orderBy("purge_after").execute();
   const result: PurgeResult = { purged: [], failed: [] };
   for (const tenant of due) {
     try {
+      const claim = await control.updateTable("tenants").set({ status: "purging" }).where("id", "=", tenant.id).where(dueOrClaimed).executeTakeFirst();
+      if (Number(claim.numUpdatedRows) === 0) continue;
       await pool.close(tenant.id);
       deleteTenantFile(config.dataDir, tenant.id);
       rmSync(`${tenantFilePath(config.dataDir, tenant.id)}.lock`, { force: true });
@@ -169,9 +171,9 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
           .updateTable("tenants")
           .set({ status: "purged", purged_at: now, name: "(purged)", features: "{}", wrapped_key: null })
           .where("id", "=", tenant.id)
-          .where("status", "=", "closed")
+          .where("status", "=", "purging")
           .executeTakeFirst();
-        if (Number(r.numUpdatedRows) === 0) return;
+        if (Number(r.numUpdatedRows) === 0) throw new Error("the organisation is no longer being purged");
         const grants = trx.selectFrom("support_grants").select("id").where("tenant_id", "=", tenant.id);
         await trx.deleteFrom("support_sessions").where("grant_id", "in", grants).execute();
         await trx.deleteFrom("support_grants").where("tenant_id", "=", tenant.id).execute();

@@ -190,6 +190,18 @@ describe("daily digest", () => {
     expect(counts).toMatchObject({ sent: 0, quiet: 2 });
     expect(instance.smtp.inbox.length).toBe(before);
   });
+
+  it("sends nothing again when the organisation's time zone moves west and its local date goes back", async () => {
+    // Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart: always a day apart by date.
+    ok(await owner.client.mutate("settings.update", { org, timeZone: "Pacific/Kiritimati", digestHour: 0 }), "east");
+    await sendDueDigests(instance.services);
+    const before = instance.smtp.inbox.length;
+    ok(await owner.client.mutate("settings.update", { org, timeZone: "Pacific/Pago_Pago" }), "west");
+    const counts = await sendDueDigests(instance.services);
+    expect(counts).toMatchObject({ sent: 0, quiet: 0, failed: 0 });
+    expect(instance.smtp.inbox.length).toBe(before);
+    ok(await owner.client.mutate("settings.update", { org, timeZone: zone, digestHour: DIGEST_HOUR }), "back");
+  });
 });
 
 describe("project activity report", () => {

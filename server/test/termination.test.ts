@@ -165,6 +165,33 @@ describe("purging a closed organisation", () => {
     expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [] });
   });
 
+  it("never reopens an organisation the purge has claimed, and finishes a claim a crash left behind", async () => {
+    const other = await orgWithData(instance, "claimed");
+    expect((await other.client.mutate("termination.terminate", { org: "claimed", confirmSlug: "claimed" })).status).toBe(200);
+    instance.clock.advance(GRACE);
+    // A purge run that crashed right after claiming it, before deleting anything.
+    await instance.services.control.updateTable("tenants").set({ status: "purging" }).where("id", "=", other.tenantId).execute();
+    const restore = await other.client.mutate("termination.restore", { slug: "claimed" });
+    expect(restore.status).not.toBe(200);
+    expect((await instance.services.control.selectFrom("tenants").select("status").where("id", "=", other.tenantId).executeTakeFirstOrThrow()).status).toBe("purging");
+    expect((await other.client.query("clients.list", { org: "claimed" })).status).toBe(404);
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [] });
+    expect(existsSync(tenantFilePath(instance.dataDir, other.tenantId))).toBe(false);
+    expect((await instance.services.control.selectFrom("tenants").select(["status", "wrapped_key"]).where("id", "=", other.tenantId).executeTakeFirstOrThrow())).toEqual({ status: "purged", wrapped_key: null });
+  });
+
+  it("leaves alone an organisation restored before the purge could claim it", async () => {
+    const other = await orgWithData(instance, "saved");
+    expect((await other.client.mutate("termination.terminate", { org: "saved", confirmSlug: "saved" })).status).toBe(200);
+    // Restored a moment before the deadline; the purge then runs after it.
+    instance.clock.advance(GRACE - 1000);
+    expect((await other.client.mutate("termination.restore", { slug: "saved" })).status).toBe(200);
+    instance.clock.advance(2000);
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [] });
+    expect(existsSync(tenantFilePath(instance.dataDir, other.tenantId))).toBe(true);
+    expect((await other.client.query("clients.list", { org: "saved" })).status).toBe(200);
+  });
+
   it("finishes an organisation whose earlier purge stopped after deleting the file", async () => {
     const other = await orgWithData(instance, "half-gone");
     expect((await other.client.mutate("termination.terminate", { org: "half-gone", confirmSlug: "half-gone" })).status).toBe(200);
