@@ -25,6 +25,7 @@ import {
   tenantIdsWithBackups,
   withSuffix,
 } from "./layout";
+import { acquireBackupLock } from "./lock";
 import { referencedBlobs, snapshotDatabase, type FileFacts } from "./sqlite-copy";
 
 export interface BackupDeps {
@@ -131,7 +132,7 @@ async function backupTenant(config: Config, tenant: { id: string; slug: string }
   // After the snapshot: an attachment row is committed only once its blob is in place, so every
   // blob the snapshot names existed when it was taken (unless deleted since; counted as missing).
   const names = referencedBlobs(dest);
-  const copy = names.length ? copyMissingBlobs(names, blobDir(config.dataDir, tenant.id), blobBackupDir(config.backupDir, tenant.id)) : { copied: 0, missing: [] };
+  const copy = names.length ? await copyMissingBlobs(names, blobDir(config.dataDir, tenant.id), blobBackupDir(config.backupDir, tenant.id)) : { copied: 0, missing: [] };
   return { tenantId: tenant.id, slug: tenant.slug, ...facts, blobs: names.length, blobsCopied: copy.copied, blobsMissing: copy.missing.length };
 }
 
@@ -139,13 +140,25 @@ async function backupTenant(config: Config, tenant: { id: string; slug: string }
  * Online backup of the control DB and every active or closed organisation (or one organisation),
  * while the server keeps serving: each database is copied with SQLite's backup API from its own
  * read connection (server/backup/sqlite-copy.ts), one file at a time, then old backups are rotated
- * out. A failing organisation is recorded and the run goes on.
+ * out. A failing organisation is recorded and the run goes on. One run at a time per BACKUP_DIR
+ * (server/backup/lock.ts): a second one, in this process or another, fails with BackupLockedError.
  */
 export async function backupAll(deps: BackupDeps | Services, options: BackupOptions = {}): Promise<BackupSummary> {
   const { config } = deps;
   const started = performance.now();
   const backupDir = config.backupDir;
   for (const dir of [backupDir, controlBackupDir(backupDir), tenantBackupsRoot(backupDir), join(backupDir, "blobs"), manifestDir(backupDir)]) privateDir(dir);
+  const lock = acquireBackupLock(backupDir);
+  try {
+    return await runBackup(deps, options, started, () => lock.refresh());
+  } finally {
+    lock.release();
+  }
+}
+
+async function runBackup(deps: BackupDeps | Services, options: BackupOptions, started: number, alive: () => void): Promise<BackupSummary> {
+  const { config } = deps;
+  const backupDir = config.backupDir;
   const base = options.stamp ? assertStamp(options.stamp).replace(/-\d+$/, "") : baseStamp(deps.clock?.now() ?? Date.now());
   const stamp = reserveStamp(backupDir, base);
   const summary: BackupSummary = { stamp, dir: backupDir, control: null, tenants: [], bytes: 0, failures: [], removed: 0, ms: 0 };
@@ -173,6 +186,7 @@ export async function backupAll(deps: BackupDeps | Services, options: BackupOpti
         summary.failures.push({ target: tenant.slug, error: message(error) });
         deps.log?.(`[backup] ${tenant.slug} (${tenant.id}) failed: ${message(error)}`);
       }
+      alive();
       done++;
     }
     options.onProgress?.({ done, total, item: "" });
@@ -213,26 +227,35 @@ export function readManifest(backupDir: string, stamp: string): Manifest | null 
   }
 }
 
-/** Deletes all but the newest `keep` backups in `dir` (and half-written ones older than those kept); returns the kept stamps. */
-function keepNewest(dir: string, keep: number, olderThan: string | null, removed: { n: number }) {
+/**
+ * Deletes the backups in `dir` that `isKept` rejects (`newer`: how many backups in `dir` are newer),
+ * and half-written ones older than every kept one; returns the kept stamps and how many went.
+ */
+function pruneDir(dir: string, isKept: (stamp: string, newer: number) => boolean, removed: { n: number }) {
   const stamps = stampsIn(dir);
-  let cut = Math.max(0, stamps.length - keep);
-  if (olderThan !== null) cut = Math.min(cut, stamps.filter((s) => compareStamps(s, olderThan) < 0).length);
-  for (const stamp of stamps.slice(0, cut)) {
-    rmSync(join(dir, `${stamp}.sqlite`), { force: true });
-    removed.n++;
+  const kept: string[] = [];
+  let gone = 0;
+  for (const [i, stamp] of stamps.entries()) {
+    if (isKept(stamp, stamps.length - 1 - i)) {
+      kept.push(stamp);
+    } else {
+      rmSync(join(dir, `${stamp}.sqlite`), { force: true });
+      removed.n++;
+      gone++;
+    }
   }
-  const kept = stamps.slice(cut);
   const oldestKept = kept[0];
   for (const name of existsSync(dir) ? readdirSync(dir) : []) {
     const m = /^(.+)\.sqlite\.partial(?:-journal)?$/.exec(name);
     if (m && (!oldestKept || compareStamps(m[1]!, oldestKept) < 0)) rmSync(join(dir, name), { force: true });
   }
-  return { kept, cut };
+  return { kept, gone };
 }
 
 /**
- * Retention: the newest BACKUP_KEEP backups of the control DB and of each organisation stay.
+ * Retention: the newest BACKUP_KEEP backups of the control DB and of each organisation stay, and so
+ * does each organisation's file of every kept control backup: `restore --all` of a kept stamp needs
+ * all of them, and single-organisation runs (which make no control backup) must not push them out.
  * An organisation no longer backed up (purged, or gone) keeps its backups only while a kept control
  * backup may still name it; after that its files and blobs go, so erased data leaves the backups
  * within BACKUP_KEEP runs. Blobs no kept backup refers to are deleted with the last one that did.
@@ -241,24 +264,24 @@ function keepNewest(dir: string, keep: number, olderThan: string | null, removed
 function rotate(config: Config, only: Set<string> | null, current: Set<string>) {
   const { backupDir, backupKeep } = config;
   const removed = { n: 0 };
-  const keptStamps: string[] = [];
-  let oldestControl: string | null = null;
-  if (!only) {
-    const { kept } = keepNewest(controlBackupDir(backupDir), backupKeep, null, removed);
-    oldestControl = kept[0] ?? null;
-    keptStamps.push(...kept);
-  }
+  if (!only) pruneDir(controlBackupDir(backupDir), (_, newer) => newer < backupKeep, removed);
+  const fullRuns = stampsIn(controlBackupDir(backupDir));
+  const fullRunSet = new Set(fullRuns);
+  const oldestControl = fullRuns[0];
+  const keptStamps = [...fullRuns];
   for (const tenantId of only ? [...only] : tenantIdsWithBackups(backupDir)) {
     const dir = tenantBackupDir(backupDir, tenantId);
-    const gone = !current.has(tenantId);
     // A gone organisation's backups age out with the control backups; with none kept, they all go.
-    const { kept, cut } = gone ? keepNewest(dir, 0, oldestControl ?? "99999999T999999Z", removed) : keepNewest(dir, backupKeep, null, removed);
+    const isKept = current.has(tenantId)
+      ? (stamp: string, newer: number) => newer < backupKeep || fullRunSet.has(stamp)
+      : (stamp: string) => oldestControl !== undefined && compareStamps(stamp, oldestControl) >= 0;
+    const { kept, gone } = pruneDir(dir, isKept, removed);
     keptStamps.push(...kept);
     const blobs = blobBackupDir(backupDir, tenantId);
     if (!kept.length) {
       rmSync(dir, { recursive: true, force: true });
       rmSync(blobs, { recursive: true, force: true });
-    } else if (cut > 0 && hasFiles(blobs)) {
+    } else if (gone > 0 && hasFiles(blobs)) {
       const keep = new Set(kept.flatMap((s) => referencedBlobs(tenantBackupPath(backupDir, tenantId, s))));
       pruneBlobs(blobs, keep);
     }

@@ -1,7 +1,8 @@
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { Migration } from "kysely";
 import type { ControlDb } from "../../db/control/open";
-import { migrateFile } from "../../db/migrate";
+import { MigrationError, migrateFile } from "../../db/migrate";
 import { destroyHandle, kyselyFor, openSqlite } from "../../db/sqlite";
 import { tenantMigrations } from "../../db/tenant/migrations";
 import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
@@ -16,9 +17,10 @@ import { integrityCheck, referencedBlobs, removeSidecars, sha256File, writeIntoL
 
 /**
  * Why a restore was refused, before anything was changed. "live" is the only one a flag (force)
- * overrides; the CLI maps it to exit 73.
+ * overrides; the CLI maps it to exit 73. "unverified": no manifest vouches for the file's sha256;
+ * "migration": the backup cannot be brought to this version's schema.
  */
-export type RestoreRefusal = "live" | "purged" | "unknown" | "no-backup" | "damaged";
+export type RestoreRefusal = "live" | "purged" | "unknown" | "no-backup" | "damaged" | "unverified" | "migration";
 
 export class RestoreError extends Error {
   override name = "RestoreError";
@@ -35,6 +37,8 @@ export interface RestoreOptions {
   stamp?: string;
   /** Overwrite live files. Without it a restore only fills in files that are missing. */
   force?: boolean;
+  /** The organisation schema to migrate the backup to (default: this version's); tests pass their own. */
+  migrations?: Record<string, Migration>;
 }
 
 export interface RestoreDeps {
@@ -59,11 +63,24 @@ export interface TenantRestore {
   ownerless: boolean;
 }
 
-/** Refuses a backup file that is not what its run wrote (sha256 in the manifest) or is not a sound database. */
+/**
+ * Refuses a backup file that is not what its run wrote (sha256 in the manifest) or is not a sound
+ * database. Without a manifest entry there is nothing to compare with: integrity_check alone passes
+ * a well-formed file that was altered or swapped, so that is refused too rather than trusted.
+ */
 async function verifyBackup(path: string, backupDir: string, stamp: string, relative: string) {
   const expected = readManifest(backupDir, stamp);
-  const listed = relative.startsWith("control/") ? expected?.control : expected?.tenants.find((t) => t.file === relative);
-  if (listed && listed.sha256 !== (await sha256File(path))) {
+  if (!expected) {
+    throw new RestoreError(
+      `backup ${relative} cannot be verified: there is no manifest for ${stamp} (or it is unreadable), so its sha256 cannot be checked; pick another with --from`,
+      "unverified",
+    );
+  }
+  const listed = relative.startsWith("control/") ? expected.control : expected.tenants.find((t) => t.file === relative);
+  if (!listed) {
+    throw new RestoreError(`backup ${relative} cannot be verified: the manifest of ${stamp} does not list it, so its sha256 cannot be checked; pick another with --from`, "unverified");
+  }
+  if (listed.sha256 !== (await sha256File(path))) {
     throw new RestoreError(`backup ${relative} does not match its manifest (sha256 differs); pick another with --from`, "damaged");
   }
   const check = integrityCheck(path);
@@ -77,7 +94,8 @@ async function verifyBackup(path: string, backupDir: string, stamp: string, rela
  */
 function stageCopy(from: string, to: string) {
   const partial = `${to}.restore-partial`;
-  rmSync(partial, { force: true });
+  // A crashed restore's WAL would be replayed onto the new copy.
+  discardStaged(partial);
   copyFileSync(from, partial, constants.COPYFILE_EXCL);
   chmodSync(partial, 0o600);
   const fd = openSync(partial, "r");
@@ -95,11 +113,34 @@ function commitPlaced(partial: string, to: string) {
   fsyncDir(dirname(to));
 }
 
+function discardStaged(partial: string) {
+  rmSync(partial, { force: true });
+  removeSidecars(partial);
+}
 
-function restoreBlobs(config: Config, tenantId: string, file: string) {
+async function restoreBlobs(config: Config, tenantId: string, file: string) {
   const names = referencedBlobs(file);
   if (!names.length) return { copied: 0, missing: [] as string[] };
   return copyMissingBlobs(names, blobBackupDir(config.backupDir, tenantId), blobDir(config.dataDir, tenantId));
+}
+
+/**
+ * Brings a staged copy to what the live file must hold: this version's schema, the account
+ * deletions made since the backup applied again, and a clean integrity_check. Done on the private
+ * copy so a failure at any step never reaches the live database, and the live file (and its WAL)
+ * never holds, even for a moment, the personal data of members who deleted their account.
+ */
+async function prepareStaged(deps: RestoreDeps, staged: string, tenant: { id: string; slug: string }, stamp: string, migrations: Record<string, Migration>) {
+  try {
+    await migrateFile(staged, deps.config.synchronous, migrations, `backup ${stamp} of ${tenant.slug}`);
+  } catch (error) {
+    if (!(error instanceof MigrationError)) throw error;
+    throw new RestoreError(`${error.message}. The live database was not changed.`, "migration");
+  }
+  const erased = await forgetDeletedMembers(deps.control, staged, deps.config, tenant);
+  const check = integrityCheck(staged);
+  if (check !== "ok") throw new RestoreError(`backup ${stamp} of ${tenant.slug} fails integrity_check once migrated: ${check.slice(0, 200)}. The live database was not changed.`, "damaged");
+  return erased;
 }
 
 /**
@@ -107,10 +148,12 @@ function restoreBlobs(config: Config, tenantId: string, file: string) {
  * is left as it is, so an organisation whose key was destroyed (purged) is refused: its file would
  * be readable but its encrypted fields and attachments never again.
  *
- * A live file is refused unless `force`; with force the backup is written INTO the live database
+ * The backup is first copied to a private staged file beside the live one, and migrated, cleared
+ * of deleted accounts and checked there (prepareStaged). Only then does it reach the live file: a
+ * live file is refused unless `force`; with force the staged copy is written INTO the live database
  * with SQLite's backup API (sqlite-copy.ts writeIntoLive), which is safe while the server has the
  * file open: connections see the old database or the restored one, never a mix. A missing file is
- * put back by copy and rename. Either way the result is migrated to the current schema and checked.
+ * put back by renaming the staged copy. Any failure removes the staged copy and leaves the live file as it was.
  */
 export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, options: RestoreOptions = {}): Promise<TenantRestore> {
   const { config } = deps;
@@ -139,18 +182,19 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   if (replaced && !options.force) {
     throw new RestoreError(`${row.slug} has a live database (${live}); restoring would overwrite it. Add --force to replace its contents with the backup of ${stamp}.`, "live");
   }
-  if (replaced) {
-    await writeIntoLive(from, live);
-  } else {
-    mkdirSync(tenantsDir(config.dataDir), { recursive: true });
-    commitPlaced(stageCopy(from, live), live);
+  mkdirSync(tenantsDir(config.dataDir), { recursive: true });
+  const staged = stageCopy(from, live);
+  let erased: Awaited<ReturnType<typeof forgetDeletedMembers>>;
+  try {
+    erased = await prepareStaged(deps, staged, row, stamp, options.migrations ?? tenantMigrations);
+    if (replaced) await writeIntoLive(staged, live);
+    else commitPlaced(staged, live);
+  } finally {
+    discardStaged(staged);
   }
-  await migrateFile(live, config.synchronous, tenantMigrations, `tenant ${row.id}`);
-  const { deletionsReapplied, ownerless } = await forgetDeletedMembers(deps.control, live, config, row);
-  const check = integrityCheck(live);
-  if (check !== "ok") throw new RestoreError(`restored ${row.slug} fails integrity_check: ${check.slice(0, 200)}`, "damaged");
+  const { deletionsReapplied, ownerless } = erased;
   await deps.pool?.close(row.id);
-  const blobs = restoreBlobs(config, row.id, live);
+  const blobs = await restoreBlobs(config, row.id, live);
   return { tenantId: row.id, slug: row.slug, stamp, replaced, bytes: statSync(live).size, blobsRestored: blobs.copied, blobsMissing: blobs.missing.length, deletionsReapplied, ownerless };
 }
 
@@ -226,7 +270,7 @@ export async function restoreAll(config: Config, options: RestoreOptions = {}): 
   let blobsRestored = 0;
   let blobsMissing = 0;
   for (const t of tenants) {
-    const blobs = restoreBlobs(config, t.id, tenantFilePath(config.dataDir, t.id));
+    const blobs = await restoreBlobs(config, t.id, tenantFilePath(config.dataDir, t.id));
     blobsRestored += blobs.copied;
     blobsMissing += blobs.missing.length;
   }

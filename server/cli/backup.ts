@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { BackupTargetError, backupAll, describeBackup } from "../backup/backup";
 import { InvalidStampError } from "../backup/layout";
+import { BackupLockedError } from "../backup/lock";
 import { listBackups, restoreAll, restoreTenant, RestoreError } from "../backup/restore";
 import { CliError, EXIT, UsageError, type CliContext, type Command } from "./command";
 import { progressBar } from "./progress";
@@ -10,7 +11,9 @@ const BACKUP_USAGE = `npm run cli -- backup [--org <slug>]
 Online backup while the server runs: the control DB and every active or closed organisation (or
 only --org), each copied with SQLite's backup API, plus their attachment blobs, into BACKUP_DIR
 (default DATA_DIR/backups) under one UTC stamp. Then only the newest BACKUP_KEEP backups of each
-are kept. Exit 1 if any organisation failed (the others are still backed up).
+are kept, plus each organisation's file of every kept full backup. Exit 1 if any organisation
+failed (the others are still backed up). One backup runs at a time per BACKUP_DIR (BACKUP_CRON in
+the server included): a second one exits 1 naming the lock file BACKUP_DIR/backup.lock.
 
 The master key is not in the backup: back up MASTER_KEY / MASTER_KEY_FILE separately, and keep an
 old master key as long as backups taken under it are kept.`;
@@ -20,8 +23,9 @@ npm run cli -- restore --all [--from <stamp>] [--force]
 npm run cli -- restore --list [--org <slug>]
 
 --org     restores one organisation's file (default: its newest backup). The server may keep
-          running: with --force the backup is written into the live database through SQLite, so
-          requests see the old data or the restored data, never a mix. Accounts, memberships and
+          running: the backup is migrated and checked in a private copy first, then with --force
+          written into the live database through SQLite, so requests see the old data or the
+          restored data, never a mix; if anything fails the live database is not touched. Accounts, memberships and
           the organisation's key (control DB) are not touched. Members who deleted their
           account after the backup are erased from the restored file again.
 --all     disaster recovery, with the server STOPPED: replaces the control DB and every
@@ -29,7 +33,7 @@ npm run cli -- restore --list [--org <slug>]
           that was in use when that backup was taken. Accounts deleted after that backup come
           back with it: delete them again with \`user delete\`.
 --force   overwrite live files; without it a restore that would overwrite one exits 73 and
-          changes nothing.
+          changes nothing. A backup without a manifest entry (sha256) is refused.
 --list    shows the available backups (of the control DB, or of one organisation).`;
 
 function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, usage: string) {
@@ -63,7 +67,7 @@ export const backupCommand: Command = {
       console.error(summary.failures.map((f) => `  ${f.target}: ${f.error}`).join("\n"));
       return EXIT.failure;
     } catch (error) {
-      if (error instanceof BackupTargetError) throw new CliError(error.message);
+      if (error instanceof BackupTargetError || error instanceof BackupLockedError) throw new CliError(error.message);
       throw error;
     }
   },

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { sql, type Migration } from "kysely";
@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../../db/migrate";
 import { kyselyFor, openSqlite } from "../../db/sqlite";
 import { tenantMigrations } from "../../db/tenant/migrations";
-import { tenantFilePath } from "../../db/tenant/paths";
+import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
 import { createUser } from "../auth/accounts";
 import { backupAll } from "../backup/backup";
-import { controlBackupDir, manifestDir, stampsIn, tenantBackupDir, tenantBackupPath } from "../backup/layout";
+import { copyMissingBlobs, pruneBlobs } from "../backup/blobs";
+import { controlBackupDir, manifestDir, manifestPath, stampsIn, tenantBackupDir, tenantBackupPath } from "../backup/layout";
 import { restoreAll, restoreTenant, RestoreError } from "../backup/restore";
 import { integrityCheck } from "../backup/sqlite-copy";
 import { loadConfig } from "../config";
@@ -240,6 +241,57 @@ describe("restoring one organisation", () => {
     expect(await clientNames(world.client, world.slug)).toEqual(before);
     rmSync(backup);
   });
+
+  it("migrates and checks a private staged copy first: a backup whose migration fails leaves the live database untouched", async () => {
+    const { stamp } = await backupAll(instance.services, { org: world.slug });
+    const added = await world.client.mutate("clients.create", { org: world.slug, name: "Added before a failed restore" });
+    expect(added.status).toBe(200);
+    const before = await clientNames(world.client, world.slug);
+    const failing: Migration = {
+      async up(db) {
+        await sql`create table half_done (x integer)`.execute(db);
+        throw new Error("boom");
+      },
+    };
+    const migrations = { ...tenantMigrations, "9999z_test_failing": failing };
+
+    await expect(restoreTenant(instance.services, world.slug, { stamp, force: true, migrations })).rejects.toThrow(/9999z_test_failing failed: boom/);
+    expect(await refusal(restoreTenant(instance.services, world.slug, { stamp, force: true, migrations }))).toBe("migration");
+    expect(await clientNames(world.client, world.slug)).toEqual(before);
+    const file = tenantFilePath(instance.dataDir, world.tenantId);
+    const live = new Database(file, { readonly: true });
+    expect(live.prepare("select name from sqlite_master where name = 'half_done'").get()).toBeUndefined();
+    live.close();
+    // No staged copy (or its journal) is left beside the live file.
+    expect(readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n))).toEqual([]);
+
+    // The same backup with this version's migrations goes through the staged copy into the live file.
+    const restored = await restoreTenant(instance.services, world.slug, { stamp, force: true });
+    expect(restored).toMatchObject({ replaced: true, stamp });
+    expect(await clientNames(world.client, world.slug)).toEqual(before.filter((n) => n !== "Added before a failed restore"));
+    expect(integrityCheck(file)).toBe("ok");
+    expect(readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n))).toEqual([]);
+  });
+
+  it("refuses a backup whose sha256 cannot be checked: no manifest, or a manifest that does not list the file", async () => {
+    const { stamp } = await backupAll(instance.services, { org: world.slug });
+    const manifest = manifestPath(config().backupDir, stamp);
+    const listed = readFileSync(manifest, "utf8");
+    const added = await world.client.mutate("clients.create", { org: world.slug, name: "Added before an unverifiable restore" });
+    expect(added.status).toBe(200);
+    const before = await clientNames(world.client, world.slug);
+
+    rmSync(manifest);
+    await expect(restoreTenant(instance.services, world.slug, { stamp, force: true })).rejects.toThrow(/no manifest/);
+    expect(await refusal(restoreTenant(instance.services, world.slug, { stamp, force: true }))).toBe("unverified");
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(listed), tenants: [] }));
+    await expect(restoreTenant(instance.services, world.slug, { stamp, force: true })).rejects.toThrow(/does not list/);
+    expect(await clientNames(world.client, world.slug)).toEqual(before);
+
+    writeFileSync(manifest, listed);
+    await restoreTenant(instance.services, world.slug, { stamp, force: true });
+    expect(await clientNames(world.client, world.slug)).toEqual(before.filter((n) => n !== "Added before an unverifiable restore"));
+  });
 });
 
 describe("rotation", () => {
@@ -263,6 +315,30 @@ describe("rotation", () => {
     expect(existsSync(blobs) ? readdirSync(blobs) : []).toEqual([]);
     // The purged organisation's backup predates every kept control backup: removed.
     expect(existsSync(tenantBackupDir(backupDir, doomed.id))).toBe(false);
+  });
+
+  it("never rotates away an organisation's file of a kept full run, however many single-organisation backups follow", async () => {
+    const { backupDir } = config();
+    for (let i = 0; i < KEEP; i++) {
+      instance.clock.advance(DAY);
+      expect((await backupAll(instance.services)).failures).toEqual([]);
+    }
+    const full = stampsIn(controlBackupDir(backupDir));
+    expect(full).toHaveLength(KEEP);
+    const single: string[] = [];
+    for (let i = 0; i < KEEP + 1; i++) {
+      instance.clock.advance(60_000);
+      single.push((await backupAll(instance.services, { org: world.slug })).stamp);
+    }
+    const kept = stampsIn(tenantBackupDir(backupDir, world.tenantId));
+    expect(kept).toEqual(expect.arrayContaining([...full, ...single.slice(-KEEP)]));
+    expect(kept).not.toContain(single[0]);
+
+    const dataDir = mkdtempSync(join(tmpdir(), "opslayer-rotation-restore-"));
+    extraDirs.push(dataDir);
+    const restored = await restoreAll({ ...config(), dataDir }, { stamp: full[0] });
+    expect(restored).toMatchObject({ stamp: full[0], missing: [] });
+    expect(restored.tenants.map((t) => t.slug)).toEqual([world.slug]);
   });
 });
 
@@ -384,6 +460,82 @@ describe("migrate --all", () => {
       after.close();
     } finally {
       await services.close();
+    }
+  });
+});
+
+describe("attachment blobs in backups", () => {
+  const blobFixture = (count: number) => {
+    const root = mkdtempSync(join(tmpdir(), "opslayer-blobs-"));
+    extraDirs.push(root);
+    const from = join(root, "from");
+    mkdirSync(from);
+    const names = Array.from({ length: count }, (_, i) => i.toString(16).padStart(32, "0"));
+    for (const name of names) writeFileSync(join(from, name), Buffer.alloc(64 * 1024, name));
+    return { from, to: join(root, "to"), names };
+  };
+
+  it("copies blobs asynchronously, handing the event loop back between blobs", async () => {
+    const { from, to, names } = blobFixture(8);
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const pending = copyMissingBlobs(names, from, to);
+    expect(pending).toBeInstanceOf(Promise);
+    const result = await pending;
+    running = false;
+    expect(result).toEqual({ copied: names.length, missing: [] });
+    // Each blob is at least a copy, a sync and a rename on libuv's thread pool: the loop turns in between.
+    expect(ticks).toBeGreaterThanOrEqual(names.length);
+    expect(readdirSync(to).sort()).toEqual(names);
+    for (const name of names) expect(statSync(join(to, name)).mode & 0o777).toBe(0o600);
+  });
+
+  it("pruning deletes only blob names: another run's temporary copies stay", async () => {
+    const { from, names } = blobFixture(2);
+    const tmp = join(from, `.${names[0]}.0badf00d.tmp`);
+    writeFileSync(tmp, "in progress");
+    expect(pruneBlobs(from, new Set([names[0]!]))).toBe(1);
+    expect(readdirSync(from).sort()).toEqual([`.${names[0]}.0badf00d.tmp`, names[0]].sort());
+  });
+});
+
+describe("overlapping backup runs", () => {
+  it("refuses a second run while another holds the lock, naming the lock file, and takes over a stale lock", async () => {
+    const lock = join(config().backupDir, "backup.lock");
+    writeFileSync(lock, `${JSON.stringify({ pid: 999999, host: "elsewhere", at: new Date().toISOString() })}\n`, { flag: "wx" });
+    try {
+      await expect(backupAll(instance.services)).rejects.toThrow(lock);
+      await expect(backupAll(instance.services, { org: world.slug })).rejects.toThrow(/another backup is running/);
+      expect(existsSync(lock)).toBe(true);
+
+      const sevenHoursAgo = new Date(Date.now() - 7 * 3_600_000);
+      utimesSync(lock, sevenHoursAgo, sevenHoursAgo);
+      instance.clock.advance(DAY);
+      expect((await backupAll(instance.services)).failures).toEqual([]);
+      // The run released the lock it took over.
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  });
+
+  it("takes over at once a fresh lock whose process on this host has exited", async () => {
+    const child = spawn(process.execPath, ["-e", ""]);
+    const pid = child.pid!;
+    await new Promise((resolve) => child.on("exit", resolve));
+    const lock = join(config().backupDir, "backup.lock");
+    writeFileSync(lock, `${JSON.stringify({ pid, host: hostname(), at: new Date().toISOString() })}\n`, { flag: "wx" });
+    try {
+      instance.clock.advance(DAY);
+      expect((await backupAll(instance.services, { org: world.slug })).failures).toEqual([]);
+      expect(existsSync(lock)).toBe(false);
+    } finally {
+      rmSync(lock, { force: true });
     }
   });
 });
