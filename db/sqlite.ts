@@ -31,6 +31,9 @@ export function openSqlite(path: string, options: OpenOptions): Database.Databas
     db.pragma(`synchronous = ${options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
+    // SQLite's lower() folds ASCII only; account deletion matches names like "Émilie" against a
+    // JavaScript toLowerCase() needle, so the SQL side needs the same Unicode folding.
+    db.function("unicode_lower", { deterministic: true }, (s: unknown) => (typeof s === "string" ? s.toLowerCase() : s));
     return db;
   } catch (error) {
     db.close();

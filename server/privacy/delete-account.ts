@@ -8,6 +8,8 @@ import type { RequestInfo } from "../auth/session";
 import type { Services } from "../services";
 import { conflict, notFound } from "../trpc/errors";
 import { pseudonymEmail, pseudonymFor } from "./pseudonym";
+import { exportsBeforeErasure, expireExportsBefore, type ExportRef } from "./expire-exports";
+import { linkedTenantIds, revokeAccess } from "./links";
 import { eraseInFile, fileContains, Replacer, scrubAllText, withTriggersSuspended, type Person } from "./scrub";
 
 /**
@@ -20,6 +22,14 @@ export const DELETED_MEMBER_ROLE = "deleted";
 /** Tables that copy who someone is: a one-word name is replaced there too (see Replacer). */
 const TENANT_TABLES = { identity: new Set(["audit_log", "webhook_deliveries"]), people: "members" };
 const CONTROL_TABLES = { identity: new Set(["security_log", "invitations", "support_grants"]), people: "users" };
+
+/**
+ * Rounds of "erase what was linked since" before giving up. Access ends before the first file is
+ * rewritten, so only requests already in flight can add links; more than a few rounds means
+ * something keeps adding them, and a retry is the safer answer.
+ */
+const LATE_LINK_ROUNDS = 3;
+const LATE_LINK_MESSAGE = "You were added to an organisation while your account was being deleted. Log in and delete your account again to finish.";
 
 /** Kept after the unusable hash: argon2 cannot parse it, so every password check fails. */
 const UNUSABLE_PASSWORD_HASH = "!deleted";
@@ -54,8 +64,11 @@ type Tenant = { id: string; slug: string; name: string; status: string; purge_af
  * Refused (nothing changed) while they are the last owner of an active or closed organisation: a
  * closed one can still be restored during its grace period, which needs an owner.
  *
- * Files are written tenant first, control last, each idempotently: a crash midway leaves the account
- * as it was in the control DB (still able to log in), and running the deletion again completes it.
+ * Access ends first (sessions, API tokens, support sessions, pending invitations: revokeAccess), so
+ * nothing the person does can add to what is being erased; organisations linked by requests already
+ * in flight are erased in a few more rounds. Then files are written tenant first, control last,
+ * each idempotently: a crash midway leaves the account able to log in again, and running the
+ * deletion again completes it. Organisation exports made before go (expireExportsBefore).
  * The last-owner rule is checked for every organisation before anything is written, and again
  * inside each file's write lock (an owner who left in between); that second refusal can leave the
  * files already rewritten as they are, which a later retry completes.
@@ -85,22 +98,43 @@ export async function deleteAccount(services: Services, userId: string, info: Re
   const replacer = new Replacer(person);
   const now = clock.now();
   const walNotTruncated: string[] = [];
+  // Linked organisations already dealt with (erased, or without a file to erase).
+  const considered = new Set<string>();
+  let erased = 0;
+  const exports: ExportRef[] = [];
 
-  const tenants = await tenantsToErase(services, userId, user.email, replacer);
-  for (const tenant of tenants) {
+  const erase = async (tenant: Tenant, how: Replacer) => {
+    erased++;
+    exports.push(...(await exportsBeforeErasure(control, tenant.id)));
     const lease = await services.pool.acquire(tenant.id);
     try {
-      const result = await eraseInFile(lease.db, (trx) => eraseFromTenant(trx, tenant, userId, replacer, now));
+      const result = await eraseInFile(lease.db, (trx) => eraseFromTenant(trx, tenant, userId, how, now));
       if (!result.walTruncated) walNotTruncated.push(tenant.id);
     } finally {
       lease.release();
     }
-  }
+  };
 
-  const result = await eraseInFile(control, (trx) => eraseFromControl(trx, userId, person, replacer, now, opts.actor ?? "self"));
+  const linked = await revokeAccess(control, userId, replacer.email);
+  linked.forEach((id) => considered.add(id));
+  for (const { tenant, isLinked } of await tenantsToErase(services, linked, replacer)) {
+    await erase(tenant, isLinked ? replacer : replacer.emailOnly());
+  }
+  // A request already past the door when access ended (accepting an invitation, creating an
+  // organisation) can link them to an organisation the loop above did not cover.
+  for (let round = 0; ; round++) {
+    const late = [...(await linkedTenantIds(control, userId, replacer.email))].filter((id) => !considered.has(id));
+    if (!late.length) break;
+    if (round === LATE_LINK_ROUNDS) throw conflict(LATE_LINK_MESSAGE);
+    for (const tenant of await tenantsWithFiles(services, late)) await erase(tenant, replacer);
+    late.forEach((id) => considered.add(id));
+  }
+  await expireExportsBefore(services, exports);
+
+  const result = await eraseInFile(control, (trx) => eraseFromControl(trx, userId, person, replacer, now, opts.actor ?? "self", considered));
   if (!result.walTruncated) walNotTruncated.push("control");
   if (walNotTruncated.length) services.log(`[privacy] account deletion of ${pseudonym}: WAL still holds old pages of ${walNotTruncated.join(", ")} (file open elsewhere); it empties at the next checkpoint`);
-  return { userId, pseudonym, organisations: tenants.length, walNotTruncated };
+  return { userId, pseudonym, organisations: erased, walNotTruncated };
 }
 
 /** Organisations (active or closed) where this person is the only member with the owner role. */
@@ -135,35 +169,29 @@ export function lastOwnerMessage(orgs: Pick<Tenant, "name" | "slug" | "status" |
 }
 
 /**
- * Every organisation file that may hold this person: those they belong to, created, were invited
- * to, opened as support or hold tokens for, and any other whose bytes contain their email (or full
- * name): a member who left long ago may still be named in an audit detail or in free pages.
+ * Every organisation file that may hold this person: those linked to them (see linkedTenantIds),
+ * where their name is replaced too, and any other whose bytes contain their email (a client contact,
+ * a member who left long ago named in an audit detail or in free pages), where only the email is:
+ * a full name found in an unrelated organisation is as likely someone else's (a client called
+ * John Smith), and there it may sit in issued invoices.
  */
-async function tenantsToErase(services: Services, userId: string, email: string, replacer: Replacer): Promise<Tenant[]> {
-  const { control, config } = services;
-  const all = await control.selectFrom("tenants").select(["id", "slug", "name", "status", "purge_after"]).where("status", "in", ["active", "closed"]).orderBy("id").execute();
-  const linked = new Set<string>();
-  const add = (rows: { tenant_id: string }[]) => rows.forEach((r) => linked.add(r.tenant_id));
-  add(await control.selectFrom("memberships").select("tenant_id").where("user_id", "=", userId).execute());
-  add(await control.selectFrom("tenants").select("id as tenant_id").where("created_by", "=", userId).execute());
-  add(
-    await control
-      .selectFrom("invitations")
-      .select("tenant_id")
-      .where((eb) => eb.or([eb("accepted_by", "=", userId), eb(eb.fn("lower", ["email"]), "=", email.toLowerCase())]))
-      .execute(),
-  );
-  add(await control.selectFrom("support_grants").select("tenant_id").where("redeemed_by", "=", userId).execute());
-  add(await control.selectFrom("api_tokens").select("tenant_id").where("user_id", "=", userId).execute());
-  const chosen: Tenant[] = [];
+async function tenantsToErase(services: Services, linked: ReadonlySet<string>, replacer: Replacer): Promise<{ tenant: Tenant; isLinked: boolean }[]> {
+  const all = await services.control.selectFrom("tenants").select(["id", "slug", "name", "status", "purge_after"]).where("status", "in", ["active", "closed"]).orderBy("id").execute();
+  const needles = replacer.emailOnly().rawNeedles();
+  const chosen: { tenant: Tenant; isLinked: boolean }[] = [];
   for (const tenant of all) {
-    const file = tenantFilePath(config.dataDir, tenant.id);
+    const file = tenantFilePath(services.config.dataDir, tenant.id);
     if (!existsSync(file)) continue;
-    if (linked.has(tenant.id) || (await fileContains(file, replacer.rawNeedles())) || (await fileContains(`${file}-wal`, replacer.rawNeedles()))) {
-      chosen.push(tenant);
-    }
+    if (linked.has(tenant.id)) chosen.push({ tenant, isLinked: true });
+    else if ((await fileContains(file, needles)) || (await fileContains(`${file}-wal`, needles))) chosen.push({ tenant, isLinked: false });
   }
   return chosen;
+}
+
+/** These organisations, those with a file (one without holds nothing to erase). */
+async function tenantsWithFiles(services: Services, ids: string[]): Promise<Tenant[]> {
+  const rows = await services.control.selectFrom("tenants").select(["id", "slug", "name", "status", "purge_after"]).where("id", "in", ids).orderBy("id").execute();
+  return rows.filter((t) => existsSync(tenantFilePath(services.config.dataDir, t.id)));
 }
 
 async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, "name" | "slug">, userId: string, replacer: Replacer, now: number, ownerCheck = true) {
@@ -194,7 +222,7 @@ async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, 
   // A timer nobody can stop any more: the time until now is kept, like any stopped timer.
   await trx
     .updateTable("time_entries")
-    .set({ ended_at: now, duration_seconds: sql<number>`max(0, (${now} - started_at) / 1000)`, updated_at: now })
+    .set({ ended_at: now, duration_seconds: sql<number>`cast(max(0, (${now} - started_at) / 1000) as integer)`, updated_at: now })
     .where("member_id", "=", userId)
     .where("ended_at", "is", null)
     .execute();
@@ -233,8 +261,11 @@ export async function reapplyDeletions(control: ControlDb, db: Kysely<TenantDB>,
   return applied;
 }
 
-async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, person: Person, replacer: Replacer, now: number, actor: "self" | "operator") {
+async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, person: Person, replacer: Replacer, now: number, actor: "self" | "operator", considered: ReadonlySet<string>) {
   const email = replacer.email;
+  // Checked again inside the write lock: a link made after the last round would otherwise lose its
+  // membership here while its file keeps their name.
+  if ([...(await linkedTenantIds(trx, userId, email))].some((id) => !considered.has(id))) throw conflict(LATE_LINK_MESSAGE);
   await trx
     .updateTable("users")
     .set({ name: person.pseudonym, email: person.pseudonymEmail, password_hash: UNUSABLE_PASSWORD_HASH, is_staff: 0, deleted_at: now, pseudonym: person.pseudonym, updated_at: now })
@@ -246,11 +277,11 @@ async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, per
   await trx.deleteFrom("memberships").where("user_id", "=", userId).execute();
   await trx.deleteFrom("support_sessions").where("staff_user_id", "=", userId).execute();
   // Invitations to their address: pending ones would let the address join again, used ones name it.
-  await trx.deleteFrom("invitations").where(sql<string>`lower(email)`, "=", email).execute();
+  await trx.deleteFrom("invitations").where(sql<string>`unicode_lower(email)`, "=", email).execute();
   // Their login history stays as counts and times; where from and with what was theirs.
   await trx.updateTable("security_log").set({ email: null, ip: null, user_agent: null }).where("user_id", "=", userId).execute();
   // Attempts on their address by anyone (user_id unknown then): the address goes, the attempt stays.
-  await trx.updateTable("security_log").set({ email: null }).where(sql<string>`lower(email)`, "=", email).execute();
+  await trx.updateTable("security_log").set({ email: null }).where(sql<string>`unicode_lower(email)`, "=", email).execute();
   await scrubAllText(trx, replacer, CONTROL_TABLES);
   // Written last, so scrubAllText does not touch it; it names nobody but the pseudonym.
   await trx

@@ -30,14 +30,17 @@ export class Replacer {
   readonly nameEverywhere: boolean;
   readonly #emailRe: RegExp;
   readonly #nameRe: RegExp | null;
+  readonly #given: string[];
 
   constructor(readonly person: Person) {
     this.email = person.email.trim().toLowerCase();
+    this.#given = [person.email.trim()];
     const name = person.name.trim();
     // One or two letters are no identifier: replacing them would shred unrelated text.
     this.name = name.length >= 3 ? name : null;
     this.nameEverywhere = this.name !== null && /\s/.test(this.name) && this.name.length >= 5;
-    this.#emailRe = new RegExp(escapeRegExp(this.email), "gi");
+    if (this.nameEverywhere) this.#given.push(this.name!);
+    this.#emailRe = new RegExp(escapeRegExp(this.email), "giu");
     this.#nameRe = this.name ? new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(this.name)}(?![\\p{L}\\p{N}])`, "giu") : null;
   }
 
@@ -47,9 +50,20 @@ export class Replacer {
     return out;
   }
 
-  /** Lower-cased needles for a raw byte scan: the email, and the name only when it is a full name. */
+  /**
+   * Needles for fileContains: the email, and the name only when it is a full name. The scan folds
+   * ASCII only (it reads bytes, not characters), so each is given in the forms text is likely stored
+   * in (as typed, lower-case, upper-case), each then ASCII-folded like the bytes it is compared with:
+   * "Émilie" is stored with "É", which no byte-level folding turns into "é".
+   */
   rawNeedles(): string[] {
-    return this.nameEverywhere ? [this.email, this.name!.toLowerCase()] : [this.email];
+    const forms = this.#given.flatMap((n) => [n, n.toLowerCase(), n.toUpperCase()]);
+    return [...new Set(forms.map(asciiLower))];
+  }
+
+  /** The same search, by email only: for files where the name may well be someone else's. */
+  emailOnly(): Replacer {
+    return new Replacer({ ...this.person, name: "" });
   }
 }
 
@@ -81,7 +95,8 @@ export async function updateCells(trx: Transaction<any>, table: string, cells: {
 
 /**
  * Replaces the person's email (and name, see Replacer) in every text cell of every table. The SQL
- * prefilter is ASCII case-insensitive (SQLite's lower()); the replacement itself is Unicode-aware.
+ * prefilter folds case with unicode_lower (registered by openSqlite), the same folding as the
+ * JavaScript needles; SQLite's own lower() would miss "ÉMILIE" for "émilie".
  * `tables.people` names the table of accounts or members, whose own row the caller rewrites.
  * Returns the number of cells changed.
  */
@@ -96,8 +111,8 @@ export async function scrubAllText(trx: Transaction<any>, replacer: Replacer, ta
     for (const { name: column } of columns) {
       const col = sql.id(column);
       const match = withName
-        ? sql`(instr(lower(${col}), ${replacer.email}) > 0 or instr(lower(${col}), ${replacer.name!.toLowerCase()}) > 0)`
-        : sql`instr(lower(${col}), ${replacer.email}) > 0`;
+        ? sql`(instr(unicode_lower(${col}), ${replacer.email}) > 0 or instr(unicode_lower(${col}), ${replacer.name!.toLowerCase()}) > 0)`
+        : sql`instr(unicode_lower(${col}), ${replacer.email}) > 0`;
       const rows = (await sql<{ rid: number; v: string }>`select rowid as rid, ${col} as v from ${sql.id(table)} where typeof(${col}) = 'text' and ${match}`.execute(trx)).rows;
       for (const r of rows) {
         const next = replacer.replace(r.v, withName);
@@ -133,7 +148,7 @@ export async function eraseInFile<DB>(db: Kysely<DB>, work: (trx: Transaction<DB
 
 const CHUNK = 1 << 20;
 
-/** ASCII-lower-cases in place: the byte scan is case-insensitive the way SQLite's lower() is. */
+/** ASCII-lower-cases in place; Replacer.rawNeedles supplies the other case forms of a name. */
 function lowerAscii(buf: Buffer) {
   for (let i = 0; i < buf.length; i++) {
     const b = buf[i]!;
@@ -142,7 +157,9 @@ function lowerAscii(buf: Buffer) {
   return buf;
 }
 
-/** Whether any of the (lower-case) needles occurs in the file's bytes; false for a missing file. */
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** Whether any of the needles (ASCII-lower-case, see rawNeedles) occurs in the file's bytes; false for a missing file. */
 export async function fileContains(path: string, needles: string[]): Promise<boolean> {
   const patterns = needles.filter((n) => n.length > 0).map((n) => Buffer.from(n, "utf8"));
   if (!patterns.length) return false;

@@ -27,6 +27,16 @@ async function assertNotLastOwner(member: { role: string }, what: string) {
   }
 }
 
+/**
+ * A deleted account's member row stays only so past work keeps a name (ADR 009): giving it a role
+ * would hand a seat to nobody, and removing it would leave that work unnamed.
+ */
+function assertNotDeletedAccount(member: { role: string }, what: string) {
+  if (member.role === DELETED_MEMBER_ROLE) {
+    throw conflict(`${what}: this member deleted their account. Their row stays so their past work keeps a name.`);
+  }
+}
+
 async function requireClient(id: string | null) {
   if (id && !(await findClient(id))) throw badRequest("That client does not exist in this organisation.");
 }
@@ -69,6 +79,7 @@ export const membersRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const member = await requireMember(input.userId);
+        assertNotDeletedAccount(member, "Cannot change the role");
         const next = await resolveRole(input.role);
         assertWithin(ctx.permissions, permissionsOf(member.role, member.custom_permissions), "Changing this member's role");
         assertWithin(ctx.permissions, next.permissions, `Giving the role ${next.name}`);
@@ -88,6 +99,7 @@ export const membersRouter = router({
       inTenantTransaction(async () => {
         const member = await requireMember(input.userId);
         if (input.userId === ctx.actor.id) throw badRequest("To leave the organisation yourself, use Leave.");
+        assertNotDeletedAccount(member, "Cannot remove");
         assertWithin(ctx.permissions, permissionsOf(member.role, member.custom_permissions), "Removing this member");
         await assertNotLastOwner(member, "Cannot remove");
         await removeFromOrganisation(ctx.services, ctx.tenant.id, input.userId);

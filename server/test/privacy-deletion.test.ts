@@ -1,0 +1,219 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportFilePath, exportsIdle } from "../export/jobs";
+import { joinOrganisation } from "../access/membership";
+import { deleteAccount } from "../privacy/delete-account";
+import { fileContains, Replacer } from "../privacy/scrub";
+import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
+import { startInstance, type Instance } from "./support/instance";
+import { tenantRows } from "./support/tenant-files";
+
+/**
+ * Account deletion at its edges (ADR 009): names outside ASCII, organisations that only happen to
+ * hold a namesake, access ending before any file is rewritten, and exports made beforehand.
+ * Each block deletes its own person in its own organisations.
+ */
+
+let instance: Instance;
+
+function ok<T>(res: { status: number; data: T; error: unknown }, what: string): T {
+  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
+  return res.data;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Files holding any of the strings as UTF-8 bytes, exactly as given. */
+function filesWithBytes(...needles: string[]) {
+  return filesUnder(instance.dataDir).filter((f) => {
+    const bytes = readFileSync(f);
+    return needles.some((n) => bytes.includes(Buffer.from(n, "utf8")));
+  });
+}
+
+const userIdOf = async (email: string) => (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+
+beforeAll(async () => {
+  instance = await startInstance();
+});
+afterAll(() => instance.stop());
+
+describe("the raw byte scan", () => {
+  it("finds a name or email with non-ASCII capitals as typed, lower-cased or upper-cased", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "opslayer-scan-"));
+    try {
+      const replacer = new Replacer({ name: "Émilie Dubois-Łukasiewicz", email: "Élodie@Exämple.test", pseudonym: "p", pseudonymEmail: "p@deleted.invalid" });
+      const stored = ["… Émilie Dubois-Łukasiewicz …", "… ÉMILIE DUBOIS-ŁUKASIEWICZ …", "… émilie dubois-łukasiewicz …", "… ÉLODIE@EXÄMPLE.TEST …", "… élodie@exämple.test …"];
+      for (const [i, text] of stored.entries()) {
+        writeFileSync(join(dir, `${i}`), Buffer.concat([Buffer.alloc(3000, 1), Buffer.from(text, "utf8")]));
+        expect(await fileContains(join(dir, `${i}`), replacer.rawNeedles()), text).toBe(true);
+      }
+      writeFileSync(join(dir, "other"), "Émilie Dubois-Nowak, élodie@example.test");
+      expect(await fileContains(join(dir, "other"), replacer.rawNeedles())).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a name with capitals outside ASCII, and what was made before the deletion", () => {
+  const NAME = "Émilie Dubois-Łukasiewicz";
+  const EMAIL = "emilie.dubois@example.test";
+  let owner: Awaited<ReturnType<typeof userWithOrg>>;
+  let emilieId: string;
+  let pseudonym: string;
+  let exportId: string;
+
+  beforeAll(async () => {
+    owner = await userWithOrg(instance, "unicode-org");
+    const hook = ok(await owner.client.mutate("webhooks.create", { org: "unicode-org", url: "http://127.0.0.1:9/hooks", events: ["member.joined"] }), "webhook");
+    const emilie = await verifiedUser(instance, NAME, EMAIL);
+    await inviteMember(instance, owner.client, "unicode-org", "member", { email: EMAIL, existing: emilie.client });
+    ok(await owner.client.mutate("webhooks.update", { org: "unicode-org", id: hook.webhook.id, active: false }), "pause");
+    await instance.services.webhooks.runOnce();
+    emilieId = await userIdOf(EMAIL);
+    const client = ok(await owner.client.mutate("clients.create", { org: "unicode-org", name: "Globex" }), "client");
+    const project = ok(await owner.client.mutate("projects.create", { org: "unicode-org", clientId: client.id, name: "Web" }), "project");
+    ok(await owner.client.mutate("tasks.create", { org: "unicode-org", projectId: project.id, title: `Call ${NAME} tomorrow` }), "task");
+    exportId = ok(await owner.client.mutate("exports.start", { org: "unicode-org" }), "export").id;
+    await exportsIdle(instance.services);
+    expect(existsSync(exportFilePath(instance.dataDir, exportId))).toBe(true);
+
+    pseudonym = ok(await emilie.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL }), "delete").pseudonym;
+  });
+
+  it("replaces the name in another member's task title and in webhook payloads, leaving no byte of it", () => {
+    expect(tenantRows(instance.dataDir, owner.tenantId, "select title from tasks")).toEqual([{ title: `Call ${pseudonym} tomorrow` }]);
+    const payloads = tenantRows<{ payload: string }>(instance.dataDir, owner.tenantId, "select payload from webhook_deliveries");
+    expect(payloads.length).toBeGreaterThan(0);
+    for (const { payload } of payloads) expect(payload).not.toMatch(/Émilie|Łukasiewicz/i);
+    expect(filesWithBytes(NAME, NAME.toLowerCase(), NAME.toUpperCase(), "Łukasiewicz", "łukasiewicz")).toEqual([]);
+  });
+
+  it("expires an organisation export made before the deletion: 410, and its file is gone", async () => {
+    const row = await instance.services.control.selectFrom("org_exports").select("status").where("id", "=", exportId).executeTakeFirstOrThrow();
+    expect(row.status).toBe("expired");
+    expect(existsSync(exportFilePath(instance.dataDir, exportId))).toBe(false);
+    expect((await owner.client.raw("GET", `/api/exports/${exportId}`)).status).toBe(410);
+  });
+
+  it("refuses to give the deleted account's member row a role, or to remove it, with a reason", async () => {
+    const setRole = await owner.client.mutate("members.setRole", { org: "unicode-org", userId: emilieId, role: "member" });
+    expect(setRole.status).toBe(409);
+    expect(setRole.error?.message).toBe("Cannot change the role: this member deleted their account. Their row stays so their past work keeps a name.");
+    const remove = await owner.client.mutate("members.remove", { org: "unicode-org", userId: emilieId });
+    expect(remove.status).toBe(409);
+    expect(remove.error?.message).toBe("Cannot remove: this member deleted their account. Their row stays so their past work keeps a name.");
+    const [row] = tenantRows<{ name: string; role: string }>(instance.dataDir, owner.tenantId, `select name, role from members where user_id = '${emilieId}'`);
+    expect(row).toEqual({ name: pseudonym, role: "deleted" });
+  });
+});
+
+describe("an organisation the person was never linked to", () => {
+  const NAME = "John Smith";
+  const EMAIL = "john.s@elsewhere.example";
+  let bart: Awaited<ReturnType<typeof userWithOrg>>;
+  let pseudonym: string;
+
+  beforeAll(async () => {
+    bart = await userWithOrg(instance, "bart-co");
+    // A different John Smith is bart-co's customer, named on an issued invoice.
+    const namesake = ok(await bart.client.mutate("clients.create", { org: "bart-co", name: NAME, contactEmail: "client@smith.example" }), "client");
+    const invoice = ok(await bart.client.mutate("invoices.create", { org: "bart-co", clientId: namesake.id, lines: [{ description: `Logo design for ${NAME}`, quantity: 1, unitPrice: 50000 }] }), "invoice");
+    ok(await bart.client.mutate("invoices.issue", { org: "bart-co", id: invoice.id ?? invoice.invoice?.id }), "issue");
+    // The person's own address is on file there too, so the file is searched and rewritten.
+    ok(await bart.client.mutate("clients.create", { org: "bart-co", name: "Elsewhere Ltd", contactEmail: EMAIL }), "contact");
+
+    const john = await verifiedUser(instance, NAME, EMAIL);
+    pseudonym = ok(await john.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL }), "delete").pseudonym;
+  });
+
+  it("replaces their email there but leaves a namesake client and an issued invoice as they were", () => {
+    const clients = tenantRows<{ name: string; contact_email: string | null }>(instance.dataDir, bart.tenantId, "select name, contact_email from clients order by name");
+    expect(clients).toEqual([
+      { name: "Elsewhere Ltd", contact_email: `${pseudonym}@deleted.invalid` },
+      { name: NAME, contact_email: "client@smith.example" },
+    ]);
+    const lines = tenantRows(instance.dataDir, bart.tenantId, "select i.status, l.description from invoice_lines l join invoices i on i.id = l.invoice_id");
+    expect(lines).toEqual([{ status: "issued", description: `Logo design for ${NAME}` }]);
+  });
+});
+
+describe("access ends before any organisation file is rewritten", () => {
+  const NAME = "Zed Zedson";
+  const EMAIL = "zed.zedson@example.test";
+  type Seen = { tenantId: string; sessions: number; tokens: number; oldSession: number };
+  const seen: Seen[] = [];
+  let alpha: Awaited<ReturnType<typeof userWithOrg>>;
+  let beta: Awaited<ReturnType<typeof userWithOrg>>;
+  let gamma: Awaited<ReturnType<typeof userWithOrg>>;
+  let zedId: string;
+  let pseudonym: string;
+
+  beforeAll(async () => {
+    alpha = await userWithOrg(instance, "alpha-org");
+    beta = await userWithOrg(instance, "beta-org");
+    gamma = await userWithOrg(instance, "gamma-org");
+    const zed = await verifiedUser(instance, NAME, EMAIL);
+    await inviteMember(instance, alpha.client, "alpha-org", "admin", { email: EMAIL, existing: zed.client });
+    await inviteMember(instance, beta.client, "beta-org", "admin", { email: EMAIL, existing: zed.client });
+    ok(await zed.client.mutate("apiTokens.create", { org: "alpha-org", name: "script", scopes: ["client.read"], expiresInDays: 30 }), "token");
+    zedId = await userIdOf(EMAIL);
+
+    // Every time the deletion opens an organisation file: what the control DB still lets in, and
+    // what the old session cookie gets. Once access has ended, a request already past the door
+    // joins gamma-org (as an invitation accepted a moment earlier would), which the deletion must
+    // still catch.
+    const { pool, control } = instance.services;
+    const acquire = pool.acquire.bind(pool);
+    let inside = false;
+    let joined = false;
+    pool.acquire = async (tenantId: string) => {
+      if (!inside) {
+        inside = true;
+        try {
+          const sessions = (await control.selectFrom("sessions").select("id").where("user_id", "=", zedId).execute()).length;
+          const tokens = (await control.selectFrom("api_tokens").select("id").where("user_id", "=", zedId).execute()).length;
+          const oldSession = (await zed.client.query("account.sessions")).status;
+          seen.push({ tenantId, sessions, tokens, oldSession });
+          if (sessions === 0 && !joined) {
+            joined = true;
+            const actor = { kind: "system" as const, id: "system", ip: "127.0.0.1", userAgent: null };
+            await joinOrganisation(instance.services, gamma.tenantId, { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null }, actor, {});
+          }
+        } finally {
+          inside = false;
+        }
+      }
+      return acquire(tenantId);
+    };
+    try {
+      pseudonym = (await deleteAccount(instance.services, zedId, { ip: "127.0.0.1", userAgent: null })).pseudonym;
+    } finally {
+      pool.acquire = acquire;
+    }
+  });
+
+  it("has ended sessions and tokens, and refuses the old cookie, when each file is erased", () => {
+    // The last opening of each file is its erasure (earlier ones check the last-owner rule).
+    const last = new Map(seen.map((s) => [s.tenantId, s]));
+    expect(last.get(alpha.tenantId)).toEqual({ tenantId: alpha.tenantId, sessions: 0, tokens: 0, oldSession: 401 });
+    expect(last.get(beta.tenantId)).toEqual({ tenantId: beta.tenantId, sessions: 0, tokens: 0, oldSession: 401 });
+  });
+
+  it("also erases an organisation they were linked to while the deletion ran", async () => {
+    expect(tenantRows(instance.dataDir, gamma.tenantId, `select name, email, role from members where user_id = '${zedId}'`)).toEqual([
+      { name: pseudonym, email: `${pseudonym}@deleted.invalid`, role: "deleted" },
+    ]);
+    expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
+    const memberships = await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute();
+    expect(memberships).toEqual([]);
+  });
+});
