@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { findMember } from "../../db/tenant/access/members";
+import { DELETED_MEMBER_ROLE } from "../privacy/delete-account";
 import { addShare, listShares, removeShare, setSharedSpace } from "../../db/tenant/access/shares";
 import { inTenantTransaction } from "../../db/tenant/context";
 import { findProject } from "../../db/tenant/projects";
@@ -26,7 +27,12 @@ async function requireProject(id: string) {
 }
 
 async function requireSubject(s: z.infer<typeof subject>, project: { client_id: string }) {
-  if (s.kind === "member" && !(await findMember(s.id))) throw badRequest("That person is not a member of this organisation.");
+  if (s.kind === "member") {
+    const member = await findMember(s.id);
+    if (!member) throw badRequest("That person is not a member of this organisation.");
+    // The row of a deleted account only keeps a name on past work; a share would go to nobody.
+    if (member.role === DELETED_MEMBER_ROLE) throw badRequest("That person deleted their account; there is nobody to share with.");
+  }
   if (s.kind === "role") await resolveRole(s.id);
   // A client contact must never see another client's work, so a project goes only to its own client.
   if (s.kind === "client" && s.id !== project.client_id) throw badRequest("A project can be shared only with its own client.");

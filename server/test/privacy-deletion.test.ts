@@ -70,6 +70,7 @@ describe("a name with capitals outside ASCII, and what was made before the delet
   let emilieId: string;
   let pseudonym: string;
   let exportId: string;
+  let projectId: string;
 
   beforeAll(async () => {
     owner = await userWithOrg(instance, "unicode-org");
@@ -81,6 +82,7 @@ describe("a name with capitals outside ASCII, and what was made before the delet
     emilieId = await userIdOf(EMAIL);
     const client = ok(await owner.client.mutate("clients.create", { org: "unicode-org", name: "Globex" }), "client");
     const project = ok(await owner.client.mutate("projects.create", { org: "unicode-org", clientId: client.id, name: "Web" }), "project");
+    projectId = project.id;
     ok(await owner.client.mutate("tasks.create", { org: "unicode-org", projectId: project.id, title: `Call ${NAME} tomorrow` }), "task");
     exportId = ok(await owner.client.mutate("exports.start", { org: "unicode-org" }), "export").id;
     await exportsIdle(instance.services);
@@ -104,7 +106,7 @@ describe("a name with capitals outside ASCII, and what was made before the delet
     expect((await owner.client.raw("GET", `/api/exports/${exportId}`)).status).toBe(410);
   });
 
-  it("refuses to give the deleted account's member row a role, or to remove it, with a reason", async () => {
+  it("refuses to give the deleted account's member row a role, to remove it, or to share with it, with a reason", async () => {
     const setRole = await owner.client.mutate("members.setRole", { org: "unicode-org", userId: emilieId, role: "member" });
     expect(setRole.status).toBe(409);
     expect(setRole.error?.message).toBe("Cannot change the role: this member deleted their account. Their row stays so their past work keeps a name.");
@@ -113,6 +115,9 @@ describe("a name with capitals outside ASCII, and what was made before the delet
     expect(remove.error?.message).toBe("Cannot remove: this member deleted their account. Their row stays so their past work keeps a name.");
     const [row] = tenantRows<{ name: string; role: string }>(instance.dataDir, owner.tenantId, `select name, role from members where user_id = '${emilieId}'`);
     expect(row).toEqual({ name: pseudonym, role: "deleted" });
+    const share = await owner.client.mutate("sharing.add", { org: "unicode-org", projectId, subject: { kind: "member", id: emilieId } });
+    expect(share.status).toBe(400);
+    expect(share.error?.message).toBe("That person deleted their account; there is nobody to share with.");
   });
 });
 
