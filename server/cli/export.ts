@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { ExportError, writeOrgExport } from "../export/write-export";
+import { ExportError, ExportExistsError, writeOrgExport } from "../export/write-export";
 import { slugSchema } from "../trpc/tenant-context";
 import { CliError, EXIT, UsageError, type Command } from "./command";
 import { checked, cliInfo, parseCliArgs } from "./cli-input";
@@ -24,6 +24,8 @@ recorded in the organisation's audit log.`,
     if (!tenant || tenant.status !== "active") throw new CliError(`No active organisation "${slug}".`);
     const stamp = new Date(services.clock.now()).toISOString().replace(/[:]/g, "").replace(/\..*$/, "");
     const out = resolve(values.out ?? `${slug}-export-${stamp}.zip`);
+    // Only to fail before the work: writeOrgExport links the finished file into place, which never
+    // replaces a file created there meanwhile.
     if (existsSync(out)) throw new CliError(`${out} exists; choose another --out.`, EXIT.cantCreate);
 
     let bar: ReturnType<typeof progressBar> | null = null;
@@ -34,6 +36,7 @@ recorded in the organisation's audit log.`,
         bar.update(done);
       });
     } catch (error) {
+      if (error instanceof ExportExistsError) throw new CliError(`${out} appeared while the export ran and was left as it is; choose another --out.`, EXIT.cantCreate);
       throw error instanceof ExportError ? new CliError(error.message) : error;
     } finally {
       (bar as ReturnType<typeof progressBar> | null)?.stop();

@@ -11,10 +11,12 @@ export const importCommand: Command = {
 
 Creates a new organisation from an export (docs/export-format.md) with a new id and data key.
 The whole archive is verified first (format version, every checksum, every row against its
-schema); an invalid archive is refused with exit 65 and nothing is written. Members whose email
-has an account here become members again; --owner names an existing account that becomes an
-owner (needed when none of the exported owners has an account here). Vault credentials must be
-entered again and webhooks are paused with a new secret.`,
+schema, every attachment's type); an invalid archive is refused with exit 65 and nothing is
+written. An archive whose attachments exceed FILE_MAX_BYTES or ORG_QUOTA_BYTES is refused with
+exit 1, also before anything is written. Members whose email has an account here become members
+again; --owner names an existing account that becomes an owner (needed when none of the exported
+owners has an account here). Vault credentials must be entered again and webhooks are paused with
+a new secret.`,
   async run(ctx) {
     const { values, positionals } = parseCliArgs(ctx.args, { slug: { type: "string" }, name: { type: "string" }, owner: { type: "string" } }, true);
     if (positionals.length !== 1) throw new UsageError("import needs exactly one file");

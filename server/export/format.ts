@@ -298,18 +298,54 @@ export function columnsOf(table: TableName): string[] {
 
 export const tablePath = (table: TableName) => `tables/${table}.json`;
 
+/** Longest attachment file name in the archive, in code points (the real name stays in the attachments table). */
+const NAME_MAX = 200;
+
 /** A file name that is safe as one path segment on any OS; the real name stays in the attachments table. */
 export function safeFileName(name: string): string {
+  const cleaned = name
+    .normalize("NFC")
+    // A lone surrogate cannot be written as UTF-8, so the ZIP entry would not be named as the manifest says.
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]|\p{Cs}/gu, "_")
+    .replace(/^[.\s]+/, "_");
+  // Cut by code points (cutting UTF-16 units can split a surrogate pair), then trim again: the cut can end on a dot or space.
+  const cut = Array.from(cleaned).slice(0, NAME_MAX).join("").replace(/[.\s]+$/, "");
+  return cut || "file";
+}
+
+/**
+ * How releases before the code-point cut named a file: trimmed, then cut by UTF-16 units. It differs
+ * only for names longer than the limit; their archives are still version 1, so they are still read.
+ */
+function legacySafeFileName(name: string): string {
   const cleaned = name
     .normalize("NFC")
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_")
     .replace(/^[.\s]+/, "_")
     .replace(/[.\s]+$/, "")
-    .slice(0, 200);
+    .slice(0, NAME_MAX);
   return cleaned || "file";
 }
 
 export const attachmentPath = (id: string, name: string) => `attachments/${id}/${safeFileName(name)}`;
+
+/** Every path an archive of this version may hold the attachment under: the one written now first. */
+export const attachmentPaths = (id: string, name: string) => [...new Set([attachmentPath(id, name), `attachments/${id}/${legacySafeFileName(name)}`])];
+
+/**
+ * Longest line of a table file, in bytes without its newline. The importer reads a table line by
+ * line, so a line is held whole: the cap keeps a small archive from declaring one enormous line, and
+ * the exporter refuses a row that would not fit rather than write an archive no importer reads.
+ */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** A schema failure as one readable clause (the first few issues, each with its column). */
+export function issuesText(error: z.ZodError) {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 

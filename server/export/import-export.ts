@@ -7,11 +7,12 @@ import yauzl from "yauzl";
 import { z } from "zod";
 import { deleteTenantFile, provisionTenantFile } from "../../db/tenant/provision";
 import { newId } from "../auth/tokens";
+import { sniff, SNIFF_BYTES } from "../files/sniff";
 import { blobDir, newBlobName, writeEncryptedBlob } from "../files/storage";
 import type { Services } from "../services";
 import { slugSchema } from "../trpc/tenant-context";
 import { secretAad } from "../webhooks/dispatcher";
-import { attachmentPath, FORMAT_VERSION, MANIFEST_PATH, manifestSchema, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
+import { attachmentPaths, FORMAT_VERSION, issuesText, MANIFEST_PATH, manifestSchema, MAX_LINE_BYTES, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
 import type { Progress } from "./write-export";
 
 /**
@@ -19,8 +20,9 @@ import type { Progress } from "./write-export";
  * data key, attachments re-encrypted with it.
  *
  * Order: (1) the whole archive is checked first — version, every file's size and SHA-256 against the
- * manifest, every row against its schema, the attachments against their rows — and refused before
- * anything is written; (2) the slug is claimed as `provisioning` with a new data key; (3) the tenant
+ * manifest, this instance's file size and quota limits, every row against its schema, the
+ * attachments against their rows and the file types uploads accept — and refused before anything is
+ * written; (2) the slug is claimed as `provisioning` with a new data key; (3) the tenant
  * file is made with every row in one transaction, attachments written while it is open; (4) the
  * memberships and `active` are published in one control transaction. A failure at (2)–(4) removes
  * the file, the blobs and the control rows again, as server/tenants/create-tenant.ts does.
@@ -89,6 +91,7 @@ export async function importOrgExport(services: Services, zipFile: string, optio
   const zip = await openZip(zipFile);
   try {
     const archive = await readArchive(zip);
+    checkLimits(archive, services.config);
     const manifest = archive.manifest;
     const name = options.name?.trim() || manifest.org.name;
     if (name.length > 200) throw refused("--name: use at most 200 characters.");
@@ -112,7 +115,7 @@ export async function importOrgExport(services: Services, zipFile: string, optio
     }
     checkAttachmentFiles(archive, attachments);
     for (const file of archive.attachments) {
-      await checkFile(zip, archive, file);
+      await checkAttachment(zip, archive, file, attachments.get(file.attachment_id!)!.name as string);
       tick();
     }
     const people = await matchPeople(services, members, options.ownerEmail);
@@ -225,6 +228,8 @@ interface Archive {
   entries: Map<string, yauzl.Entry>;
   files: Map<string, ManifestFile>;
   attachments: ManifestFile[];
+  /** Attachment id → its file (the path is checked against the row's name in checkAttachmentFiles). */
+  byAttachment: Map<string, ManifestFile>;
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
@@ -254,19 +259,37 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
   return new Promise((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(bad(`${entry.fileName}: ${error.message}`)) : resolve(stream))));
 }
 
-/** The entry's bytes through a hash, checked against the manifest when the stream ends. */
-async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: ManifestFile) {
+/**
+ * The entry's bytes through a hash, checked against the manifest when the stream ends. With
+ * `maxLine`, a line (bytes between newlines) longer than that fails the stream before a reader has
+ * had to hold it: readline keeps a whole line in memory, and a few MB of ZIP can declare gigabytes.
+ */
+async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: ManifestFile, maxLine = Infinity) {
   const entry = archive.entries.get(file.path)!;
   if (entry.uncompressedSize !== file.bytes) throw bad(`${file.path} has ${entry.uncompressedSize} bytes; the manifest says ${file.bytes}.`);
   const source = await openEntry(zip, entry);
   const hash = createHash("sha256");
+  let line = 0;
+  const tooLong = () => bad(`${file.path} has a line longer than ${maxLine / 1024 / 1024} MiB; an export never writes one, so this archive is refused.`);
   const through = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
+      if (maxLine !== Infinity) {
+        let start = 0;
+        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+          if (line + nl - start > maxLine) return cb(tooLong());
+          line = 0;
+          start = nl + 1;
+        }
+        line += chunk.length - start;
+        if (line > maxLine) return cb(tooLong());
+      }
       cb(null, chunk);
     },
   });
   source.on("error", (error) => through.destroy(bad(`${file.path}: ${error.message}`)));
+  // A refused entry is not read on.
+  through.on("close", () => source.destroy());
   source.pipe(through);
   return {
     stream: through,
@@ -302,6 +325,11 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     files.set(file.path, file);
   }
   for (const name of entries.keys()) if (name !== MANIFEST_PATH && !files.has(name)) throw bad(`${name} is in the archive but not in the manifest.`);
+  // Before any entry is read: the sizes below are then what every check and limit is about.
+  for (const file of manifest.files) {
+    const size = entries.get(file.path)!.uncompressedSize;
+    if (size !== file.bytes) throw bad(`${file.path} has ${size} bytes; the manifest says ${file.bytes}.`);
+  }
   const tableFiles = manifest.files.filter((f) => f.kind === "table");
   for (const table of TABLE_NAMES) {
     const file = files.get(tablePath(table));
@@ -311,7 +339,26 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
   if (tableFiles.length !== TABLE_NAMES.length) throw bad("The archive holds table files this format does not define.");
   const attachments = manifest.files.filter((f) => f.kind === "attachment");
   if (manifest.counts.attachment_files !== attachments.length) throw bad("The manifest's attachment count disagrees with its file list.");
-  return { manifest, entries, files, attachments };
+  const byAttachment = new Map<string, ManifestFile>();
+  for (const file of attachments) {
+    if (!file.attachment_id) throw bad(`${file.path} names no attachment.`);
+    if (byAttachment.has(file.attachment_id)) throw bad(`The archive holds two files for the attachment ${file.attachment_id}.`);
+    byAttachment.set(file.attachment_id, file);
+  }
+  return { manifest, entries, files, attachments, byAttachment };
+}
+
+/**
+ * The limits an upload here is held to (FILE_MAX_BYTES, ORG_QUOTA_BYTES), from the verified sizes:
+ * an import is not a way around them. `refused`: the archive is valid, this instance will not take it.
+ */
+function checkLimits(archive: Archive, limits: { fileMaxBytes: number; orgQuotaBytes: number }) {
+  let total = 0;
+  for (const file of archive.attachments) {
+    if (file.bytes > limits.fileMaxBytes) throw refused(`${file.path} has ${file.bytes} bytes; files here can be at most ${limits.fileMaxBytes} bytes (FILE_MAX_BYTES).`);
+    total += file.bytes;
+  }
+  if (total > limits.orgQuotaBytes) throw refused(`The attachments add up to ${total} bytes; an organisation here can store at most ${limits.orgQuotaBytes} bytes (ORG_QUOTA_BYTES).`);
 }
 
 /**
@@ -321,7 +368,7 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
 async function readTable(zip: yauzl.ZipFile, archive: Archive, table: TableName, onRow: (row: Row) => void | Promise<void>) {
   const path = tablePath(table);
   const file = archive.files.get(path)!;
-  const { stream, check } = await verifiedStream(zip, archive, file);
+  const { stream, check } = await verifiedStream(zip, archive, file, MAX_LINE_BYTES);
   const schema = TABLES[table].row;
   const layout = () => bad(`${path} is not laid out as an export writes it (a JSON array with one row per line).`);
   let line = 0;
@@ -363,10 +410,23 @@ async function readTable(zip: yauzl.ZipFile, archive: Archive, table: TableName,
   if (rows !== file.rows) throw bad(`${path} has ${rows} rows; the manifest says ${file.rows}.`);
 }
 
-async function checkFile(zip: yauzl.ZipFile, archive: Archive, file: ManifestFile) {
+/**
+ * Checks an attachment's bytes, and its type as writeEncryptedBlob will sniff it when it is stored
+ * (the same first bytes, `complete` when the file is shorter than them): a type refused there would
+ * otherwise surface only after rows and blobs were written.
+ */
+async function checkAttachment(zip: yauzl.ZipFile, archive: Archive, file: ManifestFile, name: string) {
   const { stream, check } = await verifiedStream(zip, archive, file);
-  for await (const _ of stream);
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    if (headBytes >= SNIFF_BYTES) continue;
+    head.push(chunk);
+    headBytes += chunk.length;
+  }
   check();
+  const verdict = sniff(Buffer.concat(head).subarray(0, SNIFF_BYTES), name, file.bytes < SNIFF_BYTES);
+  if (!verdict.ok) throw bad(`${file.path} is not a file this instance accepts: ${verdict.reason}`);
 }
 
 function checkAttachmentFiles(archive: Archive, rows: Map<string, Row>) {
@@ -374,7 +434,7 @@ function checkAttachmentFiles(archive: Archive, rows: Map<string, Row>) {
   for (const file of archive.attachments) {
     const row = file.attachment_id ? rows.get(file.attachment_id) : undefined;
     if (!row) throw bad(`${file.path} belongs to no row of the attachments table.`);
-    if (file.path !== attachmentPath(row.id as string, row.name as string)) throw bad(`${file.path} is not where the attachment ${row.id} belongs.`);
+    if (!attachmentPaths(row.id as string, row.name as string).includes(file.path)) throw bad(`${file.path} is not where the attachment ${row.id} belongs.`);
     if (file.bytes !== row.size) throw bad(`${file.path} has ${file.bytes} bytes; its row says ${row.size}.`);
     seen.add(row.id as string);
   }
@@ -444,7 +504,7 @@ async function finishInvoices(db: Kysely<any>, invoices: { id: string; status: s
 }
 
 async function storeAttachment(services: Services, zip: yauzl.ZipFile, archive: Archive, tenantId: string, key: Awaited<ReturnType<Services["keys"]["dataKeyFor"]>>, row: Row) {
-  const file = archive.files.get(attachmentPath(row.id as string, row.name as string))!;
+  const file = archive.byAttachment.get(row.id as string)!;
   const { stream, check } = await verifiedStream(zip, archive, file);
   const blobName = newBlobName();
   let stored: { size: number; contentType: string };
@@ -468,9 +528,3 @@ async function storeAttachment(services: Services, zip: yauzl.ZipFile, archive: 
   return { blobName, contentType: stored.contentType };
 }
 
-function issuesText(error: z.ZodError) {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
-}

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { OrgExportRow } from "../../db/control/schema";
 import { newId } from "../auth/tokens";
 import type { Services } from "../services";
-import { ExportError, writeOrgExport } from "./write-export";
+import { ExportError, ExportExistsError, writeOrgExport } from "./write-export";
 
 /**
  * Organisation exports in the background: a request only queues a row in `org_exports`; the ZIP is
@@ -111,7 +111,8 @@ async function runExport(services: Services, exportId: string) {
     log(`[exports] ${exportId} done: ${result.bytes} bytes, sha256 ${result.sha256}`);
   } catch (error) {
     log(`[exports] ${exportId} failed: ${(error as Error)?.stack ?? String(error)}`);
-    if (file) await unlink(file).catch(() => {});
+    // A file that was there before is not this export's to remove.
+    if (file && !(error instanceof ExportExistsError)) await unlink(file).catch(() => {});
     const message = error instanceof ExportError ? error.message : "The export could not be written; the server log has the details. Try again.";
     await control
       .updateTable("org_exports")

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, unlink } from "node:fs/promises";
+import { link, unlink } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -11,7 +11,7 @@ import { tenantMigrations } from "../../db/tenant/migrations";
 import { assertTenantId, tenantFilePath } from "../../db/tenant/paths";
 import { openBlob } from "../files/storage";
 import type { Services } from "../services";
-import { attachmentPath, columnsOf, FORMAT_VERSION, MANIFEST_PATH, NULLED_COLUMNS, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
+import { attachmentPath, columnsOf, FORMAT_VERSION, issuesText, MANIFEST_PATH, MAX_LINE_BYTES, NULLED_COLUMNS, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
 
 export type Progress = (done: number, total: number) => void;
 
@@ -25,6 +25,11 @@ export interface ExportResult {
 /** Raised when the export cannot be written; the message is for the person who asked for it. */
 export class ExportError extends Error {
   override name = "ExportError";
+}
+
+/** Something appeared at the output path while the export ran; it is left as it is. */
+export class ExportExistsError extends ExportError {
+  override name = "ExportExistsError";
 }
 
 function appVersion(): string {
@@ -42,13 +47,17 @@ const NOT_DATA = /^(sqlite_|kysely_migration)/;
 const PIECE_CHARS = 64 * 1024;
 
 /**
- * Writes the ZIP export of one organisation to `outFile` (via a temporary file beside it, renamed
- * into place when complete, so a reader never sees half an archive).
+ * Writes the ZIP export of one organisation to `outFile` (via a temporary file beside it, linked
+ * into place when complete, so a reader never sees half an archive and an existing file is never
+ * replaced).
  *
  * Consistency: the rows are read through a separate read-only connection inside one read
  * transaction, so every table comes from the same snapshot (WAL lets writers go on meanwhile) and
  * the organisation's own handle is never held. Memory: rows are streamed from a cursor and
  * attachments chunk by chunk from their blobs; only the attachment list is held whole.
+ *
+ * Every row is checked against the schema the importer enforces: an export that cannot be imported
+ * fails here, naming the row, instead of being handed out.
  */
 export async function writeOrgExport(services: Services, tenantId: string, outFile: string, onProgress: Progress = () => {}): Promise<ExportResult> {
   assertTenantId(tenantId);
@@ -57,6 +66,10 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
   const key = await services.keys.dataKeyFor(tenantId);
   const db = await openMigrated(services, tenantId);
   const tmp = join(dirname(outFile), `.${basename(outFile)}.${randomBytes(4).toString("hex")}.tmp`);
+  // Every source stream handed to yazl: when the output fails, yazl stops reading them and never
+  // ends them, so they are destroyed here, which returns their generators and closes the cursors.
+  const sources: Readable[] = [];
+  let stopped = false;
   try {
     db.exec("BEGIN");
     // The snapshot is taken by the first read; everything below reads the same one.
@@ -94,7 +107,9 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
     zip.outputStream.on("error", () => {});
     const lazy = (path: string, compress: boolean, source: () => AsyncGenerator<Buffer | string>) =>
       zip.addReadStreamLazy(path, { mtime, mode: 0o100600, compress }, (cb) => {
+        if (stopped) return cb(new ExportError("The export was stopped."), null as unknown as Readable);
         const stream = Readable.from(source());
+        sources.push(stream);
         stream.on("error", fail);
         cb(null, stream);
       });
@@ -114,7 +129,7 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
           return out;
         };
         for (const raw of rowsOf(db, table)) {
-          piece += `${rows === 0 ? "" : ","}\n${JSON.stringify(raw)}`;
+          piece += `${rows === 0 ? "" : ","}\n${rowLine(table, raw, rows + 1)}`;
           rows++;
           if (piece.length >= PIECE_CHARS) yield flush();
           if (++done % 500 === 0) onProgress(done, total);
@@ -165,15 +180,54 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
     zip.end();
     await pipeline(zip.outputStream, counter, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
     if (failure) throw failure;
-    await rename(tmp, outFile);
+    await publish(tmp, outFile);
     return { bytes, sha256: hash.digest("hex"), counts, manifest: manifest! };
-  } catch (error) {
-    await unlink(tmp).catch(() => {});
-    throw error;
   } finally {
-    if (db.inTransaction) db.exec("ROLLBACK");
-    db.close();
+    // Nothing here may throw over the error being reported: it is the one the person needs.
+    stopped = true;
+    await Promise.all(sources.map(closed));
+    try {
+      if (db.inTransaction) db.exec("ROLLBACK");
+    } catch {
+      // A read transaction holds nothing that closing the connection does not release too.
+    } finally {
+      db.close();
+    }
+    // After success the archive is linked at outFile; after a failure this is the partial file.
+    await unlink(tmp).catch(() => {});
   }
+}
+
+/** Destroys a source stream and waits until its generator has returned (its cursor or blob closed). */
+function closed(stream: Readable): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once("close", () => resolve());
+    stream.destroy();
+  });
+}
+
+/** link() fails when outFile exists, where rename() would replace whatever appeared there meanwhile. */
+async function publish(tmp: string, outFile: string) {
+  try {
+    await link(tmp, outFile);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new ExportExistsError(`${outFile} exists; it was left as it is.`);
+    throw error;
+  }
+}
+
+/** A row as one line of its table file, or an ExportError when the importer would refuse it. */
+function rowLine(table: TableName, row: Record<string, unknown>, n: number): string {
+  const which = () => `${table} row ${n} (${TABLES[table].key.map((c) => `${c} ${JSON.stringify(row[c])}`).join(", ")})`;
+  const parsed = TABLES[table].row.safeParse(row);
+  if (!parsed.success) throw new ExportError(`The export cannot be written: ${which()} does not match the export format (${issuesText(parsed.error)}).`);
+  const line = JSON.stringify(row);
+  // +1: the comma that follows every row but the last.
+  if (line.length * 3 + 1 > MAX_LINE_BYTES && Buffer.byteLength(line) + 1 > MAX_LINE_BYTES) {
+    throw new ExportError(`The export cannot be written: ${which()} is larger than an import reads (${MAX_LINE_BYTES / 1024 / 1024} MiB).`);
+  }
+  return line;
 }
 
 const LATEST_MIGRATION = Object.keys(tenantMigrations).sort().at(-1)!;

@@ -1,21 +1,50 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import yauzl from "yauzl";
 import yazl from "yazl";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tenantFilePath } from "../../db/tenant/paths";
 import { FORMAT_VERSION, manifestSchema, TABLE_NAMES, TABLES, type Manifest, type TableName } from "../export/format";
 import { ImportError, importOrgExport } from "../export/import-export";
 import { expireExports, exportFilePath, exportsIdle, failInterruptedExports } from "../export/jobs";
+import { writeOrgExport } from "../export/write-export";
 import { inviteMember, verifiedUser } from "./support/accounts";
 import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantCalls } from "./support/procedure-inputs";
 import { orgWithData, type Target } from "./support/world";
+
+/**
+ * A full disk, without needing one: while `fullAfter` is set, the export's temporary file accepts
+ * that many bytes and then fails the next write with ENOSPC, as a full file system does.
+ */
+const disk = vi.hoisted(() => ({ fullAfter: null as number | null }));
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const { Writable } = await import("node:stream");
+  const createWriteStream = ((path: string, options: object) => {
+    const real = fs.createWriteStream(path, options);
+    if (disk.fullAfter === null || !/\.zip\.[0-9a-f]+\.tmp$/.test(String(path))) return real;
+    let room = disk.fullAfter;
+    return new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (chunk.length > room) return cb(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+        room -= chunk.length;
+        real.write(chunk, cb);
+      },
+      final: (cb) => void real.end(cb),
+      destroy: (error, cb) => {
+        real.destroy();
+        cb(error);
+      },
+    });
+  }) as unknown as typeof fs.createWriteStream;
+  return { ...fs, default: { ...fs, createWriteStream }, createWriteStream };
+});
 
 let source: Instance;
 let fresh: Instance;
@@ -351,6 +380,46 @@ describe("an archive that is not exactly an export", () => {
     expect((await refuse(file, /undone.*FOREIGN KEY/)).kind).toBe("refused");
   });
 
+  it("is refused without reading it whole when a line is longer than any export writes", async () => {
+    // A few MB of ZIP can declare gigabytes on one line; it is refused once a line passes the cap.
+    const file = await rewriteZip(zipPath, join(work, "long-line.zip"), (files) => {
+      files.set("tables/clients.json", Buffer.concat([Buffer.from("[\n"), Buffer.alloc(16 * 1024 * 1024 + 1, 0x20)]));
+    });
+    expect((await refuse(file, /tables\/clients\.json has a line longer than 16 MiB/)).kind).toBe("archive");
+  });
+
+  it("is refused before anything is written when its attachments exceed this instance's limits", async () => {
+    const config = fresh.services.config as { fileMaxBytes: number; orgQuotaBytes: number };
+    const { fileMaxBytes, orgQuotaBytes } = config;
+    try {
+      config.fileMaxBytes = 1000;
+      await refuse(zipPath, /attachments\/.+ has \d+ bytes; files here can be at most 1000/, "over-limits");
+      config.fileMaxBytes = fileMaxBytes;
+      config.orgQuotaBytes = 1000;
+      await refuse(zipPath, /attachments add up to \d+ bytes; an organisation here can store at most 1000/, "over-limits");
+    } finally {
+      Object.assign(config, { fileMaxBytes, orgQuotaBytes });
+    }
+  });
+
+  it("is refused before anything is written when an attachment is not a type this instance accepts", async () => {
+    const script = Buffer.from("#!/bin/sh\necho hello\n");
+    const file = await rewriteZip(zipPath, join(work, "script.zip"), (files) => {
+      const rows = jsonLines(files, "attachments");
+      const row = rows.find((a) => a.name === "Résumé: Q3 plan?.txt")!;
+      row.size = script.length;
+      files.set("tables/attachments.json", tableFile(rows));
+      files.set(`attachments/${row.id}/Résumé_ Q3 plan_.txt`, script);
+    });
+    // Creating and removing a tenant file would change its directory.
+    const tenants = () => statSync(join(fresh.dataDir, "tenants")).mtimeMs;
+    const before = tenants();
+    const error = await refuse(file, /Résumé_ Q3 plan_\.txt is not a file this instance accepts: This looks like a script/);
+    expect(error.kind).toBe("archive");
+    expect(error.message).not.toMatch(/undone|cannot be stored/);
+    expect(tenants()).toBe(before);
+  });
+
   it("is refused when the slug is taken or nobody here can own it", async () => {
     await refuse(zipPath, /is taken/, org);
     const strangers = await rewriteZip(zipPath, join(work, "strangers.zip"), (files) => {
@@ -361,6 +430,112 @@ describe("an archive that is not exactly an export", () => {
     await expect(importOrgExport(fresh.services, strangers, { slug: "ownerless" })).rejects.toThrow(/owners has an account/);
     await expect(importOrgExport(fresh.services, zipPath, { slug: "ownerless", ownerEmail: "nobody@example.test" })).rejects.toThrow(/no account/);
     expect(await footprint(fresh)).toEqual(before);
+  });
+});
+
+describe("an export that cannot be written as it should", () => {
+  let delta: Awaited<ReturnType<typeof orgWithData>>;
+  let deltaFile: string;
+
+  beforeAll(async () => {
+    delta = await orgWithData(source, "delta");
+    deltaFile = tenantFilePath(source.dataDir, delta.tenantId);
+  }, 60_000);
+
+  const writer = () => {
+    const db = new Database(deltaFile);
+    db.pragma("busy_timeout = 5000");
+    return db;
+  };
+  /** Descriptors this process holds on the organisation's file (the pool's own included). */
+  const openOnFile = () =>
+    readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === deltaFile;
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it.runIf(existsSync("/proc/self/fd"))("reports the disk's own error, closes its connection and leaves no file behind when the output fails part-way", async () => {
+    // Enough rows that the disk fills while a table is still being read.
+    const filler = writer();
+    const insert = filler.prepare("insert into audit_log (at, actor_kind, action, detail) values (?, 'system', 'test.filler', ?)");
+    filler.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run(i, JSON.stringify({ junk: createHash("sha256").update(String(i)).digest("hex") }));
+    })();
+    filler.close();
+    // SQLite keeps a closed connection's descriptor while another one in the process holds a lock on
+    // the file, so none is open while descriptors are counted.
+    await source.services.pool.close(delta.tenantId);
+    expect(openOnFile()).toBe(0);
+    const dir = mkdtempSync(join(work, "full-"));
+    disk.fullAfter = 64 * 1024;
+    const error = await writeOrgExport(source.services, delta.tenantId, join(dir, "out.zip"))
+      .then(
+        () => null,
+        (e: NodeJS.ErrnoException) => e,
+      )
+      .finally(() => (disk.fullAfter = null));
+    expect(error?.code).toBe("ENOSPC");
+    expect(error?.message).toMatch(/no space left on device/);
+    expect(openOnFile()).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+    // No read transaction is left pinning the WAL: a writer can checkpoint all of it.
+    const db = writer();
+    try {
+      db.prepare("delete from audit_log where action = 'test.filler'").run();
+      expect((db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[])[0]!.busy).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("refuses a row the importer would refuse, naming the table and the row, and leaves no file behind", async () => {
+    const db = writer();
+    const entry = db.prepare("select id, duration_seconds from time_entries order by id limit 1").get() as { id: string; duration_seconds: number };
+    // What a float bound from JavaScript leaves in an INTEGER column: SQLite keeps it REAL.
+    db.prepare("update time_entries set duration_seconds = 12.5 where id = ?").run(entry.id);
+    const dir = mkdtempSync(join(work, "real-"));
+    try {
+      const error = await writeOrgExport(source.services, delta.tenantId, join(dir, "out.zip")).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error?.name).toBe("ExportError");
+      expect(error?.message).toContain(`time_entries row 1 (id "${entry.id}")`);
+      expect(error?.message).toMatch(/duration_seconds/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      db.prepare("update time_entries set duration_seconds = ? where id = ?").run(entry.duration_seconds, entry.id);
+      db.close();
+    }
+  });
+
+  it("never replaces a file that appeared at the output path while it ran", async () => {
+    const dir = mkdtempSync(join(work, "taken-"));
+    const out = join(dir, "out.zip");
+    writeFileSync(out, "someone else's file");
+    await expect(writeOrgExport(source.services, delta.tenantId, out)).rejects.toThrow(/exists/);
+    expect(readFileSync(out, "utf8")).toBe("someone else's file");
+    expect(readdirSync(dir)).toEqual(["out.zip"]);
+  });
+
+  it("cuts a long attachment name between characters, never inside one, so the archive imports", async () => {
+    const name = `${"a".repeat(199)}\u{1F600}.txt`;
+    const qs = new URLSearchParams({ org: "delta", target: "project", id: delta.target.projectId, name });
+    const up = await delta.client.raw("POST", `/api/files/upload?${qs}`, "hello\n".repeat(100), { origin: delta.client.baseUrl, "content-type": "application/octet-stream" });
+    expect(up.status).toBe(201);
+    const out = join(mkdtempSync(join(work, "long-name-")), "delta.zip");
+    await writeOrgExport(source.services, delta.tenantId, out);
+    const files = await readZip(out);
+    const row = jsonLines(files, "attachments").find((a) => a.name === name)!;
+    expect(files.get(`attachments/${row.id}/${"a".repeat(199)}\u{1F600}`)?.toString()).toBe("hello\n".repeat(100));
+    const owner = await verifiedUser(fresh, "Owner of delta", delta.email);
+    await importOrgExport(fresh.services, out, { slug: "delta" });
+    const res = await download(owner.client, `/api/files/${row.id}?org=delta`);
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe("hello\n".repeat(100));
   });
 });
 
