@@ -2,7 +2,7 @@ import { TZDate } from "@date-fns/tz";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, dayStart, localDate } from "../../db/tenant/reports/periods";
 import { sendDueDigests } from "../digest/send";
-import { Client } from "./support/client";
+import { Client, ok } from "./support/client";
 import { inviteMember, userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import type { ReceivedMail } from "./support/smtp";
@@ -37,11 +37,6 @@ let openProject: string;
 let secretProject: string;
 let activityDay: string;
 let invoiceNumber: string;
-
-function ok<T>(res: { status: number; data: T; error: unknown }, what: string): T {
-  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
-  return res.data;
-}
 
 /** Digests only: the invitations and confirmations sent while setting up are not counted. */
 const mailsTo = (email: string) => instance.smtp.inbox.filter((m) => m.to.includes(email) && m.text.includes("/digest/unsubscribe?token="));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,8 +7,9 @@ import { joinOrganisation } from "../access/membership";
 import { deleteAccount } from "../privacy/delete-account";
 import { fileContains, Replacer } from "../privacy/scrub";
 import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
+import { ok } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
-import { tenantRows } from "./support/tenant-files";
+import { filesUnder, tenantRows } from "./support/tenant-files";
 
 /**
  * Account deletion at its edges (ADR 009): names outside ASCII, organisations that only happen to
@@ -17,18 +18,6 @@ import { tenantRows } from "./support/tenant-files";
  */
 
 let instance: Instance;
-
-function ok<T>(res: { status: number; data: T; error: unknown }, what: string): T {
-  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
-  return res.data;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 /** Files holding any of the strings as UTF-8 bytes, exactly as given. */
 function filesWithBytes(...needles: string[]) {

@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteAccount } from "../privacy/delete-account";
 import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
-import { Client } from "./support/client";
+import { Client, ok } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
-import { tenantDigest, tenantRows } from "./support/tenant-files";
+import { filesUnder, tenantDigest, tenantRows } from "./support/tenant-files";
 
 const HOUR = 3_600_000;
 const NAME = "Zebediah Quirkfeather";
@@ -22,19 +22,6 @@ let zeb: Client;
 let zebId: string;
 let studioId: string;
 let acmeTask: string;
-
-function ok<T>(res: { status: number; data: T; error: unknown }, what: string): T {
-  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
-  return res.data;
-}
-
-/** Every file under DATA_DIR (databases with their -wal and -shm, blobs, keys), as raw bytes. */
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 /** Files whose bytes contain the needle, ignoring ASCII case (latin1 keeps one char per byte). */
 function filesContaining(needle: string) {

@@ -63,3 +63,9 @@ export class Client {
     }
   }
 }
+
+/** The data of a call that must succeed; anything else fails the setup with the API's own error. */
+export function ok<T>(res: { status: number; data: T; error: unknown }, what: string): T {
+  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.error)}`);
+  return res.data;
+}

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { tenantFilePath } from "../../../db/tenant/paths";
 
@@ -25,4 +27,12 @@ export function tenantRows<T = Record<string, unknown>>(dataDir: string, tenantI
   } finally {
     db.close();
   }
+}
+
+/** Every file under a directory (databases with their -wal and -shm, blobs, keys): what a scan for leftovers reads. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }
