@@ -14,6 +14,8 @@ const owner: Person = { name: "Priya Owner", email: `priya-${run}@privacy-e2e.ex
 const leaver: Person = { name: "Leo Leaving", email: `leo-${run}@privacy-e2e.example`, password: "saffron-harbour-violet-41" };
 const org = { name: "Quiet Harbour", slug: `harbour-${run}` };
 const client = `Client ${run}`;
+const project = `Harbour site ${run}`;
+const task = "Chart the new moorings";
 
 const orgNav = (page: Page) => page.getByRole("navigation", { name: "Organisation" });
 
@@ -24,6 +26,27 @@ test("organisation export downloads as a ZIP with a manifest; digest opt-in; clo
   await page.getByLabel("Name", { exact: true }).fill(client);
   await page.getByRole("button", { name: "Create client" }).click();
   await expect(page).toHaveURL(new RegExp(`/o/${org.slug}/clients$`));
+  await page.goto(`/o/${org.slug}/projects/new`);
+  await page.getByLabel("Client", { exact: true }).selectOption({ label: client });
+  await page.getByLabel("Name", { exact: true }).fill(project);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("link", { name: project, exact: true })).toBeVisible();
+  await orgNav(page).getByRole("link", { name: "Tasks", exact: true }).click();
+  await page.getByRole("link", { name: "New task", exact: true }).click();
+  await page.getByLabel("Project", { exact: true }).selectOption({ label: `${project} (${client})` });
+  await page.getByLabel("Title", { exact: true }).fill(task);
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page.getByRole("heading", { name: task })).toBeVisible();
+
+  // The project's activity report: the last 7 days by default, today's task among them.
+  await orgNav(page).getByRole("link", { name: "Projects", exact: true }).click();
+  await page.getByRole("link", { name: project, exact: true }).click();
+  await page.getByRole("link", { name: "Activity report" }).click();
+  await expect(page.getByRole("heading", { name: `Activity report: ${project}` })).toBeVisible();
+  const created = page.getByRole("region", { name: "Tasks created" });
+  await expect(created.getByRole("heading")).toHaveText("Tasks created: 1");
+  await expect(created.getByRole("link", { name: task })).toBeVisible();
+  await snap(page, testInfo, "activity-report");
 
   // Export: queued in the background, the list refreshes itself until it is ready.
   await orgNav(page).getByRole("link", { name: "Export", exact: true }).click();
