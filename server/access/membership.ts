@@ -4,7 +4,8 @@ import { inTenantTransaction, runInTenant } from "../../db/tenant/context";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { audit } from "../audit/audit";
 import type { Services } from "../services";
-import { badRequest } from "../trpc/errors";
+import { reapplyDeletions } from "../privacy/delete-account";
+import { badRequest, conflict } from "../trpc/errors";
 import { emitEvent } from "../webhooks/events";
 import type { Actor } from "../trpc/tenant-context";
 import { resolveRole } from "./role-grants";
@@ -37,6 +38,25 @@ export async function joinOrganisation(services: Services, tenantId: string, mem
     .values({ user_id: member.userId, tenant_id: tenantId, created_at: services.clock.now() })
     .onConflict((oc) => oc.columns(["user_id", "tenant_id"]).doNothing())
     .execute();
+  await undoJoinOfDeletedAccount(services, tenantId, member.userId);
+}
+
+/**
+ * An account deletion checks for new links inside its final write lock, and this runs after the
+ * membership is written: of a join and a deletion racing each other, one always sees the other.
+ * When it is this side, the join is undone and the member row just written is erased (ADR 009).
+ */
+async function undoJoinOfDeletedAccount(services: Services, tenantId: string, userId: string) {
+  const account = await services.control.selectFrom("users").select("deleted_at").where("id", "=", userId).executeTakeFirst();
+  if (account?.deleted_at === null || account?.deleted_at === undefined) return;
+  await services.control.deleteFrom("memberships").where("user_id", "=", userId).where("tenant_id", "=", tenantId).execute();
+  const lease = await services.pool.acquire(tenantId);
+  try {
+    await reapplyDeletions(services.control, lease.db, { name: tenantId, slug: tenantId }, services.clock.now());
+  } finally {
+    lease.release();
+  }
+  throw conflict("This account has been deleted.");
 }
 
 /**

@@ -210,4 +210,16 @@ describe("access ends before any organisation file is rewritten", () => {
     const memberships = await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute();
     expect(memberships).toEqual([]);
   });
+
+  it("undoes a join that lands after the deletion committed, and erases what it wrote", async () => {
+    const delta = await userWithOrg(instance, "delta-org");
+    const actor = { kind: "system" as const, id: "system", ip: "127.0.0.1", userAgent: null };
+    // The other order of the race: the deletion is done, then a join already past its checks writes.
+    await expect(joinOrganisation(instance.services, delta.tenantId, { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null }, actor, {})).rejects.toThrow(
+      "This account has been deleted.",
+    );
+    expect(await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute()).toEqual([]);
+    expect(tenantRows(instance.dataDir, delta.tenantId, `select name, role from members where user_id = '${zedId}'`)).toEqual([{ name: pseudonym, role: "deleted" }]);
+    expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
+  });
 });
