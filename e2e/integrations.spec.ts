@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page, type TestInfo } from "@playwright/test";
-import { signUpWithOrg, type Person } from "./helpers/app";
+import { createClientProjectTask, signUpWithOrg, type Person } from "./helpers/app";
 
 /**
  * The integration surfaces end to end: a personal API token used from outside the browser and then
@@ -63,25 +63,7 @@ test("API token used and revoked, masked service secret, task attachment, signed
     await test.step("owner signs up, confirms and creates an organisation, a client, a project and a task", async () => {
       await signUpWithOrg(page, owner, org);
 
-      await orgNav(page).getByRole("link", { name: "Clients", exact: true }).click();
-      await page.getByRole("link", { name: "New client" }).click();
-      await page.getByLabel("Name", { exact: true }).fill(client);
-      await page.getByRole("button", { name: "Create client" }).click();
-      await expect(page.getByRole("link", { name: client, exact: true })).toBeVisible();
-
-      await orgNav(page).getByRole("link", { name: "Projects", exact: true }).click();
-      await page.getByRole("link", { name: "New project" }).click();
-      await page.getByLabel("Client", { exact: true }).selectOption({ label: client });
-      await page.getByLabel("Name", { exact: true }).fill(project);
-      await page.getByRole("button", { name: "Create project" }).click();
-      await expect(page.getByRole("link", { name: project, exact: true })).toBeVisible();
-
-      await orgNav(page).getByRole("link", { name: "Tasks", exact: true }).click();
-      await page.getByRole("link", { name: "New task", exact: true }).click();
-      await page.getByLabel("Project", { exact: true }).selectOption({ label: `${project} (${client})` });
-      await page.getByLabel("Title", { exact: true }).fill(task);
-      await page.getByRole("button", { name: "Create task" }).click();
-      await expect(page.getByRole("heading", { name: task })).toBeVisible();
+      await createClientProjectTask(page, { client, project, task });
     });
     const taskUrl = page.url();
 

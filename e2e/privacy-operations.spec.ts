@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { logIn, signUp, signUpWithOrg, snap, type Person } from "./helpers/app";
+import { createClientProjectTask, logIn, signUp, signUpWithOrg, snap, type Person } from "./helpers/app";
 import { waitForLink } from "./helpers/outbox";
 
 /**
@@ -22,21 +22,7 @@ const orgNav = (page: Page) => page.getByRole("navigation", { name: "Organisatio
 test("organisation export downloads as a ZIP with a manifest; digest opt-in; close and restore within the grace period", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   await signUpWithOrg(page, owner, org);
-  await page.goto(`/o/${org.slug}/clients/new`);
-  await page.getByLabel("Name", { exact: true }).fill(client);
-  await page.getByRole("button", { name: "Create client" }).click();
-  await expect(page).toHaveURL(new RegExp(`/o/${org.slug}/clients$`));
-  await page.goto(`/o/${org.slug}/projects/new`);
-  await page.getByLabel("Client", { exact: true }).selectOption({ label: client });
-  await page.getByLabel("Name", { exact: true }).fill(project);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page.getByRole("link", { name: project, exact: true })).toBeVisible();
-  await orgNav(page).getByRole("link", { name: "Tasks", exact: true }).click();
-  await page.getByRole("link", { name: "New task", exact: true }).click();
-  await page.getByLabel("Project", { exact: true }).selectOption({ label: `${project} (${client})` });
-  await page.getByLabel("Title", { exact: true }).fill(task);
-  await page.getByRole("button", { name: "Create task" }).click();
-  await expect(page.getByRole("heading", { name: task })).toBeVisible();
+  await createClientProjectTask(page, { client, project, task });
 
   // The project's activity report: the last 7 days by default, today's task among them.
   await orgNav(page).getByRole("link", { name: "Projects", exact: true }).click();

@@ -59,3 +59,27 @@ export async function signUpWithOrg(page: Page, who: Person, org: { name: string
   await page.getByRole("button", { name: "Create organisation" }).click();
   await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
 }
+
+/** A client, a project for it and a task in that project, made through the organisation's own pages. */
+export async function createClientProjectTask(page: Page, names: { client: string; project: string; task: string }) {
+  const nav = page.getByRole("navigation", { name: "Organisation" });
+  await nav.getByRole("link", { name: "Clients", exact: true }).click();
+  await page.getByRole("link", { name: "New client" }).click();
+  await page.getByLabel("Name", { exact: true }).fill(names.client);
+  await page.getByRole("button", { name: "Create client" }).click();
+  await expect(page.getByRole("link", { name: names.client, exact: true })).toBeVisible();
+
+  await nav.getByRole("link", { name: "Projects", exact: true }).click();
+  await page.getByRole("link", { name: "New project" }).click();
+  await page.getByLabel("Client", { exact: true }).selectOption({ label: names.client });
+  await page.getByLabel("Name", { exact: true }).fill(names.project);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("link", { name: names.project, exact: true })).toBeVisible();
+
+  await nav.getByRole("link", { name: "Tasks", exact: true }).click();
+  await page.getByRole("link", { name: "New task", exact: true }).click();
+  await page.getByLabel("Project", { exact: true }).selectOption({ label: `${names.project} (${names.client})` });
+  await page.getByLabel("Title", { exact: true }).fill(names.task);
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page.getByRole("heading", { name: names.task })).toBeVisible();
+}
