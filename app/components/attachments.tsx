@@ -1,5 +1,5 @@
 import { useRef, useState, type ChangeEvent } from "react";
-import { Form, useNavigation, useRevalidator } from "@remix-run/react";
+import { useNavigation, useRevalidator } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
 import { formatDateTime } from "~/lib/format";

@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { LoginHistory } from "~/components/login-history";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
@@ -91,11 +92,7 @@ export default function Account() {
               <td>{formatDateTime(s.last_seen_at)}</td>
               <td>
                 {!s.current && (
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="revoke" />
-                    <input type="hidden" name="id" value={s.id} />
-                    <button type="submit" className="secondary">End</button>
-                  </Form>
+                  <PostButton fields={{ intent: "revoke", id: s.id }}>End</PostButton>
                 )}
               </td>
             </tr>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
@@ -175,11 +176,9 @@ export default function Integrations() {
                         <button type="submit" disabled={busy}>Replace</button>
                       </Form>
                     </details>
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="delete-service" />
-                      <input type="hidden" name="id" value={s.id} />
-                      <button type="submit" className="danger" disabled={busy}>Delete</button>
-                    </Form>
+                    <PostButton fields={{ intent: "delete-service", id: s.id }} className="danger" disabled={busy}>
+                      Delete
+                    </PostButton>
                   </td>
                 )}
               </tr>
@@ -254,11 +253,9 @@ export default function Integrations() {
                           <button type="submit" disabled={busy}>Replace</button>
                         </Form>
                       </details>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="delete-server" />
-                        <input type="hidden" name="id" value={s.id} />
-                        <button type="submit" className="danger" disabled={busy}>Delete</button>
-                      </Form>
+                      <PostButton fields={{ intent: "delete-server", id: s.id }} className="danger" disabled={busy}>
+                        Delete
+                      </PostButton>
                     </>
                   )}
                 </td>

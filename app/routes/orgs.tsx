@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
+import { PostButton } from "~/components/post-button";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
@@ -70,11 +71,9 @@ export default function Orgs() {
                   <td>{formatDateTime(c.closedAt)}{c.closedByYou && " (by you)"}</td>
                   <td>{formatDateTime(c.purgeAfter)}</td>
                   <td>
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="restore" />
-                      <input type="hidden" name="slug" value={c.slug} />
-                      <button type="submit" className="secondary" disabled={busy}>Restore</button>
-                    </Form>
+                    <PostButton fields={{ intent: "restore", slug: c.slug }} disabled={busy}>
+                      Restore
+                    </PostButton>
                   </td>
                 </tr>
               ))}
