@@ -1,10 +1,10 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { BackupTargetError, backupAll, describeBackup } from "../backup/backup";
 import { InvalidStampError } from "../backup/layout";
 import { BackupLockedError } from "../backup/lock";
 import { listBackups, restoreAll, restoreTenant, RestoreError } from "../backup/restore";
 import { CliError, EXIT, UsageError, type CliContext, type Command } from "./command";
-import { progressBar } from "./progress";
+import { parseCliArgs } from "./cli-input";
+import { progressOnDemand } from "./progress";
 
 const BACKUP_USAGE = `npm run cli -- backup [--org <slug>]
 
@@ -36,31 +36,20 @@ npm run cli -- restore --list [--org <slug>]
           changes nothing. A backup without a manifest entry (sha256) is refused.
 --list    shows the available backups (of the control DB, or of one organisation).`;
 
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, usage: string) {
-  try {
-    return parseArgs({ args, options, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${usage}`);
-  }
-}
-
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export const backupCommand: Command = {
   summary: "online backup of the control DB and every organisation",
   usage: BACKUP_USAGE,
   async run(ctx) {
-    const values = parse(ctx.args, { org: { type: "string" } }, BACKUP_USAGE);
+    const { values } = parseCliArgs(ctx.args, { org: { type: "string" } }, false, BACKUP_USAGE);
     const services = await ctx.services();
-    let bar: ReturnType<typeof progressBar> | null = null;
+    const bar = progressOnDemand("backing up");
     try {
       const summary = await backupAll(services, {
         org: values.org,
-        onProgress: ({ done, total, item }) => {
-          bar ??= progressBar("backing up", total);
-          bar.update(done, item);
-        },
-      }).finally(() => bar?.stop());
+        onProgress: ({ done, total, item }) => bar.update(done, total, item),
+      }).finally(() => bar.stop());
       console.log(describeBackup(summary));
       console.log(`Written to ${summary.dir}. The master key is not in it: back it up separately.`);
       if (!summary.failures.length) return EXIT.ok;
@@ -84,9 +73,10 @@ export const restoreCommand: Command = {
   summary: "restore one organisation or everything from a backup",
   usage: RESTORE_USAGE,
   async run(ctx) {
-    const values = parse(
+    const { values } = parseCliArgs(
       ctx.args,
       { org: { type: "string" }, all: { type: "boolean" }, from: { type: "string" }, force: { type: "boolean" }, list: { type: "boolean" } },
+      false,
       RESTORE_USAGE,
     );
     const modes = [values.all, values.list, values.org !== undefined && !values.list].filter(Boolean).length;

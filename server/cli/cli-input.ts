@@ -9,12 +9,13 @@ export function cliInfo() {
   return CLI_INFO;
 }
 
-/** parseArgs that turns its own errors (unknown option, missing value) into exit 64. */
-export function parseCliArgs<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, allowPositionals = false) {
+/** parseArgs that turns its own errors (unknown option, missing value) into exit 64, followed by `usage` when given. */
+export function parseCliArgs<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, allowPositionals = false, usage?: string) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(usage ? `${message}\n\n${usage}` : message);
   }
 }
 

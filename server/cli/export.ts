@@ -4,7 +4,7 @@ import { ExportError, ExportExistsError, writeOrgExport } from "../export/write-
 import { slugSchema } from "../trpc/tenant-context";
 import { CliError, EXIT, UsageError, type Command } from "./command";
 import { checked, cliInfo, parseCliArgs } from "./cli-input";
-import { progressBar } from "./progress";
+import { progressOnDemand } from "./progress";
 
 export const exportCommand: Command = {
   summary: "export an organisation to a ZIP of JSON tables and files",
@@ -28,18 +28,15 @@ recorded in the organisation's audit log.`,
     // replaces a file created there meanwhile.
     if (existsSync(out)) throw new CliError(`${out} exists; choose another --out.`, EXIT.cantCreate);
 
-    let bar: ReturnType<typeof progressBar> | null = null;
+    const bar = progressOnDemand("exporting");
     let result;
     try {
-      result = await writeOrgExport(services, tenant.id, out, (done, total) => {
-        bar ??= progressBar("exporting", total);
-        bar.update(done);
-      });
+      result = await writeOrgExport(services, tenant.id, out, (done, total) => bar.update(done, total));
     } catch (error) {
       if (error instanceof ExportExistsError) throw new CliError(`${out} appeared while the export ran and was left as it is; choose another --out.`, EXIT.cantCreate);
       throw error instanceof ExportError ? new CliError(error.message) : error;
     } finally {
-      (bar as ReturnType<typeof progressBar> | null)?.stop();
+      bar.stop();
     }
     const lease = await services.pool.acquire(tenant.id);
     try {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { ImportError, importOrgExport } from "../export/import-export";
 import { CliError, EXIT, UsageError, type Command } from "./command";
 import { parseCliArgs } from "./cli-input";
-import { progressBar } from "./progress";
+import { progressOnDemand } from "./progress";
 
 export const importCommand: Command = {
   summary: "import an organisation export as a new organisation",
@@ -24,18 +24,15 @@ a new secret.`,
     const file = resolve(positionals[0]!);
     if (!existsSync(file)) throw new CliError(`${file} does not exist.`, EXIT.dataError);
     const services = await ctx.services();
-    let bar: ReturnType<typeof progressBar> | null = null;
+    const bar = progressOnDemand("importing");
     let result;
     try {
-      result = await importOrgExport(services, file, { slug: values.slug, name: values.name, ownerEmail: values.owner }, (done, total) => {
-        bar ??= progressBar("importing", total);
-        bar.update(done);
-      });
+      result = await importOrgExport(services, file, { slug: values.slug, name: values.name, ownerEmail: values.owner }, (done, total) => bar.update(done, total));
     } catch (error) {
       if (error instanceof ImportError) throw new CliError(error.message, error.kind === "archive" ? EXIT.dataError : EXIT.failure);
       throw error;
     } finally {
-      (bar as ReturnType<typeof progressBar> | null)?.stop();
+      bar.stop();
     }
     console.log(`Imported ${file} as ${result.slug} (${result.tenantId}), "${result.name}".`);
     console.log(`  members with access: ${result.matched.join(", ") || "none"}`);

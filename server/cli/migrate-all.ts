@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { migrateAllTenants } from "../tenants/migrate-all";
 import { EXIT, UsageError, type Command } from "./command";
-import { progressBar } from "./progress";
+import { parseCliArgs } from "./cli-input";
+import { progressOnDemand } from "./progress";
 
 const USAGE = `npm run cli -- migrate --all
 
@@ -14,21 +14,11 @@ export const migrateCommand: Command = {
   summary: "migrate --all: upgrade every organisation file now",
   usage: USAGE,
   async run(ctx) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: ctx.args, options: { all: { type: "boolean" } } });
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-    }
+    const parsed = parseCliArgs(ctx.args, { all: { type: "boolean" } }, false, USAGE);
     if (!parsed.values.all) throw new UsageError(`migrate needs --all (organisation files also migrate when they are next opened)\n\n${USAGE}`);
     const services = await ctx.services();
-    let bar: ReturnType<typeof progressBar> | null = null;
-    const result = await migrateAllTenants(services, {
-      onProgress: ({ done, total, slug }) => {
-        bar ??= progressBar("migrating", total);
-        bar.update(done, slug);
-      },
-    }).finally(() => bar?.stop());
+    const bar = progressOnDemand("migrating");
+    const result = await migrateAllTenants(services, { onProgress: ({ done, total, slug }) => bar.update(done, total, slug) }).finally(() => bar.stop());
     console.log(`Migrated ${result.migrated}, ${result.upToDate} already current, ${result.failed.length} failed of ${result.total} organisations.`);
     if (!result.failed.length) return EXIT.ok;
     console.error(result.failed.map((f) => `  ${f.slug} (${f.tenantId}): ${f.error}`).join("\n"));

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parseCliArgs } from "./cli-input";
 import { createKeyFile, masterKeyFromBase64, readKeyFile, rotateMasterKey, type MasterKey } from "../crypto/keys";
 import type { Command } from "./command";
-import { progressBar } from "./progress";
+import { progressOnDemand } from "./progress";
 
 const ROTATE_USAGE = `npm run cli -- rotate-master-key (--new-key-file <path> | with NEW_MASTER_KEY set)
 
@@ -34,11 +34,8 @@ export const rotateMasterKeyCommand: Command = {
     }
     const current = services.keys.master;
 
-    let bar: ReturnType<typeof progressBar> | null = null;
-    const result = await rotateMasterKey(services.control, current, next, (done, total, tenant) => {
-      bar ??= progressBar("rewrapping", total);
-      bar.update(done, tenant);
-    }).finally(() => bar?.stop());
+    const bar = progressOnDemand("rewrapping");
+    const result = await rotateMasterKey(services.control, current, next, (done, total, tenant) => bar.update(done, total, tenant)).finally(() => bar.stop());
     console.log(`Rewrapped ${result.rewrapped} organisation data keys from master key ${current.hex} to ${next.hex}` + (result.withoutKey ? ` (${result.withoutKey} without a key yet; they get one on first use).` : "."));
     console.log(`Now set ${file ? `MASTER_KEY_FILE=${resolve(file)}` : "MASTER_KEY to the value of NEW_MASTER_KEY"} and restart the server; keep the old key only until the new one is backed up.`);
   },
