@@ -1,10 +1,24 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useLoaderData,
+  useRouteError,
+} from "@remix-run/react";
 import stylesheet from "./styles.css?url";
 import "./load-context";
 
 // An empty icon: without one every page view asks for /favicon.ico and logs a routing error.
-export const links: LinksFunction = () => [{ rel: "icon", href: "data:," }, { rel: "stylesheet", href: stylesheet }];
+export const links: LinksFunction = () => [
+  { rel: "icon", href: "data:," },
+  { rel: "stylesheet", href: stylesheet },
+];
 export const meta: MetaFunction = () => [{ title: "opslayer" }];
 
 export async function loader({ context }: LoaderFunctionArgs) {
@@ -19,9 +33,12 @@ function SupportBanner({ support }: { support: { slug: string; name: string; sco
   const left = minutes >= 120 ? `${Math.round(minutes / 60)} hours` : `${minutes} minutes`;
   return (
     <div className="banner support" role="status">
-      Support session in <Link to={`/o/${support.slug}`}>{support.name}</Link> · {support.scope === "read" ? "read only" : "read and write"} · {left} left
+      Support session in <Link to={`/o/${support.slug}`}>{support.name}</Link> · {support.scope === "read" ? "read only" : "read and write"}{" "}
+      · {left} left
       <Form method="post" action="/support/leave" style={{ display: "inline", marginLeft: 12 }}>
-        <button type="submit" className="secondary">Leave</button>
+        <button type="submit" className="secondary">
+          Leave
+        </button>
       </Form>
     </div>
   );

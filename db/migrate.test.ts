@@ -61,7 +61,9 @@ describe("upgrading a file", () => {
     const file = join(dir, "order.sqlite");
     new Database(file).close();
     await migrateFile(file, "FULL", base, "order");
-    await expect(migrateFile(file, "FULL", { ...base, "0001_aa": table("aa") }, "order")).rejects.toThrow(/0001_aa sorts before the applied 0002_b/);
+    await expect(migrateFile(file, "FULL", { ...base, "0001_aa": table("aa") }, "order")).rejects.toThrow(
+      /0001_aa sorts before the applied 0002_b/,
+    );
     expect(tables(file)).toEqual(["a", "b"]);
   });
 
@@ -69,7 +71,9 @@ describe("upgrading a file", () => {
     const file = join(dir, "unknown.sqlite");
     new Database(file).close();
     await migrateFile(file, "FULL", { ...base, "0003_c": table("c") }, "unknown");
-    await expect(migrateFile(file, "FULL", { ...base, "0004_d": table("d") }, "unknown")).rejects.toThrow(/0003_c, which this version does not know/);
+    await expect(migrateFile(file, "FULL", { ...base, "0004_d": table("d") }, "unknown")).rejects.toThrow(
+      /0003_c, which this version does not know/,
+    );
     expect(tables(file)).toEqual(["a", "b", "c"]);
   });
 
@@ -83,7 +87,9 @@ describe("upgrading a file", () => {
         throw new Error("boom");
       },
     };
-    await expect(migrateFile(file, "FULL", { ...base, "0003_c": table("c"), "0004_fail": failing }, "atomic")).rejects.toThrow(/0004_fail failed: boom/);
+    await expect(migrateFile(file, "FULL", { ...base, "0003_c": table("c"), "0004_fail": failing }, "atomic")).rejects.toThrow(
+      /0004_fail failed: boom/,
+    );
     expect(tables(file)).toEqual(["a", "b"]);
     const raw = new Database(file, { readonly: true });
     expect(raw.prepare("select name from kysely_migration order by name").pluck().all()).toEqual(["0001_a", "0002_b"]);

@@ -55,11 +55,16 @@ async function applyPending(db: Kysely<any>, migrations: Record<string, Migratio
   const known = Object.keys(migrations).sort();
   const applied = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
   const unknown = applied.find((name) => !Object.hasOwn(migrations, name));
-  if (unknown) throw new MigrationError(`${label}: the file has migration ${unknown}, which this version does not know; run the version that wrote it`);
+  if (unknown)
+    throw new MigrationError(
+      `${label}: the file has migration ${unknown}, which this version does not know; run the version that wrote it`,
+    );
   const pending = known.filter((name) => !applied.includes(name));
   const newestApplied = applied.at(-1);
   if (newestApplied !== undefined && pending.some((name) => name < newestApplied)) {
-    throw new MigrationError(`${label}: migration ${pending[0]} sorts before the applied ${newestApplied}; migrations must be added in order`);
+    throw new MigrationError(
+      `${label}: migration ${pending[0]} sorts before the applied ${newestApplied}; migrations must be added in order`,
+    );
   }
   for (const name of pending) {
     try {

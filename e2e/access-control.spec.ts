@@ -33,7 +33,10 @@ async function invite(page: Page, email: string, role: string) {
   await expect(page.getByRole("status")).toHaveText(`Invitation sent to ${email}.`);
 }
 
-test("a custom role, one shared project and an invitation: the colleague sees exactly what the role allows", async ({ page, browser }, testInfo) => {
+test("a custom role, one shared project and an invitation: the colleague sees exactly what the role allows", async ({
+  page,
+  browser,
+}, testInfo) => {
   test.setTimeout(150_000);
 
   // The owner: account, organisation, a client and two projects.
@@ -65,7 +68,13 @@ test("a custom role, one shared project and an invitation: the colleague sees ex
   await page.getByRole("button", { name: "Create role" }).click();
   await expect(page.getByRole("status")).toHaveText("Role “Reviewer” saved.");
   const roleRow = page.getByRole("row").filter({ hasText: "Reads the projects shared with reviewers." });
-  await expect(roleRow.getByRole("cell")).toHaveText(["Reviewer", "Reads the projects shared with reviewers.", "0", String(REVIEWER_PERMISSIONS.length), /Edit/]);
+  await expect(roleRow.getByRole("cell")).toHaveText([
+    "Reviewer",
+    "Reads the projects shared with reviewers.",
+    "0",
+    String(REVIEWER_PERMISSIONS.length),
+    /Edit/,
+  ]);
   await expect(page.getByRole("columnheader", { name: "Reviewer" }).first()).toBeVisible();
   // Edited in place: one more box ticked in its own column.
   await roleRow.getByRole("link", { name: "Edit Reviewer" }).click();
@@ -88,7 +97,9 @@ test("a custom role, one shared project and an invitation: the colleague sees ex
   // Invite the colleague with it.
   await orgNav(page).getByRole("link", { name: "Members", exact: true }).click();
   await invite(page, colleague.email, "Reviewer");
-  await expect(page.getByRole("table", { name: "Invitations" }).getByRole("row").filter({ hasText: colleague.email })).toContainText("Pending");
+  await expect(page.getByRole("table", { name: "Invitations" }).getByRole("row").filter({ hasText: colleague.email })).toContainText(
+    "Pending",
+  );
   await snap(page, testInfo, "owner-members");
 
   // The colleague opens the emailed link and creates an account there.
@@ -108,7 +119,8 @@ test("a custom role, one shared project and an invitation: the colleague sees ex
   // Exactly what the role allows: the navigation…
   const nav = orgNav(cp);
   for (const link of ["Clients", "Projects", "Members"]) await expect(nav.getByRole("link", { name: link, exact: true })).toBeVisible();
-  for (const link of ["Roles", "Audit log", "Invoices", "Reports", "Time", "Settings", "Support access"]) await expect(nav.getByRole("link", { name: link, exact: true })).toHaveCount(0);
+  for (const link of ["Roles", "Audit log", "Invoices", "Reports", "Time", "Settings", "Support access"])
+    await expect(nav.getByRole("link", { name: link, exact: true })).toHaveCount(0);
   // …the shared project and not the other…
   await nav.getByRole("link", { name: "Projects", exact: true }).click();
   await expect(cp.getByRole("link", { name: shared, exact: true })).toBeVisible();
@@ -147,7 +159,9 @@ test("a custom role, one shared project and an invitation: the colleague sees ex
   await memberRow.getByText("Remove…").click();
   await memberRow.getByRole("button", { name: `Remove ${colleague.name}` }).click();
   await expect(memberRow).toHaveCount(0);
-  await expect(page.getByRole("table", { name: "Invitations" }).getByRole("row").filter({ hasText: colleague.email })).toContainText("Accepted");
+  await expect(page.getByRole("table", { name: "Invitations" }).getByRole("row").filter({ hasText: colleague.email })).toContainText(
+    "Accepted",
+  );
   const gone = await cp.goto(`/o/${org.slug}/projects`);
   expect(gone?.status()).toBe(404);
   await expect(cp.getByText("Organisation not found.")).toBeVisible();

@@ -26,8 +26,10 @@ const moved = tasks[1]!;
  * so one of them always fits that six-hour window.
  */
 const ZONES = ["UTC", "Asia/Kolkata", "Asia/Tokyo", "Pacific/Honolulu", "America/New_York"];
-const localHour = (zone: string) => Number(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(new Date()));
-const localDate = (zone: string) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+const localHour = (zone: string) =>
+  Number(new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" }).format(new Date()));
+const localDate = (zone: string) =>
+  new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 
 const orgNav = (page: Page) => page.getByRole("navigation", { name: "Organisation" });
 
@@ -100,7 +102,9 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
       ["To do", "In progress"],
       ["In progress", "Done"],
     ] as const) {
-      const article = column(from).getByRole("article").filter({ has: page.getByRole("link", { name: moved.title, exact: true }) });
+      const article = column(from)
+        .getByRole("article")
+        .filter({ has: page.getByRole("link", { name: moved.title, exact: true }) });
       await article.getByLabel(`Move “${moved.title}” to`).selectOption({ label: to });
       await article.getByRole("button", { name: "Move" }).click();
       await expect(card(to, moved.title)).toBeVisible();
@@ -152,7 +156,14 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
     await expect(form.getByLabel("Billable")).toBeChecked();
     await form.getByRole("button", { name: "Add entry" }).click();
     const entry = page.getByRole("row").filter({ hasText: "Homepage wireframes" });
-    await expect(entry.getByRole("cell")).toHaveText(["07:00–08:30", `${project} ${client}`, "Homepage wireframes", "1.5 h", "€120.00", /Edit/]);
+    await expect(entry.getByRole("cell")).toHaveText([
+      "07:00–08:30",
+      `${project} ${client}`,
+      "Homepage wireframes",
+      "1.5 h",
+      "€120.00",
+      /Edit/,
+    ]);
   });
 
   const today = localDate(zone);
@@ -165,8 +176,12 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
     await page.getByLabel("From", { exact: true }).fill(`${today.slice(0, 8)}01`);
     await page.getByLabel("To", { exact: true }).fill(today);
     await page.getByRole("button", { name: "Show unbilled time" }).click();
-    await expect(page.getByText(/unbilled billable entries/)).toHaveText(`1 unbilled billable entries (1.5 h) worth €120.00 before tax; days count in ${zone}.`);
-    await expect(page.getByRole("listitem").filter({ hasText: `Time: ${project}` })).toHaveText(`Time: ${project}: 1.5 h at €80.00/h = €120.00`);
+    await expect(page.getByText(/unbilled billable entries/)).toHaveText(
+      `1 unbilled billable entries (1.5 h) worth €120.00 before tax; days count in ${zone}.`,
+    );
+    await expect(page.getByRole("listitem").filter({ hasText: `Time: ${project}` })).toHaveText(
+      `Time: ${project}: 1.5 h at €80.00/h = €120.00`,
+    );
     await expect(page.getByRole("checkbox", { name: `Bill the unbilled time above (${today.slice(0, 8)}01 to ${today})` })).toBeChecked();
     await page.getByLabel("Tax rate (%)", { exact: true }).fill("19");
     await page.getByRole("button", { name: "Create draft" }).click();

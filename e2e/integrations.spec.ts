@@ -68,7 +68,9 @@ test("API token used and revoked, masked service secret, task attachment, signed
     const taskUrl = page.url();
 
     const listProjects = (token: string) =>
-      request.get(`/api/trpc/projects.list?input=${encodeURIComponent(JSON.stringify({ org: org.slug }))}`, { headers: { Authorization: `Bearer ${token}` } });
+      request.get(`/api/trpc/projects.list?input=${encodeURIComponent(JSON.stringify({ org: org.slug }))}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
     let token = "";
 
     await test.step("an API token is shown once and lists the projects over the API", async () => {
@@ -132,7 +134,9 @@ test("API token used and revoked, masked service secret, task attachment, signed
       await page.goto(taskUrl);
       const attachments = page.getByRole("region", { name: "Attachments" });
       await expect(attachments.getByText("No files attached.")).toBeVisible();
-      await attachments.getByLabel("Attach a file").setInputFiles({ name: FILE.name, mimeType: "text/plain", buffer: Buffer.from(FILE.body) });
+      await attachments
+        .getByLabel("Attach a file")
+        .setInputFiles({ name: FILE.name, mimeType: "text/plain", buffer: Buffer.from(FILE.body) });
       const link = attachments.getByRole("link", { name: FILE.name, exact: true });
       await expect(link).toBeVisible();
       await expect(attachments.getByRole("row").filter({ hasText: FILE.name })).toContainText(`${Buffer.byteLength(FILE.body)} B`);
@@ -173,7 +177,9 @@ test("API token used and revoked, masked service secret, task attachment, signed
       await expect(page.getByRole("heading", { name: hookTask })).toBeVisible();
 
       const delivery = () => receiver.received.find((r) => r.headers["x-opslayer-event"] === "task.created" && r.body.includes(hookTask));
-      await expect.poll(() => delivery() !== undefined, { timeout: 30_000, message: "the receiver gets a task.created delivery" }).toBe(true);
+      await expect
+        .poll(() => delivery() !== undefined, { timeout: 30_000, message: "the receiver gets a task.created delivery" })
+        .toBe(true);
       const got = delivery()!;
       expect(signatureValid(secret, got), "X-Opslayer-Signature verifies with the secret shown once").toBe(true);
       expect(signatureValid(`${secret}x`, got)).toBe(false);
@@ -185,7 +191,12 @@ test("API token used and revoked, masked service secret, task attachment, signed
 
     await test.step("the delivery log lists it as delivered", async () => {
       await orgNav(page).getByRole("link", { name: "Webhooks", exact: true }).click();
-      await page.getByRole("table", { name: "Webhooks" }).getByRole("row").filter({ hasText: receiver.url }).getByRole("link", { name: "Deliveries" }).click();
+      await page
+        .getByRole("table", { name: "Webhooks" })
+        .getByRole("row")
+        .filter({ hasText: receiver.url })
+        .getByRole("link", { name: "Deliveries" })
+        .click();
       await expect(page).toHaveURL(/\/settings\/webhooks\?webhook=/);
       await expect(page.getByRole("region", { name: "Deliveries" })).toBeVisible();
       const log = page.getByRole("table", { name: "Delivery log" });

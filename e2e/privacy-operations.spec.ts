@@ -19,7 +19,9 @@ const task = "Chart the new moorings";
 
 const orgNav = (page: Page) => page.getByRole("navigation", { name: "Organisation" });
 
-test("organisation export downloads as a ZIP with a manifest; digest opt-in; close and restore within the grace period", async ({ page }, testInfo) => {
+test("organisation export downloads as a ZIP with a manifest; digest opt-in; close and restore within the grace period", async ({
+  page,
+}, testInfo) => {
   test.setTimeout(120_000);
   await signUpWithOrg(page, owner, org);
   await createClientProjectTask(page, { client, project, task });

@@ -134,7 +134,12 @@ test("sign up, confirm by email, create an organisation, a client and a project,
   await page.getByRole("link", { name: org.name }).click();
   await expect(page).toHaveURL(new RegExp(`/o/${org.slug}$`));
   await expect(page.locator(".stat").filter({ hasText: "Clients" }).locator("strong")).toHaveText("1");
-  await expect(page.locator(".stat").filter({ hasText: /^Projects/ }).locator("strong")).toHaveText("1");
+  await expect(
+    page
+      .locator(".stat")
+      .filter({ hasText: /^Projects/ })
+      .locator("strong"),
+  ).toHaveText("1");
 
   // The project page shows the stored values in its form.
   await page.goto(`/o/${org.slug}/projects`);

@@ -14,11 +14,15 @@ const org = { name: "Initech Partners", slug: "initech-partners" };
 
 /** Staff accounts are made by the operator CLI, against the server's own data directory. */
 function createStaffWithCli() {
-  const run = spawnSync("npx", ["tsx", "server/cli/main.ts", "user", "create-staff", "--email", staff.email, "--name", staff.name, "--password-stdin"], {
-    env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR },
-    input: `${staff.password}\n`,
-    encoding: "utf8",
-  });
+  const run = spawnSync(
+    "npx",
+    ["tsx", "server/cli/main.ts", "user", "create-staff", "--email", staff.email, "--name", staff.name, "--password-stdin"],
+    {
+      env: { ...process.env, DATA_DIR: process.env.E2E_DATA_DIR },
+      input: `${staff.password}\n`,
+      encoding: "utf8",
+    },
+  );
   expect(run.status, run.stderr).toBe(0);
 }
 

@@ -38,7 +38,9 @@ function fromVitest(r) {
     const failedTests = (file.assertionResults ?? []).filter((a) => a.status === "failed").length;
     if (file.status === "failed" && failedTests === 0) {
       failed += 1;
-      notes.push(`unit: ${file.name ?? "a test file"} failed outside any test${file.message ? `: ${String(file.message).split("\n")[0]}` : ""}`);
+      notes.push(
+        `unit: ${file.name ?? "a test file"} failed outside any test${file.message ? `: ${String(file.message).split("\n")[0]}` : ""}`,
+      );
     }
   }
   if (r.success === false && failed === 0) {

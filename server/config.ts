@@ -1,7 +1,12 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
 
-const hours = (fallback: number) => z.coerce.number().positive().max(24 * 365).default(fallback);
+const hours = (fallback: number) =>
+  z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(fallback);
 
 /** 32 bytes as standard base64 (44 characters ending in "="); the message never echoes the value. */
 const base64Key = z
@@ -27,11 +32,25 @@ const schema = z.object({
   MASTER_KEY: base64Key.optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
   NEW_MASTER_KEY: base64Key.optional(),
-  FILE_MAX_BYTES: z.coerce.number().int().min(1).max(2 ** 40).default(100 * 1024 * 1024),
-  ORG_QUOTA_BYTES: z.coerce.number().int().min(0).max(2 ** 50).default(2 * 1024 ** 3),
+  FILE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40)
+    .default(100 * 1024 * 1024),
+  ORG_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 50)
+    .default(2 * 1024 ** 3),
   ORG_GRACE_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   SECURITY_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-  EXPORT_LINK_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  EXPORT_LINK_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   BACKUP_CRON: z.string().min(9).optional(),

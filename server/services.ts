@@ -35,7 +35,8 @@ export async function createServices(
   let keys: Keyring;
   try {
     const master = await loadMasterKey(config, control);
-    if (master.created) log(`[keys] created master key file ${config.masterKeyFile} (key id ${master.key.hex}); back it up apart from DATA_DIR`);
+    if (master.created)
+      log(`[keys] created master key file ${config.masterKeyFile} (key id ${master.key.hex}); back it up apart from DATA_DIR`);
     keys = new Keyring(control, master.key);
   } catch (error) {
     await control.destroy();

@@ -38,7 +38,13 @@ async function uploadError(res: Response): Promise<string> {
  * upload control (file.upload). The file's raw bytes are POSTed to /api/files/upload from the
  * browser (same origin, so the Origin check passes), then the page's loaders run again.
  */
-export function Attachments(props: { org: string; targetType: "task" | "project" | "invoice"; targetId: string; files: readonly AttachmentItem[]; result?: unknown }) {
+export function Attachments(props: {
+  org: string;
+  targetType: "task" | "project" | "invoice";
+  targetId: string;
+  files: readonly AttachmentItem[];
+  result?: unknown;
+}) {
   const { org, targetType, targetId, files } = props;
   const access = useOrgAccess();
   const revalidator = useRevalidator();
@@ -95,7 +101,12 @@ export function Attachments(props: { org: string; targetType: "task" | "project"
                 <td>{formatDateTime(f.createdAt)}</td>
                 {canDelete && (
                   <td>
-                    <PostButton fields={{ intent: FILE_DELETE_INTENT, fileId: f.id }} disabled={deleting === f.id} ariaLabel={`Delete ${f.name}`} preventScrollReset>
+                    <PostButton
+                      fields={{ intent: FILE_DELETE_INTENT, fileId: f.id }}
+                      disabled={deleting === f.id}
+                      ariaLabel={`Delete ${f.name}`}
+                      preventScrollReset
+                    >
                       {deleting === f.id ? "Deleting…" : "Delete"}
                     </PostButton>
                   </td>
@@ -108,7 +119,14 @@ export function Attachments(props: { org: string; targetType: "task" | "project"
       {access.can("file.upload") && (
         <div className="field">
           <label htmlFor={`upload-${targetId}`}>Attach a file</label>
-          <input id={`upload-${targetId}`} ref={input} type="file" onChange={onChange} disabled={uploading !== null} aria-describedby={error ? `upload-${targetId}-error` : undefined} />
+          <input
+            id={`upload-${targetId}`}
+            ref={input}
+            type="file"
+            onChange={onChange}
+            disabled={uploading !== null}
+            aria-describedby={error ? `upload-${targetId}-error` : undefined}
+          />
           {uploading && <small className="hint">Uploading {uploading}…</small>}
           {error && (
             <p role="alert" id={`upload-${targetId}-error`} className="form-error">

@@ -17,7 +17,9 @@ export function ClientForm({ result, client, submitLabel }: { result: unknown; c
       <Field name="notes" label="Notes" result={result}>
         <textarea id="f-notes" name="notes" defaultValue={client?.notes} maxLength={10_000} />
       </Field>
-      <button type="submit" disabled={busy}>{submitLabel}</button>
+      <button type="submit" disabled={busy}>
+        {submitLabel}
+      </button>
     </Form>
   );
 }

@@ -48,7 +48,17 @@ export function FilterActions() {
 }
 
 /** Newest/Older links for a log paged by a cursor kept in the URL parameter `param`. */
-export function LogPager({ params, param, nextCursor, keepScroll }: { params: URLSearchParams; param: string; nextCursor: number | null; keepScroll?: boolean }) {
+export function LogPager({
+  params,
+  param,
+  nextCursor,
+  keepScroll,
+}: {
+  params: URLSearchParams;
+  param: string;
+  nextCursor: number | null;
+  keepScroll?: boolean;
+}) {
   return (
     <p className="toolbar">
       {params.get(param) ? (

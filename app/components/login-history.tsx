@@ -14,7 +14,10 @@ export function LoginHistory({ history }: { history: LoginHistoryPage }) {
   return (
     <section aria-labelledby="login-history">
       <h2 id="login-history">Login history</h2>
-      <p className="muted">Sign-ins, failed attempts on your account and other security events, newest first. Something you do not recognise? Change your password and end your other sessions.</p>
+      <p className="muted">
+        Sign-ins, failed attempts on your account and other security events, newest first. Something you do not recognise? Change your
+        password and end your other sessions.
+      </p>
       {history.items.length === 0 ? (
         <p className="muted">Nothing recorded yet.</p>
       ) : (

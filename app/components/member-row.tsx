@@ -40,7 +40,13 @@ export function MemberRow(props: {
             <Form method="post" className="inline-form">
               <input type="hidden" name="intent" value="role" />
               <input type="hidden" name="userId" value={m.userId} />
-              <InlineRoleSelects roles={props.roles} clients={props.clients} defaultRole={m.role} defaultClientId={m.clientId} who={m.name} />
+              <InlineRoleSelects
+                roles={props.roles}
+                clients={props.clients}
+                defaultRole={m.role}
+                defaultClientId={m.clientId}
+                who={m.name}
+              />
               <button type="submit" className="secondary">
                 Change
               </button>

@@ -51,11 +51,24 @@ export function ProjectForm(props: {
       </div>
       {showRates && (
         <div className="row">
-          <Field name="hourlyRate" label="Hourly rate" result={result} defaultValue={project?.hourly_rate != null ? (project.hourly_rate / 100).toFixed(2) : ""} hint="Billable rate per hour" />
-          <Field name="budgetHours" label="Budget (hours)" result={result} defaultValue={project?.budget_seconds != null ? project.budget_seconds / 3600 : ""} />
+          <Field
+            name="hourlyRate"
+            label="Hourly rate"
+            result={result}
+            defaultValue={project?.hourly_rate != null ? (project.hourly_rate / 100).toFixed(2) : ""}
+            hint="Billable rate per hour"
+          />
+          <Field
+            name="budgetHours"
+            label="Budget (hours)"
+            result={result}
+            defaultValue={project?.budget_seconds != null ? project.budget_seconds / 3600 : ""}
+          />
         </div>
       )}
-      <button type="submit" disabled={busy}>{props.submitLabel}</button>
+      <button type="submit" disabled={busy}>
+        {props.submitLabel}
+      </button>
     </Form>
   );
 }

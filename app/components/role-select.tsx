@@ -45,7 +45,17 @@ interface Props {
   defaultClientId?: string | null;
 }
 
-function ClientSelect({ id, clients, defaultClientId, label }: { id?: string; clients: ClientChoice[]; defaultClientId?: string | null; label?: string }) {
+function ClientSelect({
+  id,
+  clients,
+  defaultClientId,
+  label,
+}: {
+  id?: string;
+  clients: ClientChoice[];
+  defaultClientId?: string | null;
+  label?: string;
+}) {
   return (
     <select id={id} name="clientId" aria-label={label} defaultValue={defaultClientId ?? ""}>
       <option value="">Client (for client contacts)…</option>

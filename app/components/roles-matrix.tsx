@@ -20,9 +20,13 @@ export interface MatrixEditing {
 
 function Mark({ yes }: { yes: boolean }) {
   return yes ? (
-    <span role="img" aria-label="Allowed">✓</span>
+    <span role="img" aria-label="Allowed">
+      ✓
+    </span>
   ) : (
-    <span role="img" aria-label="Not allowed">–</span>
+    <span role="img" aria-label="Not allowed">
+      –
+    </span>
   );
 }
 
@@ -31,7 +35,10 @@ function Mark({ yes }: { yes: boolean }) {
  * each repeating the role names, so no row is far from its column headings.
  */
 export function RolesMatrix({ groups, roles, editing }: { groups: PermissionGroup[]; roles: MatrixRole[]; editing: MatrixEditing | null }) {
-  const columns = editing && !roles.some((r) => r.id === editing.id) ? [...roles, { id: editing.id, name: editing.name, builtIn: false, permissions: [] }] : roles;
+  const columns =
+    editing && !roles.some((r) => r.id === editing.id)
+      ? [...roles, { id: editing.id, name: editing.name, builtIn: false, permissions: [] }]
+      : roles;
   const sets = new Map(columns.map((r) => [r.id, new Set(r.permissions)]));
   return (
     <div aria-label="Permissions by role" role="group">
@@ -60,7 +67,14 @@ export function RolesMatrix({ groups, roles, editing }: { groups: PermissionGrou
                 {columns.map((r) =>
                   r.id === editing?.id ? (
                     <td key={r.id} className="cell editing">
-                      <input type="checkbox" id={`perm-${p.key}`} name="permissions" value={p.key} form={editing.formId} defaultChecked={editing.checked.has(p.key)} />
+                      <input
+                        type="checkbox"
+                        id={`perm-${p.key}`}
+                        name="permissions"
+                        value={p.key}
+                        form={editing.formId}
+                        defaultChecked={editing.checked.has(p.key)}
+                      />
                     </td>
                   ) : (
                     <td key={r.id} className={`cell ${sets.get(r.id)!.has(p.key) ? "yes" : "no"}`}>

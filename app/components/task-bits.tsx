@@ -6,7 +6,10 @@ import { PRIORITY_LABEL, type Priority } from "~/lib/tasks";
 export function StatusBadge({ status }: { status: { name: string; color: string } }) {
   return (
     <span className="nowrap">
-      <span aria-hidden style={{ display: "inline-block", width: 10, height: 10, borderRadius: 5, background: status.color, marginRight: 6 }} />
+      <span
+        aria-hidden
+        style={{ display: "inline-block", width: 10, height: 10, borderRadius: 5, background: status.color, marginRight: 6 }}
+      />
       {status.name}
     </span>
   );
@@ -15,7 +18,9 @@ export function StatusBadge({ status }: { status: { name: string; color: string 
 const PRIORITY_COLOR: Record<Priority, string> = { low: "#5d6778", normal: "#1c2330", high: "#b26a00", urgent: "#b3261e" };
 
 export function PriorityBadge({ priority }: { priority: Priority }) {
-  return <span style={{ color: PRIORITY_COLOR[priority], fontWeight: priority === "urgent" ? 700 : undefined }}>{PRIORITY_LABEL[priority]}</span>;
+  return (
+    <span style={{ color: PRIORITY_COLOR[priority], fontWeight: priority === "urgent" ? 700 : undefined }}>{PRIORITY_LABEL[priority]}</span>
+  );
 }
 
 export function LabelChips({ labels }: { labels: { id: string; name: string; color: string }[] }) {
@@ -23,7 +28,10 @@ export function LabelChips({ labels }: { labels: { id: string; name: string; col
   return (
     <span>
       {labels.map((l) => (
-        <span key={l.id} style={{ border: `1px solid ${l.color}`, color: l.color, borderRadius: 10, padding: "0 8px", marginRight: 4, fontSize: "0.8rem" }}>
+        <span
+          key={l.id}
+          style={{ border: `1px solid ${l.color}`, color: l.color, borderRadius: 10, padding: "0 8px", marginRight: 4, fontSize: "0.8rem" }}
+        >
           {l.name}
         </span>
       ))}

@@ -79,7 +79,12 @@ export function TaskForm(props: {
         )}
         <Field name="dueDate" label="Due" type="date" result={result} defaultValue={task?.dueDate} />
         {!props.request && (
-          <Field name="estimateHours" label="Estimate (hours)" result={result} defaultValue={task?.estimateSeconds != null ? task.estimateSeconds / 3600 : ""} />
+          <Field
+            name="estimateHours"
+            label="Estimate (hours)"
+            result={result}
+            defaultValue={task?.estimateSeconds != null ? task.estimateSeconds / 3600 : ""}
+          />
         )}
       </div>
       {!props.request && props.labels.length > 0 && (

@@ -21,7 +21,8 @@ export function TaskTimeline({ entries }: { entries: Entry[] }) {
         <ul>
           {entries.map((e) => (
             <li key={e.id}>
-              <span className="muted">{formatDateTime(e.at)}</span> · {e.actorKind === "support" ? "Support" : (e.actorName ?? "Someone")} {describeActivity(e)}
+              <span className="muted">{formatDateTime(e.at)}</span> · {e.actorKind === "support" ? "Support" : (e.actorName ?? "Someone")}{" "}
+              {describeActivity(e)}
             </li>
           ))}
         </ul>

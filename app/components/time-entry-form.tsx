@@ -16,7 +16,14 @@ export interface EditableEntry {
  * Add or edit an entry: a date with start and end times, or a date with a duration (placed in the
  * first free stretch of that day). Times are the organisation's local time.
  */
-export function TimeEntryForm(props: { result: unknown; projects: { id: string; name: string; client_name: string }[]; entry?: EditableEntry | null; today: string; timeZone: string; cancelTo: string }) {
+export function TimeEntryForm(props: {
+  result: unknown;
+  projects: { id: string; name: string; client_name: string }[];
+  entry?: EditableEntry | null;
+  today: string;
+  timeZone: string;
+  cancelTo: string;
+}) {
   const { result, entry } = props;
   const busy = useNavigation().state !== "idle";
   return (

@@ -29,10 +29,14 @@ export function TimerWidget({ slug, timer }: { slug: string; timer: RunningTimer
   if (!timer) return null;
   const label = timer.project_name ?? "a project no longer shared with you";
   return (
-    <fetcher.Form method="post" action={`/o/${slug}/time/timer`} style={{ marginLeft: "auto", display: "flex", gap: 8, alignItems: "center" }} aria-label="Running timer">
+    <fetcher.Form
+      method="post"
+      action={`/o/${slug}/time/timer`}
+      style={{ marginLeft: "auto", display: "flex", gap: 8, alignItems: "center" }}
+      aria-label="Running timer"
+    >
       <span title={timer.note || undefined}>
-        ● {label}{" "}
-        {/* The server renders its own "now"; the browser's differs by the time it takes to arrive. */}
+        ● {label} {/* The server renders its own "now"; the browser's differs by the time it takes to arrive. */}
         <strong suppressHydrationWarning>{formatElapsed(now - timer.started_at)}</strong>
       </span>
       <input type="hidden" name="intent" value="stop" />

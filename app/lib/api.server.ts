@@ -13,7 +13,13 @@ export interface ActionFailure {
  * A TRPCError thrown in a loader would become a 500 in Remix; turn it into the Response it means.
  * Not logged in → the login page; anything else → its HTTP status with the error's own sentence.
  */
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests" };
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  429: "Too Many Requests",
+};
 
 export function toResponse(error: unknown, request: Request): never {
   if (!(error instanceof TRPCError)) throw error;
@@ -50,7 +56,11 @@ export async function attempt<T>(
     if (!(error instanceof TRPCError)) throw error;
     if (error.code === "UNAUTHORIZED" && !options.wrongCredentialsIsValue) return toResponse(error, request);
     if (error.cause instanceof ZodError) {
-      return { ok: false, message: "Please correct the marked fields.", fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]> };
+      return {
+        ok: false,
+        message: "Please correct the marked fields.",
+        fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]>,
+      };
     }
     return { ok: false, message: error.message, fieldErrors: {} };
   }

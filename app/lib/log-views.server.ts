@@ -11,14 +11,20 @@ export interface FilterProblem {
  * For pages whose input is a filter form in the URL: a filter the API refuses comes back as a value
  * the form can show next to its fields; anything else (not logged in, forbidden) leaves the page.
  */
-export async function loadFiltered<T>(request: Request, call: () => Promise<T>): Promise<{ data: T; problem: null } | { data: null; problem: FilterProblem }> {
+export async function loadFiltered<T>(
+  request: Request,
+  call: () => Promise<T>,
+): Promise<{ data: T; problem: null } | { data: null; problem: FilterProblem }> {
   try {
     return { data: await call(), problem: null };
   } catch (error) {
     if (error instanceof TRPCError && error.cause instanceof ZodError) {
       return {
         data: null,
-        problem: { message: "Please correct the marked filters.", fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]> },
+        problem: {
+          message: "Please correct the marked filters.",
+          fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]>,
+        },
       };
     }
     toResponse(error, request);

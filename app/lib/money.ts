@@ -55,4 +55,10 @@ export function formatQuantity(line: { kind: "time" | "manual"; quantity: number
 
 export const INVOICE_STATUS_LABEL = { draft: "Draft", issued: "Issued", paid: "Paid", void: "Void" } as const;
 
-export const PAYMENT_METHOD_LABEL = { bank_transfer: "Bank transfer", card: "Card", cash: "Cash", cheque: "Cheque", other: "Other" } as const;
+export const PAYMENT_METHOD_LABEL = {
+  bank_transfer: "Bank transfer",
+  card: "Card",
+  cash: "Cash",
+  cheque: "Cheque",
+  other: "Other",
+} as const;

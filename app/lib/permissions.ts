@@ -13,5 +13,11 @@ export function can(permissions: readonly string[] | null | undefined, name: str
 export function useOrgAccess() {
   const data = useRouteLoaderData<typeof orgLoader>("routes/o.$slug");
   const permissions = data?.me?.permissions ?? [];
-  return { org: data?.org ?? null, me: data?.me ?? null, permissions, currency: data?.me?.currency ?? "EUR", can: (name: string) => can(permissions, name) };
+  return {
+    org: data?.org ?? null,
+    me: data?.me ?? null,
+    permissions,
+    currency: data?.me?.currency ?? "EUR",
+    can: (name: string) => can(permissions, name),
+  };
 }

@@ -31,12 +31,16 @@ function subjectOf(kind: string | undefined, id: string | undefined) {
 /** The sharing section's three forms post to the project page; their intents start with "sharing.". */
 export async function sharingAction(request: Request, api: Api, org: string, projectId: string, f: Record<string, string>) {
   if (f.intent === "sharing.space") {
-    return { intent: "sharing" as const, ...(await attempt(request, () => api.sharing.setSharedSpace({ org, projectId, shared: f.shared === "1" }))) };
+    return {
+      intent: "sharing" as const,
+      ...(await attempt(request, () => api.sharing.setSharedSpace({ org, projectId, shared: f.shared === "1" }))),
+    };
   }
   // "Share with" is one select whose values read "kind:id".
   const [kind, id] = f.intent === "sharing.add" ? (f.subject ?? "").split(":") : [f.kind, f.id];
   const subject = subjectOf(kind, id);
-  if (!subject) return { intent: "sharing" as const, ok: false as const, message: "Choose whom to share the project with.", fieldErrors: {} };
+  if (!subject)
+    return { intent: "sharing" as const, ok: false as const, message: "Choose whom to share the project with.", fieldErrors: {} };
   const call = f.intent === "sharing.add" ? api.sharing.add : api.sharing.remove;
   return { intent: "sharing" as const, ...(await attempt(request, () => call({ org, projectId, subject }))) };
 }

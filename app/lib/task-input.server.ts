@@ -12,7 +12,11 @@ export function taskInput(form: FormData) {
   };
   const estimateSeconds = parseHours(f("estimateHours"));
   if (estimateSeconds === undefined) {
-    const failure: ActionFailure = { ok: false, message: "Please correct the marked fields.", fieldErrors: { estimateHours: ["Enter hours such as 2 or 1.5."] } };
+    const failure: ActionFailure = {
+      ok: false,
+      message: "Please correct the marked fields.",
+      fieldErrors: { estimateHours: ["Enter hours such as 2 or 1.5."] },
+    };
     return failure;
   }
   return {

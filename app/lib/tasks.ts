@@ -5,7 +5,13 @@ export type Priority = keyof typeof PRIORITY_LABEL;
 
 export const CATEGORY_LABEL = { todo: "To do", doing: "Doing", done: "Done" } as const;
 
-export const SORT_LABEL = { updated: "Recently updated", created: "Newest", due: "Due date", priority: "Priority", title: "Title" } as const;
+export const SORT_LABEL = {
+  updated: "Recently updated",
+  created: "Newest",
+  due: "Due date",
+  priority: "Priority",
+  title: "Title",
+} as const;
 
 /** The page's URL with one parameter changed (and the page reset unless it is the page itself). */
 export function withQuery(params: URLSearchParams, changes: Record<string, string | null>) {

@@ -26,9 +26,17 @@ export function shiftDate(date: string, days: number) {
 export function timeEntryInput(f: Record<string, string>, options: { withTimes: boolean }) {
   const duration = parseDuration(f.duration);
   if (duration === undefined) {
-    return { ok: false as const, message: "Please correct the marked fields.", fieldErrors: { duration: ["Enter hours such as 1.5, 1:30 or 90m."] } } satisfies ActionFailure;
+    return {
+      ok: false as const,
+      message: "Please correct the marked fields.",
+      fieldErrors: { duration: ["Enter hours such as 1.5, 1:30 or 90m."] },
+    } satisfies ActionFailure;
   }
-  const when = !options.withTimes ? {} : duration !== null ? { date: f.date || undefined, durationSeconds: duration } : { date: f.date || undefined, start: f.start || undefined, end: f.end || undefined };
+  const when = !options.withTimes
+    ? {}
+    : duration !== null
+      ? { date: f.date || undefined, durationSeconds: duration }
+      : { date: f.date || undefined, start: f.start || undefined, end: f.end || undefined };
   return {
     ok: true as const,
     input: { projectId: f.projectId ?? "", note: f.note ?? "", billable: f.billable === "on", ...when },

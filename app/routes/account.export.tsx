@@ -5,5 +5,9 @@ import { downloadResponse } from "~/lib/download.server";
 /** Resource route: everything held about the signed-in person, as one JSON file to keep. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const data = await load(request, () => context.api.account.exportData());
-  return downloadResponse({ filename: "opslayer-personal-data.json", contentType: "application/json; charset=utf-8", content: JSON.stringify(data, null, 2) });
+  return downloadResponse({
+    filename: "opslayer-personal-data.json",
+    contentType: "application/json; charset=utf-8",
+    content: JSON.stringify(data, null, 2),
+  });
 }

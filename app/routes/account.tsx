@@ -19,7 +19,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const api = context.api.account;
   switch (f.intent) {
     case "password": {
-      const r = await attempt(request, () => api.changePassword({ currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" }));
+      const r = await attempt(request, () =>
+        api.changePassword({ currentPassword: f.currentPassword ?? "", newPassword: f.newPassword ?? "" }),
+      );
       return { intent: "password", ...r };
     }
     case "revoke":
@@ -49,14 +51,15 @@ export default function Account() {
       )}
       <div className="card">
         <p>
-          <strong>{viewer.name}</strong> · {viewer.email} ·{" "}
-          {viewer.emailVerified ? "email confirmed" : "email not confirmed yet"}
+          <strong>{viewer.name}</strong> · {viewer.email} · {viewer.emailVerified ? "email confirmed" : "email not confirmed yet"}
           {viewer.isStaff && " · platform operator"}
         </p>
         {!viewer.emailVerified && (
           <Form method="post">
             <input type="hidden" name="intent" value="resend" />
-            <button type="submit" className="secondary">Send the confirmation link again</button>
+            <button type="submit" className="secondary">
+              Send the confirmation link again
+            </button>
             {result?.intent === "resend" && result.ok && <span className="muted"> Sent.</span>}
           </Form>
         )}
@@ -65,9 +68,25 @@ export default function Account() {
       <h2>Change password</h2>
       <Form method="post" className="card narrow">
         <input type="hidden" name="intent" value="password" />
-        {result?.intent === "password" && (result.ok ? <p className="notice">Password changed. Your other sessions were signed out.</p> : <FormMessage result={result} />)}
-        <Field name="currentPassword" label="Current password" type="password" result={result?.intent === "password" ? result : undefined} required autoComplete="current-password" />
-        <Field name="newPassword" label="New password" type="password" result={result?.intent === "password" ? result : undefined} required autoComplete="new-password" hint="Changing it signs out every other session." />
+        {result?.intent === "password" &&
+          (result.ok ? <p className="notice">Password changed. Your other sessions were signed out.</p> : <FormMessage result={result} />)}
+        <Field
+          name="currentPassword"
+          label="Current password"
+          type="password"
+          result={result?.intent === "password" ? result : undefined}
+          required
+          autoComplete="current-password"
+        />
+        <Field
+          name="newPassword"
+          label="New password"
+          type="password"
+          result={result?.intent === "password" ? result : undefined}
+          required
+          autoComplete="new-password"
+          hint="Changing it signs out every other session."
+        />
         <button type="submit">Change password</button>
       </Form>
 
@@ -86,15 +105,14 @@ export default function Account() {
         <tbody>
           {sessions.map((s) => (
             <tr key={s.id}>
-              <td>{s.user_agent ?? "unknown"}{s.current && <strong> (this session)</strong>}</td>
+              <td>
+                {s.user_agent ?? "unknown"}
+                {s.current && <strong> (this session)</strong>}
+              </td>
               <td>{s.ip}</td>
               <td>{formatDateTime(s.created_at)}</td>
               <td>{formatDateTime(s.last_seen_at)}</td>
-              <td>
-                {!s.current && (
-                  <PostButton fields={{ intent: "revoke", id: s.id }}>End</PostButton>
-                )}
-              </td>
+              <td>{!s.current && <PostButton fields={{ intent: "revoke", id: s.id }}>End</PostButton>}</td>
             </tr>
           ))}
         </tbody>
@@ -105,24 +123,41 @@ export default function Account() {
       <h2>Your data</h2>
       <div className="card">
         <p>
-          Everything opslayer holds about you (account, memberships, sessions, login history, and what you wrote in each
-          organisation) as one JSON file.
+          Everything opslayer holds about you (account, memberships, sessions, login history, and what you wrote in each organisation) as
+          one JSON file.
         </p>
-        <a href="/account/export" download className="button secondary">Download my data</a>
+        <a href="/account/export" download className="button secondary">
+          Download my data
+        </a>
       </div>
 
       <h2>Delete account</h2>
       <Form method="post" className="card narrow">
         <input type="hidden" name="intent" value="delete" />
         <p>
-          Your name, email address and password are removed and every session ends. What you did in your organisations
-          (tasks, comments, time, the audit log) stays, shown under an anonymous name such as <code>deleted-user-7f3a</code>.
-          This cannot be undone. If you are the last owner of an organisation, make someone else an owner first.
+          Your name, email address and password are removed and every session ends. What you did in your organisations (tasks, comments,
+          time, the audit log) stays, shown under an anonymous name such as <code>deleted-user-7f3a</code>. This cannot be undone. If you
+          are the last owner of an organisation, make someone else an owner first.
         </p>
         {result?.intent === "delete" && !result.ok && <FormMessage result={result} />}
-        <Field name="password" label="Your password" type="password" result={result?.intent === "delete" ? result : undefined} required autoComplete="current-password" />
-        <Field name="confirm" label={`Type your email address (${viewer.email}) to confirm`} result={result?.intent === "delete" ? result : undefined} required autoComplete="off" />
-        <button type="submit" className="danger">Delete my account</button>
+        <Field
+          name="password"
+          label="Your password"
+          type="password"
+          result={result?.intent === "delete" ? result : undefined}
+          required
+          autoComplete="current-password"
+        />
+        <Field
+          name="confirm"
+          label={`Type your email address (${viewer.email}) to confirm`}
+          result={result?.intent === "delete" ? result : undefined}
+          required
+          autoComplete="off"
+        />
+        <button type="submit" className="danger">
+          Delete my account
+        </button>
       </Form>
     </div>
   );

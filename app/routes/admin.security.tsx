@@ -40,7 +40,14 @@ export default function SecurityLog() {
           "event",
           "Event",
           <>
-            <input id="f-event" name="event" list="security-events" defaultValue={value("event")} placeholder="login.failure or login." maxLength={100} />
+            <input
+              id="f-event"
+              name="event"
+              list="security-events"
+              defaultValue={value("event")}
+              placeholder="login.failure or login."
+              maxLength={100}
+            />
             <datalist id="security-events">
               {Object.keys(SECURITY_EVENT_LABEL).map((e) => (
                 <option key={e} value={e} />

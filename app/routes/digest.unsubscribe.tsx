@@ -15,7 +15,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await attempt(request, () => context.api.digest.unsubscribe({ token }));
   if (result.ok) return { ok: true as const, orgName: result.data.orgName };
   // A malformed token fails validation; say the same as for one that does not verify.
-  const message = Object.keys(result.fieldErrors).length > 0 ? "This unsubscribe link is not valid. Copy the whole link from the email, or switch the digest off in the organisation." : result.message;
+  const message =
+    Object.keys(result.fieldErrors).length > 0
+      ? "This unsubscribe link is not valid. Copy the whole link from the email, or switch the digest off in the organisation."
+      : result.message;
   return { ok: false as const, message };
 }
 
@@ -27,7 +30,10 @@ export default function Unsubscribe() {
       <div className="narrow">
         <h1>Stop the daily digest</h1>
         <Form method="post" className="card">
-          <p>You will no longer get the daily activity email from this organisation. You can switch it back on in the organisation, under Daily digest.</p>
+          <p>
+            You will no longer get the daily activity email from this organisation. You can switch it back on in the organisation, under
+            Daily digest.
+          </p>
           <input type="hidden" name="token" value={params.get("token") ?? ""} />
           <button type="submit">Unsubscribe</button>
         </Form>
@@ -37,7 +43,9 @@ export default function Unsubscribe() {
   return (
     <div className="narrow">
       <h1>{result.ok ? "Unsubscribed" : "Link not valid"}</h1>
-      <p role={result.ok ? "status" : "alert"}>{result.ok ? `You will no longer get the daily digest${result.orgName ? ` from ${result.orgName}` : ""}.` : result.message}</p>
+      <p role={result.ok ? "status" : "alert"}>
+        {result.ok ? `You will no longer get the daily digest${result.orgName ? ` from ${result.orgName}` : ""}.` : result.message}
+      </p>
     </div>
   );
 }

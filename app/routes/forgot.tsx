@@ -20,7 +20,9 @@ export default function Forgot() {
         <Form method="post" className="card">
           <FormMessage result={result} />
           <Field name="email" label="Email" type="email" result={result} required autoComplete="email" />
-          <button type="submit" disabled={busy}>Send reset link</button>
+          <button type="submit" disabled={busy}>
+            Send reset link
+          </button>
         </Form>
       )}
     </div>

@@ -79,8 +79,8 @@ function NextStep({ p, token, here, result }: { p: Preview; token: string; here:
       <Form method="post" className="card">
         <FormMessage result={result} />
         <p>
-          You are logged in as <strong>{p.signedInAs}</strong>, but this invitation is for <strong>{p.email}</strong>. Log out, then
-          open the link again and log in (or create an account) with the invited address.
+          You are logged in as <strong>{p.signedInAs}</strong>, but this invitation is for <strong>{p.email}</strong>. Log out, then open
+          the link again and log in (or create an account) with the invited address.
         </p>
         <TokenField token={token} />
         <button type="submit" name="intent" value="logout" className="secondary" disabled={busy}>
@@ -106,7 +106,15 @@ function NextStep({ p, token, here, result }: { p: Preview; token: string; here:
       <p className="muted">Your account will use {p.email}; the invitation proves the address, so no confirmation email is needed.</p>
       <TokenField token={token} />
       <Field name="name" label="Your name" result={result} required autoComplete="name" />
-      <Field name="password" label="Password" type="password" result={result} required autoComplete="new-password" hint="12 to 128 characters; a long phrase works well." />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        result={result}
+        required
+        autoComplete="new-password"
+        hint="12 to 128 characters; a long phrase works well."
+      />
       <button type="submit" name="intent" value="join" disabled={busy}>
         Create account and join
       </button>

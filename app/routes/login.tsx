@@ -30,13 +30,17 @@ export default function Login() {
     <div className="narrow">
       <h1>Log in</h1>
       {params.get("reset") && <p className="notice">Your password was changed. Log in with the new one.</p>}
-      {params.get("deleted") && <p className="notice">Your account was deleted. Your work in organisations now shows under an anonymous name.</p>}
+      {params.get("deleted") && (
+        <p className="notice">Your account was deleted. Your work in organisations now shows under an anonymous name.</p>
+      )}
       <Form method="post" className="card">
         <FormMessage result={result} />
         <input type="hidden" name="next" value={params.get("next") ?? ""} />
         <Field name="email" label="Email" type="email" result={result} required autoComplete="email" />
         <Field name="password" label="Password" type="password" result={result} required autoComplete="current-password" />
-        <button type="submit" disabled={busy}>Log in</button>
+        <button type="submit" disabled={busy}>
+          Log in
+        </button>
       </Form>
       <p>
         <Link to="/forgot">Forgot your password?</Link> · <Link to="/signup">Create an account</Link>

@@ -40,7 +40,9 @@ export default function Overview() {
           <>
             <Stat label={`Hours this week (from ${s.week.from})`} value={formatHours(s.secondsThisWeek)} />
             <Stat label={`Hours in ${s.month.from.slice(0, 7)}`} value={formatHours(s.secondsThisMonth)} />
-            {s.billableAmountThisMonth !== null && <Stat label="Billable this month" value={formatMoney(s.billableAmountThisMonth, s.currency)} />}
+            {s.billableAmountThisMonth !== null && (
+              <Stat label="Billable this month" value={formatMoney(s.billableAmountThisMonth, s.currency)} />
+            )}
             {s.unbilledAmount !== null && (
               <Stat label="Unbilled" value={formatMoney(s.unbilledAmount, s.currency)}>
                 <Link to={`/o/${d.org}/reports`}>See reports</Link>
@@ -64,7 +66,10 @@ export default function Overview() {
             <p className="muted">No time tracked this month yet.</p>
           ) : (
             <>
-              <TopProjectsChart data={s.topProjects.map((p) => ({ name: p.name, hours: toHours(p.seconds) }))} label="Hours per project this month" />
+              <TopProjectsChart
+                data={s.topProjects.map((p) => ({ name: p.name, hours: toHours(p.seconds) }))}
+                label="Hours per project this month"
+              />
               <table>
                 <thead>
                   <tr>

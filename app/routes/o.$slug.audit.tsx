@@ -42,7 +42,14 @@ export default function AuditLog() {
   };
   const text = (name: string, label: string, placeholder?: string) => (
     <FilterField name={name} label={label} errors={errors(name)}>
-      <input id={`f-${name}`} name={name} defaultValue={value(name)} placeholder={placeholder} maxLength={100} aria-invalid={errors(name) ? true : undefined} />
+      <input
+        id={`f-${name}`}
+        name={name}
+        defaultValue={value(name)}
+        placeholder={placeholder}
+        maxLength={100}
+        aria-invalid={errors(name) ? true : undefined}
+      />
     </FilterField>
   );
   return (

@@ -19,7 +19,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
-  const result = await attempt(request, () => context.api.tasks.move({ org: params.slug!, id: f.taskId ?? "", statusId: f.statusId ?? "" }));
+  const result = await attempt(request, () =>
+    context.api.tasks.move({ org: params.slug!, id: f.taskId ?? "", statusId: f.statusId ?? "" }),
+  );
   // Back to the same board (and project filter) after a move; a refusal is shown above the columns.
   if (result.ok) throw redirect(new URL(request.url).pathname + new URL(request.url).search);
   return result;
@@ -55,9 +57,15 @@ export default function Board() {
         </button>
       </Form>
       <FormMessage result={useActionData<typeof action>()} />
-      <div style={{ display: "grid", gridTemplateColumns: `repeat(${board.columns.length}, minmax(220px, 1fr))`, gap: 12, overflowX: "auto" }}>
+      <div
+        style={{ display: "grid", gridTemplateColumns: `repeat(${board.columns.length}, minmax(220px, 1fr))`, gap: 12, overflowX: "auto" }}
+      >
         {board.columns.map((col) => (
-          <section key={col.status.id} aria-label={col.status.name} style={{ background: "#eef1f5", borderRadius: 8, padding: 8, borderTop: `4px solid ${col.status.color}` }}>
+          <section
+            key={col.status.id}
+            aria-label={col.status.name}
+            style={{ background: "#eef1f5", borderRadius: 8, padding: 8, borderTop: `4px solid ${col.status.color}` }}
+          >
             <h2 style={{ margin: "4px 0 8px", fontSize: "1rem" }}>
               {col.status.name} <span className="muted">{col.total}</span>
             </h2>
@@ -91,7 +99,10 @@ export default function Board() {
               </article>
             ))}
             {col.total > col.tasks.length && (
-              <Link to={`/o/${org}/tasks?statusId=${col.status.id}${projectId ? `&projectId=${projectId}` : ""}&sort=priority`} className="muted">
+              <Link
+                to={`/o/${org}/tasks?statusId=${col.status.id}${projectId ? `&projectId=${projectId}` : ""}&sort=priority`}
+                className="muted"
+              >
                 {col.total - col.tasks.length} more…
               </Link>
             )}

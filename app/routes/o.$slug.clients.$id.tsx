@@ -6,7 +6,10 @@ import { attempt, formObject, load } from "~/lib/api.server";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const [client, projects] = await load(request, () =>
-    Promise.all([context.api.clients.get({ org, id: params.id! }), context.api.projects.list({ org, clientId: params.id!, includeArchived: true, limit: 200 })]),
+    Promise.all([
+      context.api.clients.get({ org, id: params.id! }),
+      context.api.projects.list({ org, clientId: params.id!, includeArchived: true, limit: 200 }),
+    ]),
   );
   return { org, client, projects };
 }
@@ -14,7 +17,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
   const result = await attempt(request, () =>
-    context.api.clients.update({ org: params.slug!, id: params.id!, name: f.name ?? "", contactEmail: f.contactEmail, notes: f.notes ?? "" }),
+    context.api.clients.update({
+      org: params.slug!,
+      id: params.id!,
+      name: f.name ?? "",
+      contactEmail: f.contactEmail,
+      notes: f.notes ?? "",
+    }),
   );
   if (result.ok) throw redirect(`/o/${params.slug}/clients`);
   return result;

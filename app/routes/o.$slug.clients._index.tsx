@@ -63,7 +63,9 @@ export default function Clients() {
         <label>
           <input type="checkbox" name="archived" value="1" defaultChecked={params.get("archived") === "1"} /> Show archived
         </label>
-        <button type="submit" className="secondary">Filter</button>
+        <button type="submit" className="secondary">
+          Filter
+        </button>
       </Form>
       {clients.length === 0 ? (
         <p className="muted">No clients yet.</p>
@@ -84,9 +86,7 @@ export default function Clients() {
                   {c.archived_at && <span className="muted"> (archived)</span>}
                 </td>
                 <td>{c.contact_email ?? "—"}</td>
-                <td>
-                  {access.can("client.archive") && <ArchiveButton org={org} id={c.id} archived={c.archived_at !== null} />}
-                </td>
+                <td>{access.can("client.archive") && <ArchiveButton org={org} id={c.id} archived={c.archived_at !== null} />}</td>
               </tr>
             ))}
           </tbody>

@@ -33,9 +33,9 @@ export default function Digest() {
         )}
         <FormMessage result={result} />
         <p className="muted">
-          Once a day, from {hourLabel(choice.digestHour)} ({choice.timeZone.replaceAll("_", " ")}), an email with the previous day's activity in the
-          projects you can see: tasks created and completed, comments, hours logged and invoices issued, as far as your role shows them. Days without
-          activity send nothing. Every digest has a link to stop it.
+          Once a day, from {hourLabel(choice.digestHour)} ({choice.timeZone.replaceAll("_", " ")}), an email with the previous day's
+          activity in the projects you can see: tasks created and completed, comments, hours logged and invoices issued, as far as your role
+          shows them. Days without activity send nothing. Every digest has a link to stop it.
         </p>
         <div className="field">
           <label>

@@ -13,14 +13,21 @@ import { useOrgAccess } from "~/lib/permissions";
 
 const SERVICE_KINDS = ["github", "gitlab", "stripe", "aws", "google", "slack", "other"] as const;
 const ENVIRONMENTS = ["production", "staging", "development", "other"] as const;
-const CREDENTIAL_LABEL = { api_key: "API key", oauth: "OAuth token pair", basic: "Username and password", ssh_key: "SSH private key" } as const;
+const CREDENTIAL_LABEL = {
+  api_key: "API key",
+  oauth: "OAuth token pair",
+  basic: "Username and password",
+  ssh_key: "SSH private key",
+} as const;
 type CredentialType = keyof typeof CREDENTIAL_LABEL;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
-  const [services, servers] = await load(request, () => Promise.all([context.api.connections.list({ org }), context.api.servers.list({ org })]));
+  const [services, servers] = await load(request, () =>
+    Promise.all([context.api.connections.list({ org }), context.api.servers.list({ org })]),
+  );
   const serverId = new URL(request.url).searchParams.get("server");
-  const selected = serverId ? servers.find((s) => s.id === serverId) ?? null : null;
+  const selected = serverId ? (servers.find((s) => s.id === serverId) ?? null) : null;
   const logs = selected ? await load(request, () => context.api.servers.logs({ org, serverId: selected.id, limit: 20 })) : [];
   return { services, servers, selected, logs };
 }
@@ -34,7 +41,12 @@ function credentialFrom(form: FormData) {
   switch (type) {
     case "oauth": {
       const expires = text("expiresAt");
-      return { type, accessToken: secret, refreshToken: text("refreshToken") || null, expiresAt: expires ? Date.parse(`${expires}T00:00:00Z`) : null };
+      return {
+        type,
+        accessToken: secret,
+        refreshToken: text("refreshToken") || null,
+        expiresAt: expires ? Date.parse(`${expires}T00:00:00Z`) : null,
+      };
     }
     case "basic":
       return { type, username: text("username"), password: secret };
@@ -56,19 +68,25 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const result = await (() => {
     switch (intent) {
       case "create-service":
-        return run(() => api.connections.create({ org, kind: text("kind") as never, name: text("name"), baseUrl: text("baseUrl") || null, credential }));
+        return run(() =>
+          api.connections.create({ org, kind: text("kind") as never, name: text("name"), baseUrl: text("baseUrl") || null, credential }),
+        );
       case "replace-service":
         return run(() => api.connections.update({ org, id: text("id"), credential }));
       case "delete-service":
         return run(() => api.connections.delete({ org, id: text("id") }));
       case "create-server":
-        return run(() => api.servers.create({ org, name: text("name"), host: text("host"), environment: text("environment") as never, credential }));
+        return run(() =>
+          api.servers.create({ org, name: text("name"), host: text("host"), environment: text("environment") as never, credential }),
+        );
       case "replace-server":
         return run(() => api.servers.update({ org, id: text("id"), credential }));
       case "delete-server":
         return run(() => api.servers.delete({ org, id: text("id") }));
       case "append-log":
-        return run(() => api.servers.appendLog({ org, serverId: text("id"), action: text("action"), outcome: text("outcome") as never, log: text("log") }));
+        return run(() =>
+          api.servers.appendLog({ org, serverId: text("id"), action: text("action"), outcome: text("outcome") as never, log: text("log") }),
+        );
       default:
         return Promise.resolve({ ok: false as const, message: "Unknown action.", fieldErrors: {} });
     }
@@ -123,7 +141,9 @@ export default function Integrations() {
   return (
     <div>
       <h1>Integrations</h1>
-      <p className="muted">Secrets are stored encrypted and are never shown again: you see only the last 4 characters. Replacing a secret overwrites it.</p>
+      <p className="muted">
+        Secrets are stored encrypted and are never shown again: you see only the last 4 characters. Replacing a secret overwrites it.
+      </p>
 
       <h2>Connected services</h2>
       {["replace-service", "delete-service"].map((i) => failure(i) && <FormMessage key={i} result={failure(i)} />)}
@@ -172,8 +192,16 @@ export default function Integrations() {
                       <Form method="post">
                         <input type="hidden" name="intent" value="replace-service" />
                         <input type="hidden" name="id" value={s.id} />
-                        <CredentialFields types={[s.credentialType, ...(["api_key", "oauth", "basic", "ssh_key"] as const).filter((t) => t !== s.credentialType)]} required />
-                        <button type="submit" disabled={busy}>Replace</button>
+                        <CredentialFields
+                          types={[
+                            s.credentialType,
+                            ...(["api_key", "oauth", "basic", "ssh_key"] as const).filter((t) => t !== s.credentialType),
+                          ]}
+                          required
+                        />
+                        <button type="submit" disabled={busy}>
+                          Replace
+                        </button>
                       </Form>
                     </details>
                     <PostButton fields={{ intent: "delete-service", id: s.id }} className="danger" disabled={busy}>
@@ -210,7 +238,9 @@ export default function Integrations() {
             <input name="baseUrl" type="url" maxLength={2000} />
           </label>
           <CredentialFields types={["api_key", "oauth", "basic", "ssh_key"]} required />
-          <button type="submit" disabled={busy}>Connect</button>
+          <button type="submit" disabled={busy}>
+            Connect
+          </button>
         </Form>
       )}
 
@@ -249,8 +279,13 @@ export default function Integrations() {
                         <Form method="post">
                           <input type="hidden" name="intent" value="replace-server" />
                           <input type="hidden" name="id" value={s.id} />
-                          <CredentialFields types={[s.credentialType, ...(["basic", "ssh_key", "api_key"] as const).filter((t) => t !== s.credentialType)]} required />
-                          <button type="submit" disabled={busy}>Replace</button>
+                          <CredentialFields
+                            types={[s.credentialType, ...(["basic", "ssh_key", "api_key"] as const).filter((t) => t !== s.credentialType)]}
+                            required
+                          />
+                          <button type="submit" disabled={busy}>
+                            Replace
+                          </button>
                         </Form>
                       </details>
                       <PostButton fields={{ intent: "delete-server", id: s.id }} className="danger" disabled={busy}>
@@ -288,7 +323,9 @@ export default function Integrations() {
             </select>
           </label>
           <CredentialFields types={["ssh_key", "basic", "api_key"]} required />
-          <button type="submit" disabled={busy}>Add server</button>
+          <button type="submit" disabled={busy}>
+            Add server
+          </button>
         </Form>
       )}
 
@@ -316,7 +353,9 @@ export default function Integrations() {
                 <span>Log (up to 100 KB)</span>
                 <textarea name="log" rows={4} />
               </label>
-              <button type="submit" disabled={busy}>Append</button>
+              <button type="submit" disabled={busy}>
+                Append
+              </button>
             </Form>
           )}
           {logs.length === 0 ? (

@@ -5,7 +5,16 @@ import { PostButton } from "~/components/post-button";
 import { attempt, formObject, load } from "~/lib/api.server";
 import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
-import { formatMoney, formatQuantity, formatTaxRate, INVOICE_STATUS_LABEL, minorDigits, parseAmount, parseTaxRate, PAYMENT_METHOD_LABEL } from "~/lib/money";
+import {
+  formatMoney,
+  formatQuantity,
+  formatTaxRate,
+  INVOICE_STATUS_LABEL,
+  minorDigits,
+  parseAmount,
+  parseTaxRate,
+  PAYMENT_METHOD_LABEL,
+} from "~/lib/money";
 
 const NUM = { textAlign: "right" } as const;
 const METHODS = Object.keys(PAYMENT_METHOD_LABEL) as (keyof typeof PAYMENT_METHOD_LABEL)[];
@@ -18,7 +27,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return { org, invoice, payments };
 }
 
-const fail = (field: string, message: string) => ({ ok: false as const, message: "Please correct the marked fields.", fieldErrors: { [field]: [message] } });
+const fail = (field: string, message: string) => ({
+  ok: false as const,
+  message: "Please correct the marked fields.",
+  fieldErrors: { [field]: [message] },
+});
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
@@ -44,7 +57,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "addLine": {
       const unitPrice = parseAmount(f.unitPrice, currency);
       if (unitPrice === undefined) return fail("unitPrice", `Enter an amount in ${currency}.`);
-      return attempt(request, () => api.invoices.addLine({ org, id, description: f.description ?? "", quantity: Number(f.quantity || "1"), unitPrice }));
+      return attempt(request, () =>
+        api.invoices.addLine({ org, id, description: f.description ?? "", quantity: Number(f.quantity || "1"), unitPrice }),
+      );
     }
     case "removeLine":
       return attempt(request, () => api.invoices.removeLine({ org, id, lineId: f.lineId ?? "" }));
@@ -52,7 +67,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const amount = parseAmount(f.amount, currency);
       if (amount === undefined || amount === 0) return fail("amount", `Enter an amount in ${currency} above zero.`);
       const method = (METHODS as string[]).includes(f.method ?? "") ? (f.method as (typeof METHODS)[number]) : "other";
-      return attempt(request, () => api.payments.create({ org, invoiceId: id, paidOn: f.paidOn ?? "", amount, method, reference: f.reference ?? "", note: f.note ?? "" }));
+      return attempt(request, () =>
+        api.payments.create({
+          org,
+          invoiceId: id,
+          paidOn: f.paidOn ?? "",
+          amount,
+          method,
+          reference: f.reference ?? "",
+          note: f.note ?? "",
+        }),
+      );
     }
     case "deletePayment":
       return attempt(request, () => api.payments.delete({ org, id: f.paymentId ?? "" }));
@@ -83,24 +108,28 @@ export default function InvoiceDetail() {
     <div>
       <div className="toolbar">
         <h1>
-          {invoice.number ?? "Draft invoice"} · {invoice.client_name} <small className="muted">({INVOICE_STATUS_LABEL[invoice.status]})</small>
+          {invoice.number ?? "Draft invoice"} · {invoice.client_name}{" "}
+          <small className="muted">({INVOICE_STATUS_LABEL[invoice.status]})</small>
         </h1>
         <div>
           <Link to="print" className="button secondary">
             Print / PDF
           </Link>{" "}
-          {draft && can("invoice.issue") && <Intent name="issue" label="Issue" confirm="Issue this invoice? It gets its number and can no longer be changed." />}{" "}
-          {draft && can("invoice.delete") && <Intent name="delete" label="Delete draft" className="danger" confirm="Delete this draft? Its time goes back to unbilled." />}
+          {draft && can("invoice.issue") && (
+            <Intent name="issue" label="Issue" confirm="Issue this invoice? It gets its number and can no longer be changed." />
+          )}{" "}
+          {draft && can("invoice.delete") && (
+            <Intent name="delete" label="Delete draft" className="danger" confirm="Delete this draft? Its time goes back to unbilled." />
+          )}
         </div>
       </div>
       <FormMessage result={result} />
       {invoice.status === "void" && (
-        <p className="notice">
-          Void: {invoice.void_reason}. Its time went back to unbilled; create a new draft to bill it again.
-        </p>
+        <p className="notice">Void: {invoice.void_reason}. Its time went back to unbilled; create a new draft to bill it again.</p>
       )}
       <p className="muted">
-        {invoice.issue_date ? `Issued ${invoice.issue_date}` : "Not issued yet"} · {invoice.due_date ? `due ${invoice.due_date}` : "no due date"}
+        {invoice.issue_date ? `Issued ${invoice.issue_date}` : "Not issued yet"} ·{" "}
+        {invoice.due_date ? `due ${invoice.due_date}` : "no due date"}
         {invoice.period_from && ` · time from ${invoice.period_from} to ${invoice.period_to}`} · {invoice.currency}
       </p>
 
@@ -233,7 +262,13 @@ export default function InvoiceDetail() {
               <input type="hidden" name="currency" value={invoice.currency} />
               <div className="row">
                 <Field name="paidOn" label="Date" type="date" result={result} required defaultValue={todayIn(timeZone)} />
-                <Field name="amount" label={`Amount (${invoice.currency})`} result={result} required defaultValue={(Math.max(invoice.balance, 0) / 10 ** minorDigits(invoice.currency)).toFixed(minorDigits(invoice.currency))} />
+                <Field
+                  name="amount"
+                  label={`Amount (${invoice.currency})`}
+                  result={result}
+                  required
+                  defaultValue={(Math.max(invoice.balance, 0) / 10 ** minorDigits(invoice.currency)).toFixed(minorDigits(invoice.currency))}
+                />
                 <Field name="method" label="Method" result={result}>
                   <select id="f-method" name="method" defaultValue="bank_transfer">
                     {METHODS.map((m) => (

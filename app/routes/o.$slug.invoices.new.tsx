@@ -119,18 +119,27 @@ export default function NewInvoice() {
       <Form method="post" className="card">
         <FormMessage result={result} />
         {/* Errors of inputs that have no field of their own in this form. */}
-        {["clientId", "from", "to", "lines", "taxRateBp"].flatMap((k) => errorsOf(result)?.fieldErrors[k] ?? []).map((e) => (
-          <p key={e} className="field-error">
-            {e}
-          </p>
-        ))}
+        {["clientId", "from", "to", "lines", "taxRateBp"]
+          .flatMap((k) => errorsOf(result)?.fieldErrors[k] ?? [])
+          .map((e) => (
+            <p key={e} className="field-error">
+              {e}
+            </p>
+          ))}
         <input type="hidden" name="clientId" value={clientId ?? ""} />
         <input type="hidden" name="from" value={from} />
         <input type="hidden" name="to" value={to} />
         <input type="hidden" name="currency" value={currency} />
         <label>
           {/* Keyed on the preview: defaultChecked alone would keep the state of the first range shown. */}
-          <input key={`${clientId}|${from}|${to}|${preview?.entries ?? 0}`} type="checkbox" name="includeTime" value="1" defaultChecked={(preview?.entries ?? 0) > 0} /> Bill the unbilled time above ({from} to {to})
+          <input
+            key={`${clientId}|${from}|${to}|${preview?.entries ?? 0}`}
+            type="checkbox"
+            name="includeTime"
+            value="1"
+            defaultChecked={(preview?.entries ?? 0) > 0}
+          />{" "}
+          Bill the unbilled time above ({from} to {to})
         </label>
         <h2>Other lines</h2>
         {Array.from({ length: MANUAL_ROWS }, (_, i) => (

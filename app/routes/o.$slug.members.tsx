@@ -37,22 +37,40 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const clientId = f.role === "client" && f.clientId ? f.clientId : null;
   switch (f.intent) {
     case "role":
-      return { intent: "role", target: f.userId, ...(await attempt(request, () => context.api.members.setRole({ org, userId: f.userId ?? "", role: f.role ?? "", clientId }))) };
+      return {
+        intent: "role",
+        target: f.userId,
+        ...(await attempt(request, () => context.api.members.setRole({ org, userId: f.userId ?? "", role: f.role ?? "", clientId }))),
+      };
     case "remove":
-      return { intent: "remove", target: f.userId, ...(await attempt(request, () => context.api.members.remove({ org, userId: f.userId ?? "" }))) };
+      return {
+        intent: "remove",
+        target: f.userId,
+        ...(await attempt(request, () => context.api.members.remove({ org, userId: f.userId ?? "" }))),
+      };
     case "leave": {
       const result = await attempt(request, () => context.api.members.leave({ org }));
       if (result.ok) throw redirect("/orgs");
       return { intent: "leave", target: null, ...result };
     }
     case "invite": {
-      const result = await attempt(request, () => context.api.invitations.create({ org, email: f.email ?? "", role: f.role ?? "", clientId }));
+      const result = await attempt(request, () =>
+        context.api.invitations.create({ org, email: f.email ?? "", role: f.role ?? "", clientId }),
+      );
       return { intent: "invite", target: result.ok ? result.data.email : null, ...result };
     }
     case "resend":
-      return { intent: "invitation", target: f.id, ...(await attempt(request, () => context.api.invitations.resend({ org, id: f.id ?? "" }))) };
+      return {
+        intent: "invitation",
+        target: f.id,
+        ...(await attempt(request, () => context.api.invitations.resend({ org, id: f.id ?? "" }))),
+      };
     case "revoke":
-      return { intent: "invitation", target: f.id, ...(await attempt(request, () => context.api.invitations.revoke({ org, id: f.id ?? "" }))) };
+      return {
+        intent: "invitation",
+        target: f.id,
+        ...(await attempt(request, () => context.api.invitations.revoke({ org, id: f.id ?? "" }))),
+      };
     default:
       throw new Response("Unknown action.", { status: 400 });
   }
@@ -107,7 +125,12 @@ export default function Members() {
       </table>
       {invitations && (
         <section aria-label="Invitations" className="invitations">
-          <InviteForm roles={roles} clients={clients} result={about("invite")} sentTo={about("invite")?.ok ? (about("invite")?.target ?? null) : null} />
+          <InviteForm
+            roles={roles}
+            clients={clients}
+            result={about("invite")}
+            sentTo={about("invite")?.ok ? (about("invite")?.target ?? null) : null}
+          />
           <h2>Invitations</h2>
           <InvitationList invitations={invitations} clients={clients} result={about("invitation")} />
         </section>

@@ -57,7 +57,9 @@ export default function EditProject() {
         {access.can("project.archive") && (
           <Form method="post">
             <input type="hidden" name="intent" value={archived ? "restore" : "archive"} />
-            <button type="submit" className="secondary">{archived ? "Restore project" : "Archive project"}</button>
+            <button type="submit" className="secondary">
+              {archived ? "Restore project" : "Archive project"}
+            </button>
           </Form>
         )}
       </div>

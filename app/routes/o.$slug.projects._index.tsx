@@ -46,7 +46,9 @@ export default function Projects() {
         <label>
           <input type="checkbox" name="archived" value="1" defaultChecked={params.get("archived") === "1"} /> Show archived
         </label>
-        <button type="submit" className="secondary">Filter</button>
+        <button type="submit" className="secondary">
+          Filter
+        </button>
       </Form>
       {projects.length === 0 ? (
         <p className="muted">No projects yet.</p>

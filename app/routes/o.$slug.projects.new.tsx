@@ -23,7 +23,12 @@ export default function NewProject() {
     <div>
       <h1>New project</h1>
       {clients.length === 0 && <p className="notice">Create a client first: every project belongs to one.</p>}
-      <ProjectForm result={useActionData<typeof action>()} clients={clients} defaultClientId={defaultClientId} submitLabel="Create project" />
+      <ProjectForm
+        result={useActionData<typeof action>()}
+        clients={clients}
+        defaultClientId={defaultClientId}
+        submitLabel="Create project"
+      />
     </div>
   );
 }

@@ -21,7 +21,10 @@ const iso = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (d: string, n: number) => iso(new Date(day(d).getTime() + n * 86_400_000));
 const monthOf = (d: string, shift = 0) => {
   const t = day(d);
-  return { from: iso(new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + shift, 1))), to: iso(new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + shift + 1, 0))) };
+  return {
+    from: iso(new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + shift, 1))),
+    to: iso(new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + shift + 1, 0))),
+  };
 };
 function presets(today: string, weekStart: number) {
   const weekday = day(today).getUTCDay() || 7;
@@ -54,7 +57,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const hours = await loadFiltered(request, () => context.api.reports.hours({ org, from, to, groupBy } as HoursInput));
   if (!hours.data) return { org, query: { from, to, groupBy }, problem: hours.problem, hours: null, others: null };
   const [budgets, utilisation, unbilled] = await load(request, () =>
-    Promise.all([context.api.reports.budgets({ org }), context.api.reports.utilisation({ org, from, to }), context.api.reports.unbilled({ org })]),
+    Promise.all([
+      context.api.reports.budgets({ org }),
+      context.api.reports.utilisation({ org, from, to }),
+      context.api.reports.unbilled({ org }),
+    ]),
   );
   // Money per project needs project.rates.view; without it the section is simply left out.
   const financials = await context.api.reports.financials({ org }).catch(forbiddenAsNull);
@@ -134,7 +141,10 @@ function BudgetSection({ org, budgets }: { org: string; budgets: NonNullable<Dat
         <p className="muted">No project has a budget.</p>
       ) : (
         <>
-          <BudgetChart data={budgets.rows.map((r) => ({ name: r.projectName, percent: r.percent, overBudget: r.overBudget }))} label="Budget used per project" />
+          <BudgetChart
+            data={budgets.rows.map((r) => ({ name: r.projectName, percent: r.percent, overBudget: r.overBudget }))}
+            label="Budget used per project"
+          />
           <table>
             <thead>
               <tr>
@@ -167,7 +177,15 @@ function BudgetSection({ org, budgets }: { org: string; budgets: NonNullable<Dat
   );
 }
 
-function UtilisationSection({ org, utilisation, query }: { org: string; utilisation: NonNullable<Data["others"]>["utilisation"]; query: Data["query"] }) {
+function UtilisationSection({
+  org,
+  utilisation,
+  query,
+}: {
+  org: string;
+  utilisation: NonNullable<Data["others"]>["utilisation"];
+  query: Data["query"];
+}) {
   const ratio = (r: number | null) => (r === null ? "—" : `${Math.round(r * 100)} %`);
   return (
     <Section title="Utilisation" exportLink={<ExportLink org={org} params={{ report: "utilisation", from: query.from, to: query.to }} />}>

@@ -65,8 +65,8 @@ export default function Roles() {
         )}
       </div>
       <p className="muted">
-        Built-in roles are fixed. Custom roles hold exactly the permissions ticked for them; a change applies to their members on their next request.
-        Nobody can create or edit a role with permissions they do not hold themselves.
+        Built-in roles are fixed. Custom roles hold exactly the permissions ticked for them; a change applies to their members on their next
+        request. Nobody can create or edit a role with permissions they do not hold themselves.
       </p>
       {params.get("saved") && !editing && (
         <p className="notice" role="status">
@@ -113,7 +113,12 @@ export default function Roles() {
                       <Link to={`?edit=${r.id}`} className="button secondary" aria-label={`Edit ${r.name}`}>
                         Edit
                       </Link>
-                      <ConfirmForm open="Delete…" question={`Delete the role ${r.name}?`} confirm={`Delete ${r.name}`} fields={{ intent: "delete", id: r.id }} />
+                      <ConfirmForm
+                        open="Delete…"
+                        question={`Delete the role ${r.name}?`}
+                        confirm={`Delete ${r.name}`}
+                        fields={{ intent: "delete", id: r.id }}
+                      />
                     </>
                   )}
                 </td>

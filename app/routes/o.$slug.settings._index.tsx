@@ -82,9 +82,23 @@ export default function Settings() {
           result={result}
           hint={`Older entries are deleted by the daily clean-up. Between ${retention.min} and ${retention.max} days; check what your contracts and law require.`}
         >
-          <input id="f-auditRetentionDays" name="auditRetentionDays" type="number" min={retention.min} max={retention.max} step={1} defaultValue={settings.auditRetentionDays} required />
+          <input
+            id="f-auditRetentionDays"
+            name="auditRetentionDays"
+            type="number"
+            min={retention.min}
+            max={retention.max}
+            step={1}
+            defaultValue={settings.auditRetentionDays}
+            required
+          />
         </Field>
-        <Field name="digestHour" label="Daily digest goes out at" result={result} hint="In the organisation's time zone; members choose for themselves whether they get it.">
+        <Field
+          name="digestHour"
+          label="Daily digest goes out at"
+          result={result}
+          hint="In the organisation's time zone; members choose for themselves whether they get it."
+        >
           <select id="f-digestHour" name="digestHour" defaultValue={settings.digestHour}>
             {Array.from({ length: 24 }, (_, h) => (
               <option key={h} value={h}>

@@ -52,9 +52,9 @@ export default function OrganisationExport() {
     <div>
       <h1>Export organisation data</h1>
       <p className="muted">
-        A ZIP archive of everything this organisation holds: one JSON file per table (clients, projects, tasks, time, invoices, the audit log, …), every
-        attached file, and a manifest with counts and SHA-256 checksums. Vault credentials and webhook secrets are not included. The archive is prepared in
-        the background; its download link works for a limited time.
+        A ZIP archive of everything this organisation holds: one JSON file per table (clients, projects, tasks, time, invoices, the audit
+        log, …), every attached file, and a manifest with counts and SHA-256 checksums. Vault credentials and webhook secrets are not
+        included. The archive is prepared in the background; its download link works for a limited time.
       </p>
       <Form method="post" className="card narrow">
         {result && <FormMessage result={result} />}
@@ -94,7 +94,9 @@ export default function OrganisationExport() {
                   {e.status === "done" && "Complete"}
                 </td>
                 <td>{size(e.bytes)}</td>
-                <td>{e.status === "done" && e.expiresAt !== null ? formatDateTime(e.expiresAt) : e.status === "expired" ? "Link expired" : ""}</td>
+                <td>
+                  {e.status === "done" && e.expiresAt !== null ? formatDateTime(e.expiresAt) : e.status === "expired" ? "Link expired" : ""}
+                </td>
                 <td>
                   {e.downloadPath && (
                     <a href={e.downloadPath} download>

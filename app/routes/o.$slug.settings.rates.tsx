@@ -20,7 +20,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   const hourlyRate = parseMoney(f.rate);
   if (hourlyRate === undefined || (f.rate ?? "").trim() === "") {
-    return { ok: false as const, message: "Please correct the marked fields.", fieldErrors: { rate: ["Enter an amount such as 95 or 120.50."] } };
+    return {
+      ok: false as const,
+      message: "Please correct the marked fields.",
+      fieldErrors: { rate: ["Enter an amount such as 95 or 120.50."] },
+    };
   }
   const result = await attempt(request, () => context.api.rates.set({ ...target, hourlyRate }));
   return result.ok ? redirect(new URL(request.url).pathname) : result;
@@ -43,8 +47,9 @@ export default function Rates() {
         <Link to={`/o/${slug}/time`}>Time</Link>
       </div>
       <p className="muted">
-        A time entry takes the first rate that applies, in this order: the member&apos;s rate on that project, the project&apos;s own rate, the member&apos;s
-        default rate, otherwise nothing. The rate is stored on the entry when it is written, so changing a rate does not change time already logged.
+        A time entry takes the first rate that applies, in this order: the member&apos;s rate on that project, the project&apos;s own rate,
+        the member&apos;s default rate, otherwise nothing. The rate is stored on the entry when it is written, so changing a rate does not
+        change time already logged.
       </p>
       <FormMessage result={result} />
 
@@ -68,7 +73,12 @@ export default function Rates() {
                 {manage ? (
                   <Form method="post" className="row" style={{ alignItems: "center" }}>
                     <input type="hidden" name="memberId" value={m.user_id} />
-                    <input name="rate" defaultValue={amountField(m.default_rate)} placeholder="none" aria-label={`Default rate of ${m.name}`} />
+                    <input
+                      name="rate"
+                      defaultValue={amountField(m.default_rate)}
+                      placeholder="none"
+                      aria-label={`Default rate of ${m.name}`}
+                    />
                     <button type="submit" name="intent" value="set" className="secondary">
                       Save
                     </button>

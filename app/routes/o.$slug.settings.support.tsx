@@ -25,7 +25,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return { intent: "revoke" as const, ...(await attempt(request, () => context.api.support.revokeGrant({ org, id: f.id ?? "" }))) };
   }
   const result = await attempt(request, () =>
-    context.api.support.createGrant({ org, scope: f.scope === "write" ? "write" : "read", hours: Number(f.hours), reason: f.reason ?? "", emailSupport: f.emailSupport === "yes" }),
+    context.api.support.createGrant({
+      org,
+      scope: f.scope === "write" ? "write" : "read",
+      hours: Number(f.hours),
+      reason: f.reason ?? "",
+      emailSupport: f.emailSupport === "yes",
+    }),
   );
   return { intent: "create" as const, ...result };
 }
@@ -41,14 +47,14 @@ export default function SupportAccess() {
     <div>
       <h1>Support access</h1>
       <p className="muted">
-        Our support staff can enter this organisation only through a link you create here, for the time and scope you choose.
-        You can revoke it at any moment; everything support does is in the audit log.
+        Our support staff can enter this organisation only through a link you create here, for the time and scope you choose. You can revoke
+        it at any moment; everything support does is in the audit log.
       </p>
       {created && (
         <div className="card notice" role="status">
           <p>
-            <strong>Copy this link now: it is shown only once.</strong> It gives {created.scope === "read" ? "read-only" : "read and write"} access until{" "}
-            {formatDateTime(created.expiresAt)}.
+            <strong>Copy this link now: it is shown only once.</strong> It gives {created.scope === "read" ? "read-only" : "read and write"}{" "}
+            access until {formatDateTime(created.expiresAt)}.
           </p>
           <input readOnly aria-label="Support link" value={created.link} className="link-box" onFocus={(e) => e.currentTarget.select()} />
           {created.emailedTo && <p>Also emailed to {created.emailedTo}.</p>}
@@ -80,7 +86,9 @@ export default function SupportAccess() {
             <input type="checkbox" name="emailSupport" value="yes" /> Also email the link to the support team
           </span>
         </label>
-        <button type="submit" disabled={busy}>Create support link</button>
+        <button type="submit" disabled={busy}>
+          Create support link
+        </button>
       </Form>
       <h2>Grants</h2>
       {result?.intent === "revoke" && !result.ok && <FormMessage result={result} />}

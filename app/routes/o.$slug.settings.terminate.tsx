@@ -26,12 +26,18 @@ export default function TerminateOrganisation() {
       <h2>Close this organisation</h2>
       <Form method="post" className="card narrow">
         <p>
-          Closing <strong>{org.name}</strong> locks everyone out at once: members, API tokens and support access. For{" "}
-          {org.graceDays} days an owner can restore it from the organisations page, exactly as it was. After that, on about{" "}
+          Closing <strong>{org.name}</strong> locks everyone out at once: members, API tokens and support access. For {org.graceDays} days
+          an owner can restore it from the organisations page, exactly as it was. After that, on about{" "}
           <strong>{formatDateTime(org.purgeAfterIfClosedNow)}</strong>, its database, files and encryption key are destroyed for good.
         </p>
         <FormMessage result={result} />
-        <Field name="confirmSlug" label={`Type the organisation's address (${org.slug}) to confirm`} result={result} required autoComplete="off" />
+        <Field
+          name="confirmSlug"
+          label={`Type the organisation's address (${org.slug}) to confirm`}
+          result={result}
+          required
+          autoComplete="off"
+        />
         <button type="submit" className="danger" disabled={busy}>
           Close the organisation
         </button>

@@ -29,7 +29,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
   // Names are checked against the catalogue (and the member's own permissions) by the procedure.
   const scopes = form.getAll("scopes").map(String) as Permission[];
-  const result = await attempt(request, () => context.api.apiTokens.create({ org, name: text("name"), scopes, expiresInDays: Number(text("expiresInDays")) }));
+  const result = await attempt(request, () =>
+    context.api.apiTokens.create({ org, name: text("name"), scopes, expiresInDays: Number(text("expiresInDays")) }),
+  );
   return { intent: "create" as const, ...result };
 }
 
@@ -43,13 +45,16 @@ export default function ApiTokens() {
   const created = result?.intent === "create" && result.ok ? result.data : null;
   const createResult = result?.intent === "create" ? result : undefined;
   // Only what the member holds can be chosen; the server checks it again (and again on every use).
-  const holdable = groups.map((g) => ({ ...g, permissions: g.permissions.filter((p) => access.can(p.key)) })).filter((g) => g.permissions.length > 0);
+  const holdable = groups
+    .map((g) => ({ ...g, permissions: g.permissions.filter((p) => access.can(p.key)) }))
+    .filter((g) => g.permissions.length > 0);
   return (
     <div>
       <h1>API tokens</h1>
       <p className="muted">
-        A personal token lets a script call this organisation's API as you: send it as <code>Authorization: Bearer …</code>. It can do only what you
-        choose below and what your role still allows; it stops working when it expires, when you revoke it, or when you leave the organisation.
+        A personal token lets a script call this organisation's API as you: send it as <code>Authorization: Bearer …</code>. It can do only
+        what you choose below and what your role still allows; it stops working when it expires, when you revoke it, or when you leave the
+        organisation.
       </p>
       {created && (
         <div className="card notice" role="status">
@@ -89,7 +94,9 @@ export default function ApiTokens() {
             </div>
           ))}
         </fieldset>
-        <button type="submit" disabled={busy}>Create token</button>
+        <button type="submit" disabled={busy}>
+          Create token
+        </button>
       </Form>
       <h2>Your tokens</h2>
       {result?.intent === "revoke" && !result.ok && <FormMessage result={result} />}

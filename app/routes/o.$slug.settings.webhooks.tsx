@@ -14,7 +14,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const webhooks = await load(request, () => context.api.webhooks.list({ org }));
   const selectedId = new URL(request.url).searchParams.get("webhook");
-  const selected = selectedId ? webhooks.find((w) => w.id === selectedId) ?? null : null;
+  const selected = selectedId ? (webhooks.find((w) => w.id === selectedId) ?? null) : null;
   const deliveries = selected ? await load(request, () => context.api.webhooks.deliveries({ org, webhookId: selected.id, limit: 50 })) : [];
   // The event list is read from the server module (loader only), so the checkboxes match what create accepts.
   return { webhooks, selected, deliveries, events: [...WEBHOOK_EVENTS] };
@@ -30,7 +30,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "create": {
       const events = form.getAll("events").map(String) as (typeof WEBHOOK_EVENTS)[number][];
       const result = await attempt(request, () => api.create({ org, url: text("url"), events, active: form.get("active") === "on" }));
-      return { intent: "create" as const, ...(result.ok ? { ok: true as const, data: { url: result.data.webhook.url, secret: result.data.secret } } : result) };
+      return {
+        intent: "create" as const,
+        ...(result.ok ? { ok: true as const, data: { url: result.data.webhook.url, secret: result.data.secret } } : result),
+      };
     }
     case "rotate": {
       const result = await attempt(request, () => api.rotateSecret({ org, id }));
@@ -48,9 +51,27 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   }
 }
 
-function Intent({ name, id, label, className, confirm, disabled }: { name: string; id: string; label: string; className?: string; confirm?: string; disabled?: boolean }) {
+function Intent({
+  name,
+  id,
+  label,
+  className,
+  confirm,
+  disabled,
+}: {
+  name: string;
+  id: string;
+  label: string;
+  className?: string;
+  confirm?: string;
+  disabled?: boolean;
+}) {
   return (
-    <Form method="post" style={{ display: "inline" }} onSubmit={(e) => (confirm && !window.confirm(confirm) ? e.preventDefault() : undefined)}>
+    <Form
+      method="post"
+      style={{ display: "inline" }}
+      onSubmit={(e) => (confirm && !window.confirm(confirm) ? e.preventDefault() : undefined)}
+    >
       <input type="hidden" name="intent" value={name} />
       <input type="hidden" name="id" value={id} />
       <button type="submit" className={className ?? "secondary"} disabled={disabled}>
@@ -71,25 +92,35 @@ export default function Webhooks() {
     result?.intent === "create" && result.ok
       ? { secret: result.data.secret, what: `the new webhook to ${result.data.url}` }
       : result?.intent === "rotate" && result.ok
-        ? { secret: result.data.secret, what: `the webhook to ${webhooks.find((w) => w.id === result.data.id)?.url ?? result.data.id} (the old secret no longer works)` }
+        ? {
+            secret: result.data.secret,
+            what: `the webhook to ${webhooks.find((w) => w.id === result.data.id)?.url ?? result.data.id} (the old secret no longer works)`,
+          }
         : null;
   const otherFailure = result && result.intent !== "create" && !result.ok ? result : undefined;
   return (
     <div>
       <h1>Webhooks</h1>
       <p className="muted">
-        Opslayer sends a signed <code>POST</code> with a JSON body to each active webhook subscribed to an event. A receiver should answer 2xx within 5
-        seconds; anything else is retried with growing waits, up to 6 attempts, and then marked failed.
+        Opslayer sends a signed <code>POST</code> with a JSON body to each active webhook subscribed to an event. A receiver should answer
+        2xx within 5 seconds; anything else is retried with growing waits, up to 6 attempts, and then marked failed.
       </p>
       {secret && (
         <div className="card notice" role="status">
           <p>
             <strong>Copy this signing secret now: it is shown only once.</strong> It signs deliveries to {secret.what}.
           </p>
-          <input readOnly aria-label="Signing secret" value={secret.secret} className="link-box" onFocus={(e) => e.currentTarget.select()} />
+          <input
+            readOnly
+            aria-label="Signing secret"
+            value={secret.secret}
+            className="link-box"
+            onFocus={(e) => e.currentTarget.select()}
+          />
           <p className="muted">
-            To verify a delivery, compute <code>HMAC_SHA256(secret, "&lt;X-Opslayer-Timestamp&gt;.&lt;body&gt;")</code> in hex over the raw request body
-            and compare it, in constant time, with <code>X-Opslayer-Signature: sha256=…</code>. Reject timestamps more than a few minutes old.
+            To verify a delivery, compute <code>HMAC_SHA256(secret, "&lt;X-Opslayer-Timestamp&gt;.&lt;body&gt;")</code> in hex over the raw
+            request body and compare it, in constant time, with <code>X-Opslayer-Signature: sha256=…</code>. Reject timestamps more than a
+            few minutes old.
           </p>
         </div>
       )}
@@ -108,11 +139,13 @@ export default function Webhooks() {
               </span>
             </label>
           ))}
-          {createResult && !createResult.ok && createResult.fieldErrors.events?.map((m) => (
-            <small key={m} className="field-error">
-              {m}
-            </small>
-          ))}
+          {createResult &&
+            !createResult.ok &&
+            createResult.fieldErrors.events?.map((m) => (
+              <small key={m} className="field-error">
+                {m}
+              </small>
+            ))}
         </fieldset>
         <label className="field">
           <span>
@@ -120,7 +153,9 @@ export default function Webhooks() {
           </span>
         </label>
         <input type="hidden" name="intent" value="create" />
-        <button type="submit" disabled={busy}>Create webhook</button>
+        <button type="submit" disabled={busy}>
+          Create webhook
+        </button>
       </Form>
       <h2>Webhooks</h2>
       {otherFailure && <FormMessage result={otherFailure} />}
@@ -149,8 +184,21 @@ export default function Webhooks() {
                 <td>
                   <Link to={`?webhook=${w.id}`}>Deliveries</Link>{" "}
                   <Intent name={w.active ? "pause" : "resume"} id={w.id} label={w.active ? "Pause" : "Resume"} disabled={busy} />{" "}
-                  <Intent name="rotate" id={w.id} label="Rotate secret" disabled={busy} confirm="Rotate the signing secret? The current one stops working at once." />{" "}
-                  <Intent name="delete" id={w.id} label="Delete" className="danger" disabled={busy} confirm={`Delete the webhook to ${w.url}? Its delivery log goes with it.`} />
+                  <Intent
+                    name="rotate"
+                    id={w.id}
+                    label="Rotate secret"
+                    disabled={busy}
+                    confirm="Rotate the signing secret? The current one stops working at once."
+                  />{" "}
+                  <Intent
+                    name="delete"
+                    id={w.id}
+                    label="Delete"
+                    className="danger"
+                    disabled={busy}
+                    confirm={`Delete the webhook to ${w.url}? Its delivery log goes with it.`}
+                  />
                 </td>
               </tr>
             ))}
@@ -191,7 +239,9 @@ export default function Webhooks() {
                     </td>
                     <td>
                       {STATUS_LABEL[d.status]}
-                      {d.status === "pending" && d.next_attempt_at !== null && <span className="muted"> (next {formatDateTime(d.next_attempt_at)})</span>}
+                      {d.status === "pending" && d.next_attempt_at !== null && (
+                        <span className="muted"> (next {formatDateTime(d.next_attempt_at)})</span>
+                      )}
                     </td>
                     <td>{d.attempts}</td>
                     <td>{d.status_code ?? "—"}</td>

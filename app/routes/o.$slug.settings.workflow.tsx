@@ -22,12 +22,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const run = async (about: "status" | "label", call: () => Promise<unknown>) => ({ about, ...(await attempt(request, call)) });
   switch (f.intent) {
     case "status-create":
-      return run("status", () => api.workflow.create({ org, name: f.name ?? "", color: f.color ?? "", category: (f.category ?? "todo") as Category }));
+      return run("status", () =>
+        api.workflow.create({ org, name: f.name ?? "", color: f.color ?? "", category: (f.category ?? "todo") as Category }),
+      );
     case "status-update":
       return run("status", () => api.workflow.update({ org, id, name: f.name, color: f.color, category: f.category as Category }));
     case "status-up":
     case "status-down":
-      return run("status", () => api.workflow.update({ org, id, position: Math.max(0, Number(f.position) + (f.intent === "status-up" ? -1 : 1)) }));
+      return run("status", () =>
+        api.workflow.update({ org, id, position: Math.max(0, Number(f.position) + (f.intent === "status-up" ? -1 : 1)) }),
+      );
     case "status-delete":
       return run("status", () => api.workflow.delete({ org, id, moveTo: f.moveTo || undefined }));
     case "label-create":
@@ -60,8 +64,8 @@ export default function WorkflowSettings() {
     <div>
       <h1>Workflow</h1>
       <p className="muted">
-        Statuses are the columns of the board, in this order. New tasks and requests start in the first to-do status; declined requests go to the
-        first done status. A status that tasks use can be deleted only by moving those tasks to another status.
+        Statuses are the columns of the board, in this order. New tasks and requests start in the first to-do status; declined requests go
+        to the first done status. A status that tasks use can be deleted only by moving those tasks to another status.
       </p>
       {result?.about === "status" && <FormMessage result={result} />}
       <table>
@@ -80,10 +84,24 @@ export default function WorkflowSettings() {
                 <Form method="post" style={{ display: "inline" }}>
                   <input type="hidden" name="id" value={s.id} />
                   <input type="hidden" name="position" value={s.position} />
-                  <button type="submit" name="intent" value="status-up" className="secondary" disabled={i === 0} aria-label={`Move ${s.name} up`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="status-up"
+                    className="secondary"
+                    disabled={i === 0}
+                    aria-label={`Move ${s.name} up`}
+                  >
                     ↑
                   </button>{" "}
-                  <button type="submit" name="intent" value="status-down" className="secondary" disabled={i === statuses.length - 1} aria-label={`Move ${s.name} down`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="status-down"
+                    className="secondary"
+                    disabled={i === statuses.length - 1}
+                    aria-label={`Move ${s.name} down`}
+                  >
                     ↓
                   </button>
                 </Form>

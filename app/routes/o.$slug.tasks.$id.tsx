@@ -17,7 +17,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const id = params.id!;
   const [task, statuses, labels, activity] = await load(request, () =>
-    Promise.all([context.api.tasks.get({ org, id }), context.api.workflow.list({ org }), context.api.labels.list({ org }), context.api.activity.task({ org, taskId: id })]),
+    Promise.all([
+      context.api.tasks.get({ org, id }),
+      context.api.workflow.list({ org }),
+      context.api.labels.list({ org }),
+      context.api.activity.task({ org, taskId: id }),
+    ]),
   );
   const comments = task.can.readComments ? await load(request, () => context.api.comments.list({ org, taskId: id, limit: 200 })) : null;
   const assignable = task.can.assign ? await context.api.tasks.assignable({ org }).catch(() => null) : null;
@@ -114,7 +119,10 @@ export default function TaskDetail() {
           )}
         </div>
         <div className="stat">
-          Priority <strong style={{ fontSize: "1rem" }}><PriorityBadge priority={task.priority} /></strong>
+          Priority{" "}
+          <strong style={{ fontSize: "1rem" }}>
+            <PriorityBadge priority={task.priority} />
+          </strong>
         </div>
         <div className="stat">
           Due <strong style={{ fontSize: "1rem" }}>{task.dueDate ?? "—"}</strong>
@@ -138,11 +146,13 @@ export default function TaskDetail() {
             <input type="hidden" name="intent" value="accept" />
             <select name="statusId" defaultValue="" aria-label="Accept into status">
               <option value="">First to-do status</option>
-              {statuses.filter((s) => s.category === "todo").map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
+              {statuses
+                .filter((s) => s.category === "todo")
+                .map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
             </select>
             <button type="submit">Accept as a task</button>
           </Form>

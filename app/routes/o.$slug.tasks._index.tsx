@@ -10,7 +10,19 @@ export const meta: MetaFunction = () => [{ title: "Tasks · opslayer" }];
 
 const PAGE = 50;
 /** URL parameter → the list procedure's filter of the same name. */
-const FILTERS = ["projectId", "assigneeId", "statusId", "category", "kind", "labelId", "dueAfter", "dueBefore", "search", "sort", "direction"] as const;
+const FILTERS = [
+  "projectId",
+  "assigneeId",
+  "statusId",
+  "category",
+  "kind",
+  "labelId",
+  "dueAfter",
+  "dueBefore",
+  "search",
+  "sort",
+  "direction",
+] as const;
 type ListInput = Parameters<AppLoadContext["api"]["tasks"]["list"]>[0];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -23,7 +35,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     if (value) filters[key] = value;
   }
   // The URL is untrusted text: the API validates every filter and says which one is wrong.
-  const result = await loadFiltered(request, () => context.api.tasks.list({ org, ...filters, limit: PAGE, offset: page * PAGE } as ListInput));
+  const result = await loadFiltered(request, () =>
+    context.api.tasks.list({ org, ...filters, limit: PAGE, offset: page * PAGE } as ListInput),
+  );
   const [projects, statuses, labels] = await load(request, () =>
     Promise.all([context.api.tasks.projects({ org }), context.api.workflow.list({ org }), context.api.labels.list({ org })]),
   );
@@ -70,24 +84,64 @@ export default function Tasks() {
         <FilterField name="search" label="Title contains" errors={errors("search")}>
           <input id="f-search" name="search" type="search" defaultValue={value("search")} maxLength={200} />
         </FilterField>
-        {select("projectId", "Project", projects.map((p) => ({ value: p.id, label: p.name })))}
-        {members && select("assigneeId", "Assignee", members.map((m) => ({ value: m.userId, label: m.name })))}
-        {select("statusId", "Status", statuses.map((s) => ({ value: s.id, label: s.name })))}
-        {select("category", "Category", Object.entries(CATEGORY_LABEL).map(([v, l]) => ({ value: v, label: l })))}
-        {select("kind", "Kind", [{ value: "task", label: "Tasks" }, { value: "request", label: "Requests" }])}
-        {labels.length > 0 && select("labelId", "Label", labels.map((l) => ({ value: l.id, label: l.name })))}
+        {select(
+          "projectId",
+          "Project",
+          projects.map((p) => ({ value: p.id, label: p.name })),
+        )}
+        {members &&
+          select(
+            "assigneeId",
+            "Assignee",
+            members.map((m) => ({ value: m.userId, label: m.name })),
+          )}
+        {select(
+          "statusId",
+          "Status",
+          statuses.map((s) => ({ value: s.id, label: s.name })),
+        )}
+        {select(
+          "category",
+          "Category",
+          Object.entries(CATEGORY_LABEL).map(([v, l]) => ({ value: v, label: l })),
+        )}
+        {select("kind", "Kind", [
+          { value: "task", label: "Tasks" },
+          { value: "request", label: "Requests" },
+        ])}
+        {labels.length > 0 &&
+          select(
+            "labelId",
+            "Label",
+            labels.map((l) => ({ value: l.id, label: l.name })),
+          )}
         <FilterField name="dueAfter" label="Due from" errors={errors("dueAfter")}>
           <input id="f-dueAfter" name="dueAfter" type="date" defaultValue={value("dueAfter")} />
         </FilterField>
         <FilterField name="dueBefore" label="Due until" errors={errors("dueBefore")}>
           <input id="f-dueBefore" name="dueBefore" type="date" defaultValue={value("dueBefore")} />
         </FilterField>
-        {select("sort", "Sort by", Object.entries(SORT_LABEL).map(([v, l]) => ({ value: v, label: l })), "Recently updated")}
-        {select("direction", "Order", [{ value: "asc", label: "Ascending" }, { value: "desc", label: "Descending" }], "Natural")}
+        {select(
+          "sort",
+          "Sort by",
+          Object.entries(SORT_LABEL).map(([v, l]) => ({ value: v, label: l })),
+          "Recently updated",
+        )}
+        {select(
+          "direction",
+          "Order",
+          [
+            { value: "asc", label: "Ascending" },
+            { value: "desc", label: "Descending" },
+          ],
+          "Natural",
+        )}
         <FilterActions />
       </Form>
       <p className="muted">
-        {list.total === 0 ? "No tasks match." : `${list.total} task${list.total === 1 ? "" : "s"}${list.total > PAGE ? `, page ${page + 1} of ${last + 1}` : ""}.`}
+        {list.total === 0
+          ? "No tasks match."
+          : `${list.total} task${list.total === 1 ? "" : "s"}${list.total > PAGE ? `, page ${page + 1} of ${last + 1}` : ""}.`}
       </p>
       {list.items.length > 0 && (
         <table>

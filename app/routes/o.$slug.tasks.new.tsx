@@ -14,7 +14,15 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   );
   // Assigning is a permission of its own: without it the form simply has no assignee field.
   const assignable = await context.api.tasks.assignable({ org }).catch(() => null);
-  return { org, projects, statuses, labels, assignable, request: url.searchParams.get("kind") === "request", defaultProjectId: url.searchParams.get("project") ?? undefined };
+  return {
+    org,
+    projects,
+    statuses,
+    labels,
+    assignable,
+    request: url.searchParams.get("kind") === "request",
+    defaultProjectId: url.searchParams.get("project") ?? undefined,
+  };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -28,7 +36,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     form.get("intent") === "request"
       ? await attempt(request, () => context.api.requests.raise({ org, projectId, title, description, priority, dueDate }))
       : await attempt(request, () =>
-          context.api.tasks.create({ org, projectId, ...parsed.input, statusId: String(form.get("statusId") ?? "") || undefined, assigneeIds: parsed.assigneeIds }),
+          context.api.tasks.create({
+            org,
+            projectId,
+            ...parsed.input,
+            statusId: String(form.get("statusId") ?? "") || undefined,
+            assigneeIds: parsed.assigneeIds,
+          }),
         );
   if (result.ok) throw redirect(`/o/${org}/tasks/${result.data.id}`);
   return result;

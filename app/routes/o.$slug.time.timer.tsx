@@ -6,7 +6,9 @@ import { attempt, formObject } from "~/lib/api.server";
 /** Only a path inside this organisation: a form field must never send the browser elsewhere. */
 function backTo(slug: string, value: string | undefined) {
   const base = `/o/${slug}`;
-  return value && (value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`)) && !value.includes("//") ? value : `${base}/time`;
+  return value && (value === base || value.startsWith(`${base}/`) || value.startsWith(`${base}?`)) && !value.includes("//")
+    ? value
+    : `${base}/time`;
 }
 
 export function loader({ params }: LoaderFunctionArgs) {
@@ -20,7 +22,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const result =
     f.intent === "start"
       ? await attempt(request, () =>
-          context.api.time.start({ org, projectId: f.projectId ?? "", note: f.note ?? "", billable: f.billable === "on" || f.billable === "1" }),
+          context.api.time.start({
+            org,
+            projectId: f.projectId ?? "",
+            note: f.note ?? "",
+            billable: f.billable === "on" || f.billable === "1",
+          }),
         )
       : await attempt(request, () => context.api.time.stop({ org }));
   if (result.ok) throw redirect(backTo(org, f.redirectTo));

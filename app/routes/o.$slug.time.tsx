@@ -9,7 +9,8 @@ import { useOrgAccess } from "~/lib/permissions";
 import { ifAllowed } from "~/lib/permissions.server";
 import { formFailure, shiftDate, timeEntryInput } from "~/lib/time-input.server";
 
-const today = (timeZone: string) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+const today = (timeZone: string) =>
+  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
@@ -24,7 +25,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   );
   // With a range, "previous" and "next" move by its length (a week unless the filter says otherwise).
   const span = list.from && list.to ? (Date.parse(list.to) - Date.parse(list.from)) / 86_400_000 + 1 : 7;
-  const nav = list.from && list.to ? { prev: `?from=${shiftDate(list.from, -span)}&to=${shiftDate(list.to, -span)}`, next: `?from=${shiftDate(list.from, span)}&to=${shiftDate(list.to, span)}` } : null;
+  const nav =
+    list.from && list.to
+      ? {
+          prev: `?from=${shiftDate(list.from, -span)}&to=${shiftDate(list.to, -span)}`,
+          next: `?from=${shiftDate(list.from, span)}&to=${shiftDate(list.to, span)}`,
+        }
+      : null;
   return { ...list, projects: projects ?? [], editing, nav, today: today(list.timeZone) };
 }
 
@@ -116,7 +123,9 @@ export default function Time() {
         <label>
           To <input type="date" name="to" defaultValue={data.to ?? ""} />
         </label>
-        <button type="submit" className="secondary">Show</button>
+        <button type="submit" className="secondary">
+          Show
+        </button>
         <Link to=".">This week</Link>
         {data.nav && <Link to={data.nav.next}>Next →</Link>}
       </Form>
@@ -176,7 +185,12 @@ export default function Time() {
                     ) : (
                       <>
                         <Link to={editLink(e.id)}>Edit</Link>{" "}
-                        <ConfirmForm open="Delete" question="Delete this entry?" confirm="Delete entry" fields={{ intent: "delete", id: e.id }} />
+                        <ConfirmForm
+                          open="Delete"
+                          question="Delete this entry?"
+                          confirm="Delete entry"
+                          fields={{ intent: "delete", id: e.id }}
+                        />
                       </>
                     )}
                   </td>

@@ -25,14 +25,22 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return { org, orgs, activity, asSupport: Boolean(support), me, timer };
 }
 
-function SupportActivity({ activity }: { activity: { active: { id: string; scope: string; expiresAt: number; staffName: string | null }[]; actions: { id: number; at: number; action: string; target_type: string | null; target_id: string | null }[] } }) {
+function SupportActivity({
+  activity,
+}: {
+  activity: {
+    active: { id: string; scope: string; expiresAt: number; staffName: string | null }[];
+    actions: { id: number; at: number; action: string; target_type: string | null; target_id: string | null }[];
+  };
+}) {
   if (activity.active.length === 0) return null;
   return (
     <section className="support-activity" aria-label="Support activity">
       <strong>Support is in your organisation now</strong>
       {activity.active.map((g) => (
         <span key={g.id}>
-          {" "}· {g.staffName ?? "support"} ({g.scope === "read" ? "read only" : "read and write"}) until {formatDateTime(g.expiresAt)}
+          {" "}
+          · {g.staffName ?? "support"} ({g.scope === "read" ? "read only" : "read and write"}) until {formatDateTime(g.expiresAt)}
         </span>
       ))}
       {activity.actions.length > 0 && (
@@ -72,7 +80,11 @@ export default function OrgLayout() {
         {allowed("integration.read") && <NavLink to={`${base}/integrations`}>Integrations</NavLink>}
         {allowed("member.read") && <NavLink to={`${base}/members`}>Members</NavLink>}
         {allowed("role.manage") && <NavLink to={`${base}/roles`}>Roles</NavLink>}
-        {allowed("org.settings") && <NavLink to={`${base}/settings`} end>Settings</NavLink>}
+        {allowed("org.settings") && (
+          <NavLink to={`${base}/settings`} end>
+            Settings
+          </NavLink>
+        )}
         {!asSupport && allowed("support.grant") && <NavLink to={`${base}/settings/support`}>Support access</NavLink>}
         {!asSupport && allowed("api.tokens") && <NavLink to={`${base}/settings/tokens`}>API tokens</NavLink>}
         {allowed("webhook.manage") && <NavLink to={`${base}/settings/webhooks`}>Webhooks</NavLink>}

@@ -42,7 +42,14 @@ const PRINT_CSS = `
 export default function PrintInvoice() {
   const { slug, invoice } = useLoaderData<typeof loader>();
   const money = (minor: number) => formatMoney(minor, invoice.currency);
-  const stamp = invoice.status === "draft" ? "Draft, not an invoice yet" : invoice.status === "void" ? `Void: ${invoice.void_reason}` : invoice.status === "paid" ? "Paid" : null;
+  const stamp =
+    invoice.status === "draft"
+      ? "Draft, not an invoice yet"
+      : invoice.status === "void"
+        ? `Void: ${invoice.void_reason}`
+        : invoice.status === "paid"
+          ? "Paid"
+          : null;
   return (
     <>
       {/* A constant stylesheet, no user data: injected as is so CSS is not HTML-escaped. */}

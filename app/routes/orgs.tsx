@@ -68,7 +68,10 @@ export default function Orgs() {
                   <td>
                     {c.name} <span className="muted">/o/{c.slug}</span>
                   </td>
-                  <td>{formatDateTime(c.closedAt)}{c.closedByYou && " (by you)"}</td>
+                  <td>
+                    {formatDateTime(c.closedAt)}
+                    {c.closedByYou && " (by you)"}
+                  </td>
                   <td>{formatDateTime(c.purgeAfter)}</td>
                   <td>
                     <PostButton fields={{ intent: "restore", slug: c.slug }} disabled={busy}>
@@ -87,8 +90,17 @@ export default function Orgs() {
         <input type="hidden" name="intent" value="create" />
         <FormMessage result={result?.intent === "create" ? result : undefined} />
         <Field name="name" label="Name" result={result?.intent === "create" ? result : undefined} required maxLength={200} />
-        <Field name="slug" label="Address" result={result?.intent === "create" ? result : undefined} required maxLength={40} hint="Lowercase letters, digits and hyphens: /o/your-agency" />
-        <button type="submit" disabled={busy || !verified}>Create organisation</button>
+        <Field
+          name="slug"
+          label="Address"
+          result={result?.intent === "create" ? result : undefined}
+          required
+          maxLength={40}
+          hint="Lowercase letters, digits and hyphens: /o/your-agency"
+        />
+        <button type="submit" disabled={busy || !verified}>
+          Create organisation
+        </button>
         {!verified && <p className="muted">Confirm your email address first.</p>}
       </Form>
     </div>

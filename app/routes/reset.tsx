@@ -20,8 +20,18 @@ export default function Reset() {
       <Form method="post" className="card">
         <FormMessage result={result} />
         <input type="hidden" name="token" value={params.get("token") ?? ""} />
-        <Field name="password" label="New password" type="password" result={result} required autoComplete="new-password" hint="12 to 128 characters. Every signed-in device will be signed out." />
-        <button type="submit" disabled={busy}>Set password</button>
+        <Field
+          name="password"
+          label="New password"
+          type="password"
+          result={result}
+          required
+          autoComplete="new-password"
+          hint="12 to 128 characters. Every signed-in device will be signed out."
+        />
+        <button type="submit" disabled={busy}>
+          Set password
+        </button>
       </Form>
     </div>
   );

@@ -10,7 +10,9 @@ export async function loader({ context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const f = formObject(await request.formData());
-  const result = await attempt(request, () => context.api.auth.signup({ name: f.name ?? "", email: f.email ?? "", password: f.password ?? "" }));
+  const result = await attempt(request, () =>
+    context.api.auth.signup({ name: f.name ?? "", email: f.email ?? "", password: f.password ?? "" }),
+  );
   if (result.ok) throw redirect("/account?welcome=1");
   return result;
 }
@@ -25,8 +27,18 @@ export default function Signup() {
         <FormMessage result={result} />
         <Field name="name" label="Your name" result={result} required autoComplete="name" />
         <Field name="email" label="Email" type="email" result={result} required autoComplete="email" />
-        <Field name="password" label="Password" type="password" result={result} required autoComplete="new-password" hint="12 to 128 characters; a long phrase works well." />
-        <button type="submit" disabled={busy}>Sign up</button>
+        <Field
+          name="password"
+          label="Password"
+          type="password"
+          result={result}
+          required
+          autoComplete="new-password"
+          hint="12 to 128 characters; a long phrase works well."
+        />
+        <button type="submit" disabled={busy}>
+          Sign up
+        </button>
       </Form>
       <p>
         Already have an account? <Link to="/login">Log in</Link>

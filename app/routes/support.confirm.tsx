@@ -24,12 +24,15 @@ export default function ConfirmSupport() {
       <h1>Enter {grant.org.name} as support</h1>
       <div className="card">
         <p>
-          <strong>{grant.grantedBy ?? "The organisation"}</strong> granted <strong>{grant.scope === "read" ? "read-only" : "read and write"}</strong> access
-          until <strong>{formatDateTime(grant.expiresAt)}</strong>.
+          <strong>{grant.grantedBy ?? "The organisation"}</strong> granted{" "}
+          <strong>{grant.scope === "read" ? "read-only" : "read and write"}</strong> access until{" "}
+          <strong>{formatDateTime(grant.expiresAt)}</strong>.
         </p>
         <p>Reason given:</p>
         <blockquote className="reason">{grant.reason}</blockquote>
-        <p className="muted">Everything you do is recorded and shown to the organisation's members while you are inside. The link works once.</p>
+        <p className="muted">
+          Everything you do is recorded and shown to the organisation's members while you are inside. The link works once.
+        </p>
       </div>
       <Form method="post" className="card">
         <FormMessage result={result} />

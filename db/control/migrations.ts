@@ -151,7 +151,12 @@ export const controlMigrations: Record<string, Migration> = {
       await db.schema.alterTable("tenants").addColumn("closed_by", "text").execute();
       await db.schema.alterTable("tenants").addColumn("purge_after", "integer").execute();
       await db.schema.alterTable("tenants").addColumn("purged_at", "integer").execute();
-      await db.schema.createIndex("tenants_purge_after").on("tenants").column("purge_after").where(sql.ref("purge_after"), "is not", null).execute();
+      await db.schema
+        .createIndex("tenants_purge_after")
+        .on("tenants")
+        .column("purge_after")
+        .where(sql.ref("purge_after"), "is not", null)
+        .execute();
       // A deleted account keeps its row (ids in tenant files still point at it) under a pseudonym.
       await db.schema.alterTable("users").addColumn("deleted_at", "integer").execute();
       await db.schema.alterTable("users").addColumn("pseudonym", "text").execute();

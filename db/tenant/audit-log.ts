@@ -107,7 +107,9 @@ export async function listAuditLog(filter: AuditFilter, page: { limit: number; c
 
 /** Every matching row, newest first, or `null` when more than `max` match (the caller refuses). */
 export async function exportAuditLog(filter: AuditFilter, max: number): Promise<AuditEntry[] | null> {
-  const rows = await filtered(filter).limit(max + 1).execute();
+  const rows = await filtered(filter)
+    .limit(max + 1)
+    .execute();
   if (rows.length > max) return null;
   return rows.map(toEntry);
 }

@@ -38,7 +38,10 @@ function openDescriptors(path: string) {
 describe("tenant pool", () => {
   it("sets every pragma explicitly on open", async () => {
     const id = await makeTenant();
-    for (const [sync, expected] of [["FULL", 2], ["NORMAL", 1]] as const) {
+    for (const [sync, expected] of [
+      ["FULL", 2],
+      ["NORMAL", 1],
+    ] as const) {
       const pool = new TenantPool({ dataDir, size: 4, synchronous: sync });
       const lease = await pool.acquire(id);
       const pragma = async (name: string) => (await sql.raw(`pragma ${name}`).execute(lease.db)).rows[0];
@@ -102,7 +105,9 @@ describe("tenant pool", () => {
     let lease = await pool.acquire(id);
     // Back to an empty file that only remembers no migration: every table goes.
     await sql`pragma foreign_keys = off`.execute(lease.db);
-    const all = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(lease.db);
+    const all = await sql<{
+      name: string;
+    }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(lease.db);
     for (const { name } of all.rows) await sql`drop table ${sql.table(name)}`.execute(lease.db);
     await sql`delete from kysely_migration`.execute(lease.db);
     await sql`pragma foreign_keys = on`.execute(lease.db);
@@ -117,9 +122,12 @@ describe("tenant pool", () => {
 });
 
 describe("tenant ids and paths", () => {
-  it.each(["../control", "t/../../etc", "T" + "a".repeat(24), "", "t" + "a".repeat(23), "t" + "a".repeat(24) + ".sqlite"])("refuses %j before it touches a path", (id) => {
-    expect(() => tenantFilePath(dataDir, id)).toThrow(InvalidTenantIdError);
-  });
+  it.each(["../control", "t/../../etc", "T" + "a".repeat(24), "", "t" + "a".repeat(23), "t" + "a".repeat(24) + ".sqlite"])(
+    "refuses %j before it touches a path",
+    (id) => {
+      expect(() => tenantFilePath(dataDir, id)).toThrow(InvalidTenantIdError);
+    },
+  );
 });
 
 describe("provisioning", () => {
@@ -149,7 +157,10 @@ describe("provisioning", () => {
     const id = await makeTenant();
     const pool = new TenantPool({ dataDir, size: 4, synchronous: "FULL" });
     const lease = await pool.acquire(id);
-    await lease.db.insertInto("clients").values({ id: "c1", name: "x", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 }).execute();
+    await lease.db
+      .insertInto("clients")
+      .values({ id: "c1", name: "x", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 })
+      .execute();
     const file = tenantFilePath(dataDir, id);
     expect(existsSync(`${file}-wal`)).toBe(true);
     lease.release();
@@ -173,10 +184,15 @@ describe("tenant context", () => {
     const lb = await pool.acquire(b);
     await runInTenant({ tenantId: a, db: la.db, access: FULL_ACCESS }, () =>
       inTenantTransaction(async () => {
-        await tenantDb().insertInto("clients").values({ id: "c-a", name: "Only in A", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 }).execute();
+        await tenantDb()
+          .insertInto("clients")
+          .values({ id: "c-a", name: "Only in A", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 })
+          .execute();
       }),
     );
-    expect((await runInTenant({ tenantId: a, db: la.db, access: FULL_ACCESS }, () => listClients({ includeArchived: true }))).map((c) => c.name)).toEqual(["Only in A"]);
+    expect(
+      (await runInTenant({ tenantId: a, db: la.db, access: FULL_ACCESS }, () => listClients({ includeArchived: true }))).map((c) => c.name),
+    ).toEqual(["Only in A"]);
     expect(await runInTenant({ tenantId: b, db: lb.db, access: FULL_ACCESS }, () => listClients({ includeArchived: true }))).toEqual([]);
     la.release();
     lb.release();
@@ -208,7 +224,10 @@ describe("tenant context", () => {
     await expect(
       runInTenant({ tenantId: id, db: lease.db, access: FULL_ACCESS }, () =>
         inTenantTransaction(async () => {
-          await tenantDb().insertInto("clients").values({ id: "c-x", name: "Doomed", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 }).execute();
+          await tenantDb()
+            .insertInto("clients")
+            .values({ id: "c-x", name: "Doomed", contact_email: null, notes: "", archived_at: null, created_at: 0, updated_at: 0 })
+            .execute();
           throw new Error("later step failed");
         }),
       ),
@@ -222,7 +241,20 @@ describe("tenant context", () => {
     const id = await makeTenant();
     const pool = new TenantPool({ dataDir, size: 4, synchronous: "FULL" });
     const lease = await pool.acquire(id);
-    await lease.db.insertInto("audit_log").values({ at: 1, actor_kind: "system", actor_id: null, ip: null, user_agent: null, action: "x", target_type: null, target_id: null, detail: "{}" }).execute();
+    await lease.db
+      .insertInto("audit_log")
+      .values({
+        at: 1,
+        actor_kind: "system",
+        actor_id: null,
+        ip: null,
+        user_agent: null,
+        action: "x",
+        target_type: null,
+        target_id: null,
+        detail: "{}",
+      })
+      .execute();
     await expect(lease.db.updateTable("audit_log").set({ action: "rewritten" }).execute()).rejects.toThrow(/append-only/);
     lease.release();
     await pool.closeAll();

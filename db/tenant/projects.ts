@@ -63,7 +63,14 @@ export function listProjects(opts: ProjectListOptions) {
   let query = listQueries.get(key);
   if (!query) listQueries.set(key, (query = compileList(filters)));
   const { clientId: contactClientId, ...access } = currentAccess();
-  return query.execute(tenantDb(), { ...access, contactClientId, clientId: opts.clientId, search: opts.search, limit: opts.limit, offset: opts.offset });
+  return query.execute(tenantDb(), {
+    ...access,
+    contactClientId,
+    clientId: opts.clientId,
+    search: opts.search,
+    limit: opts.limit,
+    offset: opts.offset,
+  });
 }
 
 /** A project the caller may see, or undefined: a hidden project answers exactly like a missing one. */

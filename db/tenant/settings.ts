@@ -13,7 +13,13 @@ export interface OrgSettings {
 /** The organisation's settings row (created by its migration, so it always exists). */
 export async function getOrgSettings(): Promise<OrgSettings> {
   const row = await tenantDb().selectFrom("org_settings").selectAll().where("id", "=", 1).executeTakeFirstOrThrow();
-  return { timeZone: row.time_zone, currency: row.currency, weekStart: row.week_start, auditRetentionDays: row.audit_retention_days, digestHour: row.digest_hour };
+  return {
+    timeZone: row.time_zone,
+    currency: row.currency,
+    weekStart: row.week_start,
+    auditRetentionDays: row.audit_retention_days,
+    digestHour: row.digest_hour,
+  };
 }
 
 export async function updateOrgSettings(changes: Partial<OrgSettings>, now: number) {

@@ -15,14 +15,21 @@ import { resolveRole } from "./role-grants";
  * member row with its role in the tenant file, then the membership in the control DB, which is what
  * opens the door. A crash in between leaves a member row nobody can use, and a retry completes it.
  */
-export async function joinOrganisation(services: Services, tenantId: string, member: NewMember, actor: Actor, detail: Record<string, unknown>) {
+export async function joinOrganisation(
+  services: Services,
+  tenantId: string,
+  member: NewMember,
+  actor: Actor,
+  detail: Record<string, unknown>,
+) {
   const lease = await services.pool.acquire(tenantId);
   try {
     await runInTenant({ tenantId, db: lease.db, access: FULL_ACCESS }, () =>
       inTenantTransaction(async () => {
         await resolveRole(member.role);
         if (member.clientId) {
-          if (!(await findClient(member.clientId))) throw badRequest("The client this invitation names no longer exists; ask for a new invitation.");
+          if (!(await findClient(member.clientId)))
+            throw badRequest("The client this invitation names no longer exists; ask for a new invitation.");
         }
         if (await insertMemberIfAbsent(member, services.clock.now())) {
           await audit(actor, "member.join", { type: "member", id: member.userId }, { role: member.role, ...detail });

@@ -5,7 +5,10 @@ import { BUILT_IN_ROLES, BUILT_IN_ROLE_LABELS, isBuiltInRole, permissionsOf } fr
 import { badRequest, forbidden } from "../trpc/errors";
 
 /** A role as members and invitations name it: a built-in name or a custom role's id. */
-export const roleKeySchema = z.union([z.enum(Object.keys(BUILT_IN_ROLES) as [string, ...string[]]), z.string().regex(/^r[a-z2-7]{24}$/, "Not a valid role.")]);
+export const roleKeySchema = z.union([
+  z.enum(Object.keys(BUILT_IN_ROLES) as [string, ...string[]]),
+  z.string().regex(/^r[a-z2-7]{24}$/, "Not a valid role."),
+]);
 
 export interface ResolvedRole {
   key: string;
@@ -28,7 +31,8 @@ export async function resolveRole(key: string): Promise<ResolvedRole> {
  */
 export function assertWithin(held: ReadonlySet<Permission>, wanted: Iterable<Permission>, what: string) {
   const missing = [...wanted].filter((p) => !held.has(p));
-  if (missing.length) throw forbidden(`${what} needs permissions you do not have: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}.`);
+  if (missing.length)
+    throw forbidden(`${what} needs permissions you do not have: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", …" : ""}.`);
 }
 
 /** The built-in `client` role is for client contacts only; it needs the client they belong to. */

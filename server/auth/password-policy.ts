@@ -25,7 +25,10 @@ export function passwordProblem(password: string, email: string, name = ""): str
   const local = email.split("@")[0]?.toLowerCase() ?? "";
   if (local.length >= 3 && lower.includes(local)) return "Don't use your email address in your password.";
   if (commonPasswords.has(lower)) return "This is a commonly used password; choose another.";
-  const result = zxcvbn(password, [email, local, name].filter((s) => s.length >= 3));
+  const result = zxcvbn(
+    password,
+    [email, local, name].filter((s) => s.length >= 3),
+  );
   if (result.score < 3) {
     const hint = result.feedback.warning ? ` ${result.feedback.warning}` : "";
     return `This password is too easy to guess.${hint}`.trim();

@@ -110,7 +110,10 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export function backedUpTenants(controlFile: string): { id: string; slug: string }[] {
   const db = new Database(controlFile, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare("select id, slug from tenants where status in ('active', 'closed') order by slug").all() as { id: string; slug: string }[];
+    return db.prepare("select id, slug from tenants where status in ('active', 'closed') order by slug").all() as {
+      id: string;
+      slug: string;
+    }[];
   } finally {
     db.close();
   }
@@ -132,8 +135,17 @@ async function backupTenant(config: Config, tenant: { id: string; slug: string }
   // After the snapshot: an attachment row is committed only once its blob is in place, so every
   // blob the snapshot names existed when it was taken (unless deleted since; counted as missing).
   const names = referencedBlobs(dest);
-  const copy = names.length ? await copyMissingBlobs(names, blobDir(config.dataDir, tenant.id), blobBackupDir(config.backupDir, tenant.id)) : { copied: 0, missing: [] };
-  return { tenantId: tenant.id, slug: tenant.slug, ...facts, blobs: names.length, blobsCopied: copy.copied, blobsMissing: copy.missing.length };
+  const copy = names.length
+    ? await copyMissingBlobs(names, blobDir(config.dataDir, tenant.id), blobBackupDir(config.backupDir, tenant.id))
+    : { copied: 0, missing: [] };
+  return {
+    tenantId: tenant.id,
+    slug: tenant.slug,
+    ...facts,
+    blobs: names.length,
+    blobsCopied: copy.copied,
+    blobsMissing: copy.missing.length,
+  };
 }
 
 /**
@@ -147,7 +159,14 @@ export async function backupAll(deps: BackupDeps | Services, options: BackupOpti
   const { config } = deps;
   const started = performance.now();
   const backupDir = config.backupDir;
-  for (const dir of [backupDir, controlBackupDir(backupDir), tenantBackupsRoot(backupDir), join(backupDir, "blobs"), manifestDir(backupDir)]) privateDir(dir);
+  for (const dir of [
+    backupDir,
+    controlBackupDir(backupDir),
+    tenantBackupsRoot(backupDir),
+    join(backupDir, "blobs"),
+    manifestDir(backupDir),
+  ])
+    privateDir(dir);
   const lock = acquireBackupLock(backupDir);
   try {
     return await runBackup(deps, options, started, () => lock.refresh());
@@ -300,7 +319,9 @@ function rotate(config: Config, only: Set<string> | null, current: Set<string>) 
 /** One line for logs and the CLI. */
 export function describeBackup(s: BackupSummary) {
   const mb = (s.bytes / 1024 / 1024).toFixed(1);
-  const what = s.control ? `control + ${s.tenants.length} organisations` : `${s.tenants.length} organisation${s.tenants.length === 1 ? "" : "s"}`;
+  const what = s.control
+    ? `control + ${s.tenants.length} organisations`
+    : `${s.tenants.length} organisation${s.tenants.length === 1 ? "" : "s"}`;
   return `Backed up ${what} (${mb} MB) as ${s.stamp} in ${(s.ms / 1000).toFixed(1)} s; removed ${s.removed} old backups; ${s.failures.length} failed.`;
 }
 

@@ -21,12 +21,16 @@ export class InvalidStampError extends Error {
 }
 
 export function assertStamp(stamp: string): string {
-  if (!STAMP.test(stamp)) throw new InvalidStampError(`not a backup stamp: ${JSON.stringify(stamp).slice(0, 40)} (expected e.g. 20261125T031500Z)`);
+  if (!STAMP.test(stamp))
+    throw new InvalidStampError(`not a backup stamp: ${JSON.stringify(stamp).slice(0, 40)} (expected e.g. 20261125T031500Z)`);
   return stamp;
 }
 
 export function baseStamp(ms: number) {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 export function withSuffix(base: string, n: number) {
@@ -54,7 +58,8 @@ export const blobBackupDir = (backupDir: string, tenantId: string) => join(backu
 export const manifestDir = (backupDir: string) => join(backupDir, "manifests");
 export const manifestPath = (backupDir: string, stamp: string) => join(manifestDir(backupDir), `${assertStamp(stamp)}.json`);
 export const controlBackupPath = (backupDir: string, stamp: string) => join(controlBackupDir(backupDir), `${assertStamp(stamp)}.sqlite`);
-export const tenantBackupPath = (backupDir: string, tenantId: string, stamp: string) => join(tenantBackupDir(backupDir, tenantId), `${assertStamp(stamp)}.sqlite`);
+export const tenantBackupPath = (backupDir: string, tenantId: string, stamp: string) =>
+  join(tenantBackupDir(backupDir, tenantId), `${assertStamp(stamp)}.sqlite`);
 
 /** Stamps of the complete backups in a directory, oldest first (a `.partial` is not a backup). */
 export function stampsIn(dir: string): string[] {

@@ -1,4 +1,16 @@
-import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import type { Migration } from "kysely";
 import type { ControlDb } from "../../db/control/open";
@@ -12,7 +24,17 @@ import { blobDir } from "../files/storage";
 import { reapplyDeletions } from "../privacy/delete-account";
 import { backedUpTenants, readManifest } from "./backup";
 import { copyMissingBlobs } from "./blobs";
-import { assertStamp, blobBackupDir, controlBackupDir, controlBackupPath, fsyncDir, stampsIn, stampTime, tenantBackupDir, tenantBackupPath } from "./layout";
+import {
+  assertStamp,
+  blobBackupDir,
+  controlBackupDir,
+  controlBackupPath,
+  fsyncDir,
+  stampsIn,
+  stampTime,
+  tenantBackupDir,
+  tenantBackupPath,
+} from "./layout";
 import { integrityCheck, referencedBlobs, removeSidecars, sha256File, writeIntoLive } from "./sqlite-copy";
 
 /**
@@ -78,7 +100,10 @@ async function verifyBackup(path: string, backupDir: string, stamp: string, rela
   }
   const listed = relative.startsWith("control/") ? expected.control : expected.tenants.find((t) => t.file === relative);
   if (!listed) {
-    throw new RestoreError(`backup ${relative} cannot be verified: the manifest of ${stamp} does not list it, so its sha256 cannot be checked; pick another with --from`, "unverified");
+    throw new RestoreError(
+      `backup ${relative} cannot be verified: the manifest of ${stamp} does not list it, so its sha256 cannot be checked; pick another with --from`,
+      "unverified",
+    );
   }
   if (listed.sha256 !== (await sha256File(path))) {
     throw new RestoreError(`backup ${relative} does not match its manifest (sha256 differs); pick another with --from`, "damaged");
@@ -130,7 +155,13 @@ async function restoreBlobs(config: Config, tenantId: string, file: string) {
  * copy so a failure at any step never reaches the live database, and the live file (and its WAL)
  * never holds, even for a moment, the personal data of members who deleted their account.
  */
-async function prepareStaged(deps: RestoreDeps, staged: string, tenant: { id: string; slug: string }, stamp: string, migrations: Record<string, Migration>) {
+async function prepareStaged(
+  deps: RestoreDeps,
+  staged: string,
+  tenant: { id: string; slug: string },
+  stamp: string,
+  migrations: Record<string, Migration>,
+) {
   try {
     await migrateFile(staged, deps.config.synchronous, migrations, `backup ${stamp} of ${tenant.slug}`);
   } catch (error) {
@@ -139,7 +170,11 @@ async function prepareStaged(deps: RestoreDeps, staged: string, tenant: { id: st
   }
   const erased = await forgetDeletedMembers(deps.control, staged, deps.config, tenant);
   const check = integrityCheck(staged);
-  if (check !== "ok") throw new RestoreError(`backup ${stamp} of ${tenant.slug} fails integrity_check once migrated: ${check.slice(0, 200)}. The live database was not changed.`, "damaged");
+  if (check !== "ok")
+    throw new RestoreError(
+      `backup ${stamp} of ${tenant.slug} fails integrity_check once migrated: ${check.slice(0, 200)}. The live database was not changed.`,
+      "damaged",
+    );
   return erased;
 }
 
@@ -180,7 +215,10 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   const live = tenantFilePath(config.dataDir, row.id);
   const replaced = existsSync(live);
   if (replaced && !options.force) {
-    throw new RestoreError(`${row.slug} has a live database (${live}); restoring would overwrite it. Add --force to replace its contents with the backup of ${stamp}.`, "live");
+    throw new RestoreError(
+      `${row.slug} has a live database (${live}); restoring would overwrite it. Add --force to replace its contents with the backup of ${stamp}.`,
+      "live",
+    );
   }
   mkdirSync(tenantsDir(config.dataDir), { recursive: true });
   const staged = stageCopy(from, live);
@@ -195,7 +233,17 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   const { deletionsReapplied, ownerless } = erased;
   await deps.pool?.close(row.id);
   const blobs = await restoreBlobs(config, row.id, live);
-  return { tenantId: row.id, slug: row.slug, stamp, replaced, bytes: statSync(live).size, blobsRestored: blobs.copied, blobsMissing: blobs.missing.length, deletionsReapplied, ownerless };
+  return {
+    tenantId: row.id,
+    slug: row.slug,
+    stamp,
+    replaced,
+    bytes: statSync(live).size,
+    blobsRestored: blobs.copied,
+    blobsMissing: blobs.missing.length,
+    deletionsReapplied,
+    ownerless,
+  };
 }
 
 /** A backup predates the account deletions made since: they are applied to the restored file again. */
@@ -235,14 +283,18 @@ export async function restoreAll(config: Config, options: RestoreOptions = {}): 
   const stamps = stampsIn(controlBackupDir(config.backupDir));
   const stamp = options.stamp ? assertStamp(options.stamp) : stamps.at(-1);
   if (!stamp || !stamps.includes(stamp)) {
-    throw new RestoreError(stamp ? `no control backup at ${stamp} (restore --list shows the backups)` : `no backup in ${config.backupDir}`, "no-backup");
+    throw new RestoreError(
+      stamp ? `no control backup at ${stamp} (restore --list shows the backups)` : `no backup in ${config.backupDir}`,
+      "no-backup",
+    );
   }
   const controlFrom = controlBackupPath(config.backupDir, stamp);
   await verifyBackup(controlFrom, config.backupDir, stamp, `control/${stamp}.sqlite`);
   const known = backedUpTenants(controlFrom);
   const tenants = known.filter((t) => existsSync(tenantBackupPath(config.backupDir, t.id, stamp)));
   const missing = known.filter((t) => !tenants.includes(t));
-  for (const t of tenants) await verifyBackup(tenantBackupPath(config.backupDir, t.id, stamp), config.backupDir, stamp, `tenants/${t.id}/${stamp}.sqlite`);
+  for (const t of tenants)
+    await verifyBackup(tenantBackupPath(config.backupDir, t.id, stamp), config.backupDir, stamp, `tenants/${t.id}/${stamp}.sqlite`);
 
   const controlLive = join(config.dataDir, "control.sqlite");
   const targets = [

@@ -110,7 +110,7 @@ export function referencedBlobs(path: string): string[] {
   try {
     const table = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'attachments'").get();
     if (!table) return [];
-    return (db.prepare("select blob_name from attachments").pluck().all() as string[]);
+    return db.prepare("select blob_name from attachments").pluck().all() as string[];
   } finally {
     db.close();
   }

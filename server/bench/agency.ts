@@ -52,7 +52,14 @@ const ms = (n: number) => n.toFixed(2);
 /** A throwaway instance whose one organisation holds seedLargeOrg's data, the server on 127.0.0.1, and a login cookie. */
 async function startAgency() {
   const dataDir = mkdtempSync(join(tmpdir(), "opslayer-bench-agency-"));
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", APP_URL: "http://127.0.0.1" });
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    APP_URL: "http://127.0.0.1",
+  });
   const services = await createServices(config, { log: () => {} });
   const app = createHttpServer(services);
   const cleanup = async () => {
@@ -116,12 +123,15 @@ function client(a: Agency) {
       const json = JSON.stringify(input);
       const path = `/api/trpc/${procedure}` + (method === "GET" ? `?input=${encodeURIComponent(json)}` : "");
       const headers: Record<string, string> = { cookie: a.cookie };
-      if (method === "POST") Object.assign(headers, { "content-type": "application/json", "content-length": String(Buffer.byteLength(json)), origin: a.origin });
+      if (method === "POST")
+        Object.assign(headers, { "content-type": "application/json", "content-length": String(Buffer.byteLength(json)), origin: a.origin });
       const started = performance.now();
       const req = request({ host: "127.0.0.1", port: a.port, path, method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }),
+        );
         res.on("error", reject);
       });
       req.on("error", reject);
@@ -138,7 +148,8 @@ function client(a: Agency) {
 /** The answer's data, or an error naming the call: a failing call would make every figure meaningless. */
 function data<T>(what: string, reply: Reply): T {
   const body = JSON.parse(reply.body) as { result?: { data?: T } };
-  if (reply.status !== 200 || body.result?.data === undefined) throw new Error(`${what} failed: ${reply.status} ${reply.body.slice(0, 300)}`);
+  if (reply.status !== 200 || body.result?.data === undefined)
+    throw new Error(`${what} failed: ${reply.status} ${reply.body.slice(0, 300)}`);
   return body.result.data;
 }
 
@@ -177,7 +188,8 @@ async function measureAll(probes: Probe[], warmup: number, n: number): Promise<S
   return samples.map(stats);
 }
 
-const header = () => console.log(`${"".padEnd(44)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"mean ms".padStart(8)} ${"req/s".padStart(7)}`);
+const header = () =>
+  console.log(`${"".padEnd(44)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"mean ms".padStart(8)} ${"req/s".padStart(7)}`);
 
 function report(probes: Probe[], results: Stats[]) {
   const base = results[0]!;
@@ -236,7 +248,11 @@ function invoiceRange(db: Database.Database, clientId: string, timeZone: string,
 
 /** EXPLAIN QUERY PLAN as the sqlite3 shell draws it. */
 function plan(db: Database.Database, q: CompiledQuery): string[] {
-  const rows = db.prepare(`explain query plan ${q.sql}`).all(...(q.parameters as unknown[])) as { id: number; parent: number; detail: string }[];
+  const rows = db.prepare(`explain query plan ${q.sql}`).all(...(q.parameters as unknown[])) as {
+    id: number;
+    parent: number;
+    detail: string;
+  }[];
   const depth = new Map<number, number>([[0, 0]]);
   return rows.map((r) => {
     const d = (depth.get(r.parent) ?? 0) + 1;
@@ -261,7 +277,9 @@ async function explain(a: Agency, timeZone: string, cases: { label: string; run:
   // The owner's access, as tenantContext computes it: project.read.all and no client tie.
   const access = { seeAll: 1, userId: a.user.id, role: "owner", clientId: null };
   try {
-    console.log(`\nEXPLAIN QUERY PLAN (statements the procedures run, on a read-only connection; best of ${EXPLAIN_RUNS} direct runs, time zone ${timeZone})`);
+    console.log(
+      `\nEXPLAIN QUERY PLAN (statements the procedures run, on a read-only connection; best of ${EXPLAIN_RUNS} direct runs, time zone ${timeZone})`,
+    );
     for (const c of cases) {
       await runInTenant({ tenantId: a.org.id, db, access }, c.run); // warm the page cache
       const best: number[] = [];
@@ -289,7 +307,16 @@ async function main() {
   try {
     const raw = openSqlite(a.file, { synchronous: a.config.synchronous, mustExist: true });
     let timeZone: string;
-    let facts: { project: string; status: string; statusName: string; projectTasks: number; assignee: string; assigneeTasks: number; monthEntries: number; prevEntries: number };
+    let facts: {
+      project: string;
+      status: string;
+      statusName: string;
+      projectTasks: number;
+      assignee: string;
+      assigneeTasks: number;
+      monthEntries: number;
+      prevEntries: number;
+    };
     let range: ReturnType<typeof invoiceRange>;
     const { projects, members, clientIds } = a.seeded;
     const project = projects[0]!;
@@ -299,11 +326,22 @@ async function main() {
     try {
       timeZone = raw.prepare("select time_zone from org_settings where id = 1").pluck().get() as string;
       month = months(timeZone);
-      const status = raw.prepare("select id, name from workflow_statuses where category = 'todo' order by position desc limit 1").get() as { id: string; name: string };
-      const count = (sql: string, ...params: unknown[]) => raw.prepare(sql).pluck().get(...params) as number;
+      const status = raw.prepare("select id, name from workflow_statuses where category = 'todo' order by position desc limit 1").get() as {
+        id: string;
+        name: string;
+      };
+      const count = (sql: string, ...params: unknown[]) =>
+        raw
+          .prepare(sql)
+          .pluck()
+          .get(...params) as number;
       const entriesIn = (r: DateRange) => {
         const b = rangeBounds(r, timeZone);
-        return count("select count(*) from time_entries where ended_at is not null and started_at >= ? and started_at < ?", b.startMs, b.endMs);
+        return count(
+          "select count(*) from time_entries where ended_at is not null and started_at >= ? and started_at < ?",
+          b.startMs,
+          b.endMs,
+        );
       };
       facts = {
         project: project.id,
@@ -324,7 +362,9 @@ async function main() {
     const sizes = `${SIZES.projects} projects, ${SIZES.tasks} tasks, ${SIZES.timeEntries} time entries, ${SIZES.members} members, ${SIZES.clients} clients`;
     console.log(`\nopslayer bench: agency-sized organisation (${sizes}${SCALE !== 1 ? `, BENCH_SCALE=${SCALE}` : ""})`);
     console.log(`seeded in ${a.seedSeconds.toFixed(1)} s (seedLargeOrg, one transaction, straight into the file)`);
-    console.log(`node ${process.version}, SQLite synchronous=${a.config.synchronous}, one request at a time over HTTP with a session cookie, round-robin over the probes`);
+    console.log(
+      `node ${process.version}, SQLite synchronous=${a.config.synchronous}, one request at a time over HTTP with a session cookie, round-robin over the probes`,
+    );
 
     // ---- reads --------------------------------------------------------------------------------
     type Spec = { label: string; procedure: string; input: object; check: (d: any) => string; target?: boolean };
@@ -340,13 +380,22 @@ async function main() {
       procedure: "reports.hours",
       input: { org, from: r.from, to: r.to, groupBy },
       target: true,
-      check: (d: { rows: unknown[]; totals: { seconds: number } }) => `${r.from}..${r.to}: ${entries} entries, ${d.rows.length} rows, ${(d.totals.seconds / 3600).toFixed(0)} h`,
+      check: (d: { rows: unknown[]; totals: { seconds: number } }) =>
+        `${r.from}..${r.to}: ${entries} entries, ${d.rows.length} rows, ${(d.totals.seconds / 3600).toFixed(0)} h`,
     });
     const specs: Spec[] = [
       { label: "members.me (baseline)", procedure: "members.me", input: { org }, check: (d: { role: string }) => `role ${d.role}` },
-      taskList("tasks.list: 1 project, 1 status, by due", { projectId: facts.project, statusId: facts.status, sort: "due" satisfies TaskSort }, `(status "${facts.statusName}")`),
+      taskList(
+        "tasks.list: 1 project, 1 status, by due",
+        { projectId: facts.project, statusId: facts.status, sort: "due" satisfies TaskSort },
+        `(status "${facts.statusName}")`,
+      ),
       taskList("tasks.list: all projects, 1 assignee", { assigneeId: facts.assignee }, "(default sort: updated)"),
-      taskList("tasks.list: all projects, 1 status, by due", { statusId: facts.status, sort: "due" satisfies TaskSort }, `(status "${facts.statusName}")`),
+      taskList(
+        "tasks.list: all projects, 1 status, by due",
+        { statusId: facts.status, sort: "due" satisfies TaskSort },
+        `(status "${facts.statusName}")`,
+      ),
       hours("reports.hours: this month by project", month.current, "project", facts.monthEntries),
       hours("reports.hours: this month by member", month.current, "member", facts.monthEntries),
       hours("reports.hours: last month by project", month.previous, "project", facts.prevEntries),
@@ -385,9 +434,13 @@ async function main() {
     const first = data<{ id: string; lines: unknown[] }>("invoices.create", await http.mutation("invoices.create", fromTime));
     const released = data<{ released: number }>("invoices.delete", await http.mutation("invoices.delete", { org, id: first.id })).released;
     const slowest = INVOICES < 100 ? `, so the p99 is the slowest` : "";
-    console.log(`\ninvoice creation (${INVOICE_WARMUP} warm-up + ${INVOICES} iterations each${slowest}; each draft deleted after, untimed):`);
-    console.log(`  client "${clientId}", ${range.from}..${range.to}: ${range.count} unbilled billable entries taken (wanted ~${INVOICE_ENTRIES}; the client has ${range.available}), ` +
-      `${first.lines.length} time lines; invoices.delete released ${released}`);
+    console.log(
+      `\ninvoice creation (${INVOICE_WARMUP} warm-up + ${INVOICES} iterations each${slowest}; each draft deleted after, untimed):`,
+    );
+    console.log(
+      `  client "${clientId}", ${range.from}..${range.to}: ${range.count} unbilled billable entries taken (wanted ~${INVOICE_ENTRIES}; the client has ${range.available}), ` +
+        `${first.lines.length} time lines; invoices.delete released ${released}`,
+    );
     if (released !== range.count) throw new Error(`expected the draft to take and release ${range.count} entries, it released ${released}`);
     const invoiceResults = await measureAll(invoiceProbes, INVOICE_WARMUP, INVOICES);
     header();
@@ -397,7 +450,10 @@ async function main() {
     const page = { limit: PAGE, offset: 0 };
     const scopeOf = (r: DateRange) => ({ ownMemberId: null, ...rangeBounds(r, timeZone) });
     await explain(a, timeZone, [
-      { label: "tasks.list: 1 project, 1 status, by due", run: () => listTasks({ projectId: facts.project, statusId: facts.status } satisfies TaskFilter, { sort: "due" }, page) },
+      {
+        label: "tasks.list: 1 project, 1 status, by due",
+        run: () => listTasks({ projectId: facts.project, statusId: facts.status } satisfies TaskFilter, { sort: "due" }, page),
+      },
       { label: "tasks.list: all projects, 1 assignee", run: () => listTasks({ assigneeId: facts.assignee }, { sort: "updated" }, page) },
       { label: "tasks.list: all projects, 1 status, by due", run: () => listTasks({ statusId: facts.status }, { sort: "due" }, page) },
       { label: "reports.hours: this month by project", run: () => hoursReport(scopeOf(month.current), "project", []) },
@@ -405,7 +461,9 @@ async function main() {
     ]);
 
     const mem = process.memoryUsage();
-    console.log(`\nprocess (server and client) RSS ${mb(mem.rss)} MB, heap used ${mb(mem.heapUsed)} MB; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `\nprocess (server and client) RSS ${mb(mem.rss)} MB, heap used ${mb(mem.heapUsed)} MB; whole run ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   } finally {
     http.close();
     await a.cleanup();

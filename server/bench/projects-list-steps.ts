@@ -46,7 +46,9 @@ try {
   console.log(`${"step (µs per op)".padEnd(44)} ${"alone".padStart(8)} ${`x${CONCURRENCY}`.padStart(10)}`);
   await time("raw prepared list query (baseline)", () => stmt.all(50, 0));
   await time("JSON.stringify 50 rows", () => JSON.stringify({ result: { data: rows } }));
-  await time("session: resolveSession (Lucia + control db)", () => resolveSession(services, parse(cookie)[services.auth.sessionCookieName], () => {}));
+  await time("session: resolveSession (Lucia + control db)", () =>
+    resolveSession(services, parse(cookie)[services.auth.sessionCookieName], () => {}),
+  );
   await time("membership query (control db, Kysely)", () =>
     services.control
       .selectFrom("memberships")
@@ -61,12 +63,24 @@ try {
   await time("member role query (tenant db, Kysely)", () =>
     lease.db.selectFrom("members").select(["role"]).where("user_id", "=", user.id).executeTakeFirst(),
   );
-  await time("list query, Kysely build+compile only", () => runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => {
-    lease.db.selectFrom("projects").innerJoin("clients", "clients.id", "projects.client_id").selectAll("projects")
-      .select("clients.name as client_name").orderBy("projects.name").orderBy("projects.id").limit(50).offset(0)
-      .where("projects.archived_at", "is", null).compile();
-  }));
-  await time("list query via listProjects (Kysely)", () => runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => listProjects(input)));
+  await time("list query, Kysely build+compile only", () =>
+    runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => {
+      lease.db
+        .selectFrom("projects")
+        .innerJoin("clients", "clients.id", "projects.client_id")
+        .selectAll("projects")
+        .select("clients.name as client_name")
+        .orderBy("projects.name")
+        .orderBy("projects.id")
+        .limit(50)
+        .offset(0)
+        .where("projects.archived_at", "is", null)
+        .compile();
+    }),
+  );
+  await time("list query via listProjects (Kysely)", () =>
+    runInTenant({ tenantId: org.id, db: lease.db, access: FULL_ACCESS }, () => listProjects(input)),
+  );
   await time("createContext (session) + tRPC caller list", async () => {
     const ctx = await createContext(services, facts);
     return createCaller(ctx).projects.list({ org: org.slug, limit: 50 });

@@ -36,8 +36,14 @@ const best = (runs: Result[]) => runs.reduce((a, b) => (b.requests.average > a.r
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 function row(label: string, r: Result) {
-  return [label.padEnd(16), r.requests.average.toFixed(0).padStart(8), r.latency.p50.toFixed(2).padStart(8),
-    r.latency.p99.toFixed(2).padStart(8), String(r.non2xx).padStart(8), String(r.errors).padStart(7)].join(" ");
+  return [
+    label.padEnd(16),
+    r.requests.average.toFixed(0).padStart(8),
+    r.latency.p50.toFixed(2).padStart(8),
+    r.latency.p99.toFixed(2).padStart(8),
+    String(r.non2xx).padStart(8),
+    String(r.errors).padStart(7),
+  ].join(" ");
 }
 
 async function main() {
@@ -66,9 +72,13 @@ async function main() {
     }
 
     console.log(`opslayer bench: projects.list (limit ${LIMIT}, ${CLIENTS} clients, ${CLIENTS * 2} projects)`);
-    console.log(`node ${process.version}, SQLite synchronous=${baselineDb.pragma("synchronous", { simple: true }) === 2 ? "FULL" : "NORMAL"}, ` +
-      `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds, best of each`);
-    console.log(`${"".padEnd(16)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"non-2xx".padStart(8)} ${"errors".padStart(7)}`);
+    console.log(
+      `node ${process.version}, SQLite synchronous=${baselineDb.pragma("synchronous", { simple: true }) === 2 ? "FULL" : "NORMAL"}, ` +
+        `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} rounds, best of each`,
+    );
+    console.log(
+      `${"".padEnd(16)} ${"req/s".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"non-2xx".padStart(8)} ${"errors".padStart(7)}`,
+    );
     const baseRuns: Result[] = [];
     const oursRuns: Result[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -82,7 +92,9 @@ async function main() {
     console.log(row("baseline (best)", b));
     console.log(row("ours (best)", o));
     const ratio = o.requests.average / b.requests.average;
-    console.log(`ratio ours/baseline req/s: ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? "PASS" : "BELOW TARGET"}`);
+    console.log(
+      `ratio ours/baseline req/s: ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? "PASS" : "BELOW TARGET"}`,
+    );
     const mem = process.memoryUsage();
     console.log(`process RSS ${mb(mem.rss)} MB, heap used ${mb(mem.heapUsed)} MB`);
   } finally {

@@ -34,7 +34,9 @@ async function main(args: string[]) {
     } finally {
       db.close();
     }
-    console.log(`seeded /o/${slug}: ${LARGE.projects} projects, ${LARGE.tasks} tasks, ${LARGE.timeEntries} time entries in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `seeded /o/${slug}: ${LARGE.projects} projects, ${LARGE.tasks} tasks, ${LARGE.timeEntries} time entries in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     console.log(`log in as ${email} with password ${password}`);
   } finally {
     await services.close();

@@ -37,7 +37,9 @@ export function seedLargeOrg(db: Database.Database, ownerId: string, sizes: Larg
   const statuses = db.prepare("select id from workflow_statuses order by position").pluck().all() as string[];
   if (statuses.length === 0) throw new Error("no workflow statuses: is the tenant file migrated?");
 
-  const insertClient = db.prepare("insert into clients (id, name, contact_email, notes, archived_at, created_at, updated_at) values (?, ?, null, '', null, ?, ?)");
+  const insertClient = db.prepare(
+    "insert into clients (id, name, contact_email, notes, archived_at, created_at, updated_at) values (?, ?, null, '', null, ?, ?)",
+  );
   const insertProject = db.prepare(
     "insert into projects (id, client_id, name, code, status, hourly_rate, budget_seconds, archived_at, created_at, updated_at) values (?, ?, ?, ?, 'active', ?, ?, null, ?, ?)",
   );
@@ -79,7 +81,18 @@ export function seedLargeOrg(db: Database.Database, ownerId: string, sizes: Larg
       const project = pick(projects);
       const created = now - Math.floor(rnd() * 365) * DAY;
       const due = rnd() < 0.7 ? new Date(created + Math.floor(rnd() * 60) * DAY).toISOString().slice(0, 10) : null;
-      insertTask.run(id, project.id, pick(statuses), `Task ${i} of ${project.id.slice(-4)}`, Math.floor(rnd() * 4), due, rnd() < 0.5 ? 3600 * (1 + Math.floor(rnd() * 8)) : null, ownerId, created, created + Math.floor(rnd() * DAY));
+      insertTask.run(
+        id,
+        project.id,
+        pick(statuses),
+        `Task ${i} of ${project.id.slice(-4)}`,
+        Math.floor(rnd() * 4),
+        due,
+        rnd() < 0.5 ? 3600 * (1 + Math.floor(rnd() * 8)) : null,
+        ownerId,
+        created,
+        created + Math.floor(rnd() * DAY),
+      );
       insertAssignee.run(id, pick(members));
       tasksByProject.get(project.id)!.push(id);
     }

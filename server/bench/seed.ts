@@ -27,7 +27,14 @@ export function close(server: Server): Promise<void> {
  */
 export async function startSeededApp() {
   const dataDir = mkdtempSync(join(tmpdir(), "opslayer-bench-"));
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", APP_URL: "http://127.0.0.1" });
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    APP_URL: "http://127.0.0.1",
+  });
   const services = await createServices(config, { log: () => {} });
   const app = createHttpServer(services);
   const cleanup = async () => {
@@ -49,15 +56,33 @@ export async function startSeededApp() {
       await lease.db.transaction().execute(async (trx) => {
         for (let i = 0; i < CLIENTS; i++) {
           const clientId = newId("c");
-          await trx.insertInto("clients").values({ id: clientId, name: `Client ${i}`, contact_email: null, notes: "", archived_at: null, created_at: now, updated_at: now }).execute();
+          await trx
+            .insertInto("clients")
+            .values({
+              id: clientId,
+              name: `Client ${i}`,
+              contact_email: null,
+              notes: "",
+              archived_at: null,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
           for (let j = 0; j < 2; j++) {
             await trx
               .insertInto("projects")
               .values({
-                id: newId("p"), client_id: clientId, name: `Project ${(i * 7919 + j * 104729) % 1000}`, code: `B${i}X${j}`,
-                status: "active", hourly_rate: 12_500, budget_seconds: 360_000,
+                id: newId("p"),
+                client_id: clientId,
+                name: `Project ${(i * 7919 + j * 104729) % 1000}`,
+                code: `B${i}X${j}`,
+                status: "active",
+                hourly_rate: 12_500,
+                budget_seconds: 360_000,
                 // Some archived rows, so the archived_at filter has something to drop.
-                archived_at: i % 10 === 0 ? now : null, created_at: now, updated_at: now,
+                archived_at: i % 10 === 0 ? now : null,
+                created_at: now,
+                updated_at: now,
               })
               .execute();
           }

@@ -67,7 +67,9 @@ function summarise(samples: number[]) {
 function progress(label: string, done: number, total: number, started: number) {
   if (!process.stderr.isTTY && done % Math.max(1, Math.floor(total / 10)) !== 0) return;
   const s = (performance.now() - started) / 1000;
-  process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}${label} ${done}/${total} (${(done / Math.max(s, 0.001)).toFixed(0)}/s)${process.stderr.isTTY ? "" : "\n"}`);
+  process.stderr.write(
+    `${process.stderr.isTTY ? "\r" : ""}${label} ${done}/${total} (${(done / Math.max(s, 0.001)).toFixed(0)}/s)${process.stderr.isTTY ? "" : "\n"}`,
+  );
 }
 
 function printMigrate(label: string, r: MigrateAllResult) {
@@ -116,13 +118,15 @@ async function fillFromTemplate(
       const db = openSqlite(file, { synchronous: config.synchronous, mustExist: true });
       try {
         db.transaction(() => {
-          db.prepare("insert into members (user_id, role, name, email, joined_at) values (?, 'owner', ?, ?, ?)").run(owner.id, owner.name, owner.email, now);
-          db.prepare("insert into audit_log (at, actor_kind, actor_id, ip, user_agent, action, target_type, target_id, detail) values (?, 'user', ?, '127.0.0.1', 'bench', 'org.create', 'org', ?, ?)").run(
-            now,
+          db.prepare("insert into members (user_id, role, name, email, joined_at) values (?, 'owner', ?, ?, ?)").run(
             owner.id,
-            id,
-            JSON.stringify({ name, slug }),
+            owner.name,
+            owner.email,
+            now,
           );
+          db.prepare(
+            "insert into audit_log (at, actor_kind, actor_id, ip, user_agent, action, target_type, target_id, detail) values (?, 'user', ?, '127.0.0.1', 'bench', 'org.create', 'org', ?, ?)",
+          ).run(now, owner.id, id, JSON.stringify({ name, slug }));
         })();
       } finally {
         db.close();
@@ -134,7 +138,18 @@ async function fillFromTemplate(
       for (const t of batch) {
         await trx
           .insertInto("tenants")
-          .values({ id: t.id, slug: t.slug, name: t.name, status: "active", plan: "standard", features: "{}", file_name: `${t.id}.sqlite`, wrapped_key: services.keys.createDataKey(t.id), created_by: owner.id, created_at: t.now })
+          .values({
+            id: t.id,
+            slug: t.slug,
+            name: t.name,
+            status: "active",
+            plan: "standard",
+            features: "{}",
+            file_name: `${t.id}.sqlite`,
+            wrapped_key: services.keys.createDataKey(t.id),
+            created_by: owner.id,
+            created_at: t.now,
+          })
           .execute();
         await trx.insertInto("memberships").values({ user_id: owner.id, tenant_id: t.id, created_at: t.now }).execute();
       }
@@ -145,11 +160,20 @@ async function fillFromTemplate(
 
 async function main() {
   const dataDir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), "opslayer-bench-tenants-"));
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, NODE_ENV: "test", PORT: "0", HOST: "127.0.0.1", APP_URL: "http://127.0.0.1" });
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    NODE_ENV: "test",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    APP_URL: "http://127.0.0.1",
+  });
   const services = await createServices(config, { log: () => {} });
   const app = createHttpServer(services);
   try {
-    console.log(`\n== ${TENANTS} organisations, one file each (SQLITE_SYNCHRONOUS=${config.synchronous}, TENANT_POOL_SIZE=${config.tenantPoolSize}, data in ${dataDir})`);
+    console.log(
+      `\n== ${TENANTS} organisations, one file each (SQLITE_SYNCHRONOUS=${config.synchronous}, TENANT_POOL_SIZE=${config.tenantPoolSize}, data in ${dataDir})`,
+    );
     const email = "many@example.test";
     const password = newToken();
     const user = await createUser(services, { name: "Many Orgs", email, password, verified: true, isStaff: false });
@@ -173,7 +197,9 @@ async function main() {
       const filled = performance.now();
       await fillFromTemplate(services, user, TENANTS - REAL, REAL, slugOf, tenants);
       const fillS = (performance.now() - filled) / 1000;
-      console.log(`  + ${TENANTS - REAL} more from a migrated template with the same seed (setup only, not a provisioning figure): ${fillS.toFixed(1)} s`);
+      console.log(
+        `  + ${TENANTS - REAL} more from a migrated template with the same seed (setup only, not a provisioning figure): ${fillS.toFixed(1)} s`,
+      );
     }
     // createTenant leaves nothing open in the pool; close anything anyway so the figures start cold.
     await services.pool.closeAll();
@@ -200,7 +226,8 @@ async function main() {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const ms = performance.now() - t0;
-            if (res.statusCode !== 200) reject(new Error(`members.me ${slug}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+            if (res.statusCode !== 200)
+              reject(new Error(`members.me ${slug}: ${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`));
             else resolve(ms);
           });
           res.on("error", reject);
@@ -237,12 +264,18 @@ async function main() {
     const w = summarise(warm);
     const x = (a: number, b: number) => (a / b).toFixed(1);
     console.log(`members.me, ${n} requests each          p50 ms   p99 ms  mean ms`);
-    console.log(`  handle in the pool (baseline)     ${w.p50.toFixed(2).padStart(8)} ${w.p99.toFixed(2).padStart(8)} ${w.mean.toFixed(2).padStart(8)}`);
-    console.log(`  handle not in the pool (cold)     ${c.p50.toFixed(2).padStart(8)} ${c.p99.toFixed(2).padStart(8)} ${c.mean.toFixed(2).padStart(8)}`);
+    console.log(
+      `  handle in the pool (baseline)     ${w.p50.toFixed(2).padStart(8)} ${w.p99.toFixed(2).padStart(8)} ${w.mean.toFixed(2).padStart(8)}`,
+    );
+    console.log(
+      `  handle not in the pool (cold)     ${c.p50.toFixed(2).padStart(8)} ${c.p99.toFixed(2).padStart(8)} ${c.mean.toFixed(2).padStart(8)}`,
+    );
     console.log(
       `  cold = ${x(c.p50, w.p50)} × baseline at p50, ${x(c.p99, w.p99)} × at p99; goal cold p99 < ${GOAL_COLD_P99_MS} ms: ${c.p99 < GOAL_COLD_P99_MS ? "met" : "NOT MET"}`,
     );
-    console.log(`  before: ${before}; after: ${after}; pool holds ${services.pool.size} of ${config.tenantPoolSize} handles (3 fds each in WAL mode)`);
+    console.log(
+      `  before: ${before}; after: ${after}; pool holds ${services.pool.size} of ${config.tenantPoolSize} handles (3 fds each in WAL mode)`,
+    );
     await close(app);
     await services.pool.closeAll();
 
@@ -264,7 +297,9 @@ async function main() {
       await db.destroy();
     }
     const [o, m, q] = [summarise(probe.open), summarise(probe.migrator), summarise(probe.quick)];
-    console.log(`  of a cold open: openSqlite p50 ${o.p50.toFixed(2)} ms; migrationsAreCurrent p50 ${q.p50.toFixed(2)} ms (Kysely's migrator on the same current file would take p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)})`);
+    console.log(
+      `  of a cold open: openSqlite p50 ${o.p50.toFixed(2)} ms; migrationsAreCurrent p50 ${q.p50.toFixed(2)} ms (Kysely's migrator on the same current file would take p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)})`,
+    );
 
     // --- one migration pending everywhere ---------------------------------------------------
     const extra: Migration = {
@@ -272,7 +307,10 @@ async function main() {
         await sql`create index bench_audit_action on audit_log (action)`.execute(db);
       },
     };
-    printMigrate("migrate --all, one pending in all", await migrateAllTenants(services, { migrations: { ...tenantMigrations, "9999_bench_extra_index": extra } }));
+    printMigrate(
+      "migrate --all, one pending in all",
+      await migrateAllTenants(services, { migrations: { ...tenantMigrations, "9999_bench_extra_index": extra } }),
+    );
     console.log(`  ${resources()}`);
   } finally {
     if (app.listening) await close(app);

@@ -20,7 +20,14 @@ async function measure(synchronous: "FULL" | "NORMAL"): Promise<Result> {
       method: "POST" as const,
       headers: { cookie: app.cookie, "content-type": "application/json", origin: app.config.appUrl ?? app.appUrl },
       // Client names are unique per organisation: each request gets its own.
-      requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: JSON.stringify({ org: app.org.slug, name: `Bench client ${++sent}` }) }) }],
+      requests: [
+        {
+          setupRequest: (req: { body?: string }) => ({
+            ...req,
+            body: JSON.stringify({ org: app.org.slug, name: `Bench client ${++sent}` }),
+          }),
+        },
+      ],
       connections: CONNECTIONS,
       // In-process (a setupRequest function cannot cross into a worker): both settings pay the same.
     };
@@ -32,7 +39,13 @@ async function measure(synchronous: "FULL" | "NORMAL"): Promise<Result> {
 }
 
 const row = (label: string, r: Result) =>
-  [label.padEnd(18), r.requests.average.toFixed(0).padStart(8), r.latency.p50.toFixed(2).padStart(8), r.latency.p99.toFixed(2).padStart(8), String(r.non2xx).padStart(8)].join(" ");
+  [
+    label.padEnd(18),
+    r.requests.average.toFixed(0).padStart(8),
+    r.latency.p50.toFixed(2).padStart(8),
+    r.latency.p99.toFixed(2).padStart(8),
+    String(r.non2xx).padStart(8),
+  ].join(" ");
 
 async function main() {
   console.log(`\nopslayer bench: clients.create (audited write), ${CONNECTIONS} connections, ${SECONDS} s each`);

@@ -19,7 +19,14 @@ export const timeLine = (g: TimeGroup): LineValues => ({
 /** A line as typed: quantity with up to three decimals, stored in thousandths. */
 export function manualLine(l: { description: string; quantity: number; unitPrice: number }): LineValues {
   const quantity = toThousandths(l.quantity)!;
-  return { kind: "manual", description: l.description, project_id: null, quantity, unit_price: l.unitPrice, amount: amountOf("manual", quantity, l.unitPrice) };
+  return {
+    kind: "manual",
+    description: l.description,
+    project_id: null,
+    quantity,
+    unit_price: l.unitPrice,
+    amount: amountOf("manual", quantity, l.unitPrice),
+  };
 }
 
 /** Rows for the invoice, numbered on from `first`. */

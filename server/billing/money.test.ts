@@ -22,11 +22,16 @@ describe("mulDivHalfUp", () => {
 
   it("matches the exact rational rule for any non-negative integers", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 0, max: 100_000_000 }), fc.constantFrom(1, 3, 7, 1000, 3600, 10_000), (a, b, d) => {
-        const exact = reference(a, b, d);
-        if (exact > MAX_AMOUNT) expect(() => mulDivHalfUp(a, b, d)).toThrow(AmountTooLargeError);
-        else expect(mulDivHalfUp(a, b, d)).toBe(exact);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 100_000_000 }),
+        fc.constantFrom(1, 3, 7, 1000, 3600, 10_000),
+        (a, b, d) => {
+          const exact = reference(a, b, d);
+          if (exact > MAX_AMOUNT) expect(() => mulDivHalfUp(a, b, d)).toThrow(AmountTooLargeError);
+          else expect(mulDivHalfUp(a, b, d)).toBe(exact);
+        },
+      ),
     );
   });
 
@@ -65,12 +70,16 @@ describe("lines and totals", () => {
 
   it("keeps total = subtotal + tax, and the tax within half a minor unit of the exact value", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1_000_000_000 }), { maxLength: 50 }), fc.integer({ min: 0, max: 10_000 }), (amounts, bp) => {
-        const t = totalsOf(amounts, bp);
-        expect(t.subtotal).toBe(amounts.reduce((s, a) => s + a, 0));
-        expect(t.total).toBe(t.subtotal + t.tax);
-        expect(Math.abs(t.tax * 10_000 - t.subtotal * bp)).toBeLessThanOrEqual(5_000);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1_000_000_000 }), { maxLength: 50 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (amounts, bp) => {
+          const t = totalsOf(amounts, bp);
+          expect(t.subtotal).toBe(amounts.reduce((s, a) => s + a, 0));
+          expect(t.total).toBe(t.subtotal + t.tax);
+          expect(Math.abs(t.tax * 10_000 - t.subtotal * bp)).toBeLessThanOrEqual(5_000);
+        },
+      ),
     );
   });
 

@@ -58,7 +58,8 @@ export function lineAmount(kind: LineKind, quantity: number, unitPrice: number):
 
 /** Tax on the subtotal at a rate in basis points, rounded half-up once. */
 export function taxOf(subtotal: number, taxRateBp: number): number {
-  if (!Number.isSafeInteger(taxRateBp) || taxRateBp < 0 || taxRateBp > BASIS_POINTS) throw new RangeError(`tax rate out of range: ${taxRateBp}`);
+  if (!Number.isSafeInteger(taxRateBp) || taxRateBp < 0 || taxRateBp > BASIS_POINTS)
+    throw new RangeError(`tax rate out of range: ${taxRateBp}`);
   return mulDivHalfUp(subtotal, taxRateBp, BASIS_POINTS);
 }
 

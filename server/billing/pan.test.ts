@@ -3,7 +3,14 @@ import { containsCardNumber, ibanValid, luhnValid } from "./pan";
 
 describe("luhnValid", () => {
   it("accepts the networks' published test numbers and refuses a changed digit", () => {
-    for (const pan of ["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "4000056655665556", "3530111333300000"]) {
+    for (const pan of [
+      "4111111111111111",
+      "5555555555554444",
+      "378282246310005",
+      "6011111111111117",
+      "4000056655665556",
+      "3530111333300000",
+    ]) {
       expect(luhnValid(pan), pan).toBe(true);
       const changed = pan.slice(0, -1) + ((Number(pan.at(-1)) + 1) % 10);
       expect(luhnValid(changed), changed).toBe(false);

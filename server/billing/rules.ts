@@ -38,7 +38,12 @@ export const amountOf = (kind: LineKind, quantity: number, unitPrice: number) =>
 /** Totals from the stored line amounts: tax once, on the subtotal. */
 export async function recomputeTotals(invoiceId: string, taxRateBp: number, now: number) {
   const lines = await listLines(invoiceId);
-  const totals = withinLimits(() => totalsOf(lines.map((l) => l.amount), taxRateBp));
+  const totals = withinLimits(() =>
+    totalsOf(
+      lines.map((l) => l.amount),
+      taxRateBp,
+    ),
+  );
   await setTotals(invoiceId, totals, now);
   return totals;
 }

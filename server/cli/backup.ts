@@ -64,7 +64,11 @@ export const backupCommand: Command = {
 
 async function slugToId(ctx: CliContext, slug: string) {
   const services = await ctx.services();
-  const row = await services.control.selectFrom("tenants").select("id").where((eb) => eb.or([eb("slug", "=", slug), eb("id", "=", slug)])).executeTakeFirst();
+  const row = await services.control
+    .selectFrom("tenants")
+    .select("id")
+    .where((eb) => eb.or([eb("slug", "=", slug), eb("id", "=", slug)]))
+    .executeTakeFirst();
   if (!row) throw new CliError(`no organisation "${slug}"`);
   return row.id;
 }
@@ -75,7 +79,13 @@ export const restoreCommand: Command = {
   async run(ctx) {
     const { values } = parseCliArgs(
       ctx.args,
-      { org: { type: "string" }, all: { type: "boolean" }, from: { type: "string" }, force: { type: "boolean" }, list: { type: "boolean" } },
+      {
+        org: { type: "string" },
+        all: { type: "boolean" },
+        from: { type: "string" },
+        force: { type: "boolean" },
+        list: { type: "boolean" },
+      },
       false,
       RESTORE_USAGE,
     );
@@ -88,24 +98,34 @@ export const restoreCommand: Command = {
         const rows = listBackups(ctx.config, tenantId);
         if (!rows.length) console.log(`No backups of ${values.org ?? "the control DB"} in ${ctx.config.backupDir}.`);
         for (const r of rows) {
-          console.log(`${r.stamp}  ${r.at.toISOString()}  ${mb(r.bytes).padStart(9)}${r.tenants === null ? "" : `  ${r.tenants} organisations`}`);
+          console.log(
+            `${r.stamp}  ${r.at.toISOString()}  ${mb(r.bytes).padStart(9)}${r.tenants === null ? "" : `  ${r.tenants} organisations`}`,
+          );
         }
         return EXIT.ok;
       }
       if (values.all) {
         // No ctx.services(): the control DB is about to be replaced, and nothing may hold it open.
         const r = await restoreAll(ctx.config, { stamp: values.from, force: values.force });
-        console.log(`Restored the control DB and ${r.tenants.length} organisations from ${r.stamp} (${mb(r.bytes)}; ${r.replaced} live files replaced, ${r.blobsRestored} attachment blobs restored).`);
-        if (r.missing.length) console.error(`Not in that backup (their backup failed at the time): ${r.missing.map((t) => t.slug).join(", ")}`);
+        console.log(
+          `Restored the control DB and ${r.tenants.length} organisations from ${r.stamp} (${mb(r.bytes)}; ${r.replaced} live files replaced, ${r.blobsRestored} attachment blobs restored).`,
+        );
+        if (r.missing.length)
+          console.error(`Not in that backup (their backup failed at the time): ${r.missing.map((t) => t.slug).join(", ")}`);
         if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
         console.log("Start the server with the master key that was in use when this backup was taken.");
         return r.missing.length ? EXIT.failure : EXIT.ok;
       }
       const services = await ctx.services();
       const r = await restoreTenant(services, values.org!, { stamp: values.from, force: values.force });
-      console.log(`Restored ${r.slug} from ${r.stamp} (${mb(r.bytes)}, ${r.replaced ? "replaced the live database" : "the file was missing"}; ${r.blobsRestored} attachment blobs restored).`);
+      console.log(
+        `Restored ${r.slug} from ${r.stamp} (${mb(r.bytes)}, ${r.replaced ? "replaced the live database" : "the file was missing"}; ${r.blobsRestored} attachment blobs restored).`,
+      );
       if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
-      if (r.deletionsReapplied.length) console.log(`Erased again ${r.deletionsReapplied.length} member(s) who deleted their account after the backup: ${r.deletionsReapplied.join(", ")}.`);
+      if (r.deletionsReapplied.length)
+        console.log(
+          `Erased again ${r.deletionsReapplied.length} member(s) who deleted their account after the backup: ${r.deletionsReapplied.join(", ")}.`,
+        );
       if (r.ownerless) console.error(`${r.slug} has no owner left: an account that owned it in the backup has been deleted since.`);
       return EXIT.ok;
     } catch (error) {

@@ -10,7 +10,12 @@ export function cliInfo() {
 }
 
 /** parseArgs that turns its own errors (unknown option, missing value) into exit 64, followed by `usage` when given. */
-export function parseCliArgs<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T, allowPositionals = false, usage?: string) {
+export function parseCliArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+  usage?: string,
+) {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (error) {
@@ -31,7 +36,9 @@ export async function readSecret(prompt: string, fromStdin: boolean): Promise<st
   if (fromStdin || !process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+    return Buffer.concat(chunks)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
   }
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });

@@ -27,10 +27,16 @@ describe("operator CLI", () => {
     expect(weak.status).toBe(1);
     expect(weak.stderr).toMatch(/at least 12/);
 
-    const ok = await cli(["user", "create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"], "garden-ladder-violin-77\n");
+    const ok = await cli(
+      ["user", "create-staff", "--email", "Ops@Example.test", "--name", "Ops", "--password-stdin"],
+      "garden-ladder-violin-77\n",
+    );
     expect(ok.stdout).toContain("Created staff user ops@example.test");
     const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
-    const row = db.prepare("select is_staff, email_verified_at from users where email = ?").get("ops@example.test") as { is_staff: number; email_verified_at: number };
+    const row = db.prepare("select is_staff, email_verified_at from users where email = ?").get("ops@example.test") as {
+      is_staff: number;
+      email_verified_at: number;
+    };
     db.close();
     expect(row.is_staff).toBe(1);
     expect(row.email_verified_at).toBeGreaterThan(0);
@@ -38,7 +44,13 @@ describe("operator CLI", () => {
 
   it("lists organisations and migrates all of them", async () => {
     const services = await createServices(loadConfig(env), { log: () => {} });
-    const owner = await createUser(services, { name: "Owner", email: "owner@example.test", password: "garden-ladder-violin-78", isStaff: false, verified: true });
+    const owner = await createUser(services, {
+      name: "Owner",
+      email: "owner@example.test",
+      password: "garden-ladder-violin-78",
+      isStaff: false,
+      verified: true,
+    });
     const info = { ip: "127.0.0.1", userAgent: "cli-test" };
     await createTenant(services, owner, { name: "Zeta Agency", slug: "zeta" }, info);
     await createTenant(services, owner, { name: "Eta Studio", slug: "eta" }, info);
@@ -58,13 +70,25 @@ describe("operator CLI", () => {
   it("lists support grants and revokes one", async () => {
     const services = await createServices(loadConfig(env), { log: () => {} });
     const tenant = await services.control.selectFrom("tenants").select("id").where("slug", "=", "zeta").executeTakeFirstOrThrow();
-    const owner = await services.control.selectFrom("users").select("id").where("email", "=", "owner@example.test").executeTakeFirstOrThrow();
-    const { grant } = await createGrant(services, tenant.id, owner.id, { scope: "read", hours: 2, reason: "CLI check" }, { ip: "127.0.0.1", userAgent: null });
+    const owner = await services.control
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", "owner@example.test")
+      .executeTakeFirstOrThrow();
+    const { grant } = await createGrant(
+      services,
+      tenant.id,
+      owner.id,
+      { scope: "read", hours: 2, reason: "CLI check" },
+      { ip: "127.0.0.1", userAgent: null },
+    );
     await services.close();
 
     const listed = await cli(["grants", "list", "--active", "--json"]);
     expect(listed.status).toBe(0);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: grant.id, slug: "zeta", scope: "read", state: "waiting", reason: "CLI check" })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: grant.id, slug: "zeta", scope: "read", state: "waiting", reason: "CLI check" }),
+    ]);
     const revoked = await cli(["grants", "revoke", grant.id]);
     expect(revoked.stdout).toContain(`Revoked ${grant.id}.`);
     expect(JSON.parse((await cli(["grants", "list", "--active", "--json"])).stdout)).toEqual([]);
@@ -75,7 +99,9 @@ describe("operator CLI", () => {
   it("rotates the master key: data keys rewrapped, every organisation readable with the new key only", async () => {
     const before = await createServices(loadConfig(env), { log: () => {} });
     const tenants = await before.control.selectFrom("tenants").select("id").orderBy("id").execute();
-    const sealed = await Promise.all(tenants.map((t) => before.keys.seal({ org: t.id, table: "integrations", row: "i1", field: "token" }, `token-${t.id}`)));
+    const sealed = await Promise.all(
+      tenants.map((t) => before.keys.seal({ org: t.id, table: "integrations", row: "i1", field: "token" }, `token-${t.id}`)),
+    );
     const oldKek = before.keys.master;
     await before.close();
 
@@ -95,7 +121,9 @@ describe("operator CLI", () => {
     expect((await cli(["rotate-master-key"], undefined, { NEW_MASTER_KEY: generateMasterKeyBase64() })).status).toBe(1);
     const after = await createServices(loadConfig({ ...env, MASTER_KEY_FILE: newKeyFile }), { log: () => {} });
     for (const [i, t] of tenants.entries()) {
-      expect((await after.keys.open({ org: t.id, table: "integrations", row: "i1", field: "token" }, sealed[i]!)).toString()).toBe(`token-${t.id}`);
+      expect((await after.keys.open({ org: t.id, table: "integrations", row: "i1", field: "token" }, sealed[i]!)).toString()).toBe(
+        `token-${t.id}`,
+      );
     }
     await after.close();
   });
@@ -130,7 +158,16 @@ describe("operator CLI", () => {
   });
 
   it("answers --help for every command and sub-command, and exits 64 on unknown options", async () => {
-    for (const args of [["tenant", "close", "--help"], ["user", "reset-password", "--help"], ["backup", "--help"], ["restore", "--help"], ["export", "--help"], ["import", "--help"], ["purge", "--help"], ["migrate", "--help"]]) {
+    for (const args of [
+      ["tenant", "close", "--help"],
+      ["user", "reset-password", "--help"],
+      ["backup", "--help"],
+      ["restore", "--help"],
+      ["export", "--help"],
+      ["import", "--help"],
+      ["purge", "--help"],
+      ["migrate", "--help"],
+    ]) {
       const res = await cli(args);
       expect(res.status, args.join(" ")).toBe(0);
       expect(res.stdout, args.join(" ")).toContain("npm run cli --");
@@ -144,7 +181,9 @@ describe("operator CLI", () => {
   it("closes and restores an organisation, creates one for an existing owner, resets a password and deletes an account", async () => {
     const created = await cli(["tenant", "create", "--slug", "theta", "--name", "Theta", "--owner", "owner@example.test"]);
     expect(created.status, created.stderr).toBe(0);
-    expect((await cli(["tenant", "create", "--slug", "theta", "--name", "Again", "--owner", "owner@example.test"])).stderr).toContain("That address is taken");
+    expect((await cli(["tenant", "create", "--slug", "theta", "--name", "Again", "--owner", "owner@example.test"])).stderr).toContain(
+      "That address is taken",
+    );
     expect((await cli(["tenant", "create", "--slug", "iota", "--name", "Iota", "--owner", "ops@example.test"])).stderr).toContain("staff");
 
     const closed = await cli(["tenant", "close", "theta", "--yes"]);
@@ -153,14 +192,26 @@ describe("operator CLI", () => {
     const listed = JSON.parse((await cli(["tenant", "list", "--json"])).stdout) as { slug: string; status: string }[];
     expect(listed.find((t) => t.slug === "theta")?.status).toBe("closed");
     expect((await cli(["tenant", "restore", "theta"])).status).toBe(0);
-    expect((JSON.parse((await cli(["tenant", "list", "--json"])).stdout) as { slug: string; status: string }[]).find((t) => t.slug === "theta")?.status).toBe("active");
+    expect(
+      (JSON.parse((await cli(["tenant", "list", "--json"])).stdout) as { slug: string; status: string }[]).find((t) => t.slug === "theta")
+        ?.status,
+    ).toBe("active");
     expect((await cli(["tenant", "restore", "nosuchorg"])).status).toBe(1);
 
     const services = await createServices(loadConfig(env), { log: () => {} });
-    const member = await createUser(services, { name: "Leaving Person", email: "leaving@example.test", password: "garden-ladder-violin-79", isStaff: false, verified: true });
+    const member = await createUser(services, {
+      name: "Leaving Person",
+      email: "leaving@example.test",
+      password: "garden-ladder-violin-79",
+      isStaff: false,
+      verified: true,
+    });
     await services.close();
     expect((await cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "short\n")).status).toBe(1);
-    const reset = await cli(["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"], "another-garden-ladder-80\n");
+    const reset = await cli(
+      ["user", "reset-password", "--email", "leaving@example.test", "--password-stdin"],
+      "another-garden-ladder-80\n",
+    );
     expect(reset.status, reset.stderr).toBe(0);
     expect((await cli(["user", "reset-password", "--email", "leaving@example.test", "--send-link"])).stderr).toContain("APP_URL");
 
@@ -172,7 +223,11 @@ describe("operator CLI", () => {
     expect(deleted.status, deleted.stderr).toBe(0);
     expect(deleted.stdout).toMatch(/records now show as deleted-user-[0-9a-f]{4}/);
     const db = new Database(join(dataDir, "control.sqlite"), { readonly: true });
-    const row = db.prepare("select email, name, deleted_at from users where id = ?").get(member.id) as { email: string; name: string; deleted_at: number };
+    const row = db.prepare("select email, name, deleted_at from users where id = ?").get(member.id) as {
+      email: string;
+      name: string;
+      deleted_at: number;
+    };
     db.close();
     expect(row.email).not.toContain("leaving");
     expect(row.name).toMatch(/^deleted-user-/);

@@ -10,12 +10,24 @@ interface Entry {
 export const commands: Record<string, Entry> = {
   tenant: { summary: "organisations: list, create, close, restore", load: async () => (await import("./tenant")).tenantCommand },
   user: { summary: "accounts: create-staff, reset-password, delete", load: async () => (await import("./user")).userCommand },
-  migrate: { summary: "migrate --all: upgrade every organisation file now", load: async () => (await import("./migrate-all")).migrateCommand },
+  migrate: {
+    summary: "migrate --all: upgrade every organisation file now",
+    load: async () => (await import("./migrate-all")).migrateCommand,
+  },
   backup: { summary: "online backup of the control DB and every organisation", load: async () => (await import("./backup")).backupCommand },
   restore: { summary: "restore one organisation or everything from a backup", load: async () => (await import("./backup")).restoreCommand },
-  export: { summary: "export an organisation to a ZIP of JSON tables and files", load: async () => (await import("./export")).exportCommand },
+  export: {
+    summary: "export an organisation to a ZIP of JSON tables and files",
+    load: async () => (await import("./export")).exportCommand,
+  },
   import: { summary: "import an organisation export as a new organisation", load: async () => (await import("./import")).importCommand },
-  purge: { summary: "run retention now: old logs, expired sessions/tokens/links, terminated organisations", load: async () => (await import("./purge")).purgeCommand },
+  purge: {
+    summary: "run retention now: old logs, expired sessions/tokens/links, terminated organisations",
+    load: async () => (await import("./purge")).purgeCommand,
+  },
   grants: { summary: "support access grants: list, revoke", load: async () => (await import("./grants")).grantsCommand },
-  "rotate-master-key": { summary: "rewrap every organisation's data key with a new master key", load: async () => (await import("./rotate-master-key")).rotateMasterKeyCommand },
+  "rotate-master-key": {
+    summary: "rewrap every organisation's data key with a new master key",
+    load: async () => (await import("./rotate-master-key")).rotateMasterKeyCommand,
+  },
 };

@@ -20,7 +20,11 @@ recorded in the organisation's audit log.`,
     if (!values.org) throw new UsageError("export needs --org <slug>");
     const slug = checked(slugSchema, values.org, "--org");
     const services = await ctx.services();
-    const tenant = await services.control.selectFrom("tenants").select(["id", "slug", "status"]).where("slug", "=", slug).executeTakeFirst();
+    const tenant = await services.control
+      .selectFrom("tenants")
+      .select(["id", "slug", "status"])
+      .where("slug", "=", slug)
+      .executeTakeFirst();
     if (!tenant || tenant.status !== "active") throw new CliError(`No active organisation "${slug}".`);
     const stamp = new Date(services.clock.now()).toISOString().replace(/[:]/g, "").replace(/\..*$/, "");
     const out = resolve(values.out ?? `${slug}-export-${stamp}.zip`);
@@ -33,7 +37,8 @@ recorded in the organisation's audit log.`,
     try {
       result = await writeOrgExport(services, tenant.id, out, (done, total) => bar.update(done, total));
     } catch (error) {
-      if (error instanceof ExportExistsError) throw new CliError(`${out} appeared while the export ran and was left as it is; choose another --out.`, EXIT.cantCreate);
+      if (error instanceof ExportExistsError)
+        throw new CliError(`${out} appeared while the export ran and was left as it is; choose another --out.`, EXIT.cantCreate);
       throw error instanceof ExportError ? new CliError(error.message) : error;
     } finally {
       bar.stop();
@@ -43,7 +48,17 @@ recorded in the organisation's audit log.`,
       const info = cliInfo();
       await lease.db
         .insertInto("audit_log")
-        .values({ at: services.clock.now(), actor_kind: "system", actor_id: null, ip: info.ip, user_agent: info.userAgent, action: "org.export_cli", target_type: "org", target_id: tenant.id, detail: JSON.stringify({ bytes: result.bytes, sha256: result.sha256 }) })
+        .values({
+          at: services.clock.now(),
+          actor_kind: "system",
+          actor_id: null,
+          ip: info.ip,
+          user_agent: info.userAgent,
+          action: "org.export_cli",
+          target_type: "org",
+          target_id: tenant.id,
+          detail: JSON.stringify({ bytes: result.bytes, sha256: result.sha256 }),
+        })
         .execute();
     } finally {
       lease.release();
@@ -51,6 +66,10 @@ recorded in the organisation's audit log.`,
     console.log(`Exported ${tenant.slug} to ${out}`);
     console.log(`  size    ${statSync(out).size} bytes`);
     console.log(`  sha256  ${result.sha256}`);
-    console.log(`  rows    ${Object.entries(result.counts).filter(([k]) => k !== "attachment_files").reduce((n, [, v]) => n + v, 0)}, files ${result.counts.attachment_files ?? 0}`);
+    console.log(
+      `  rows    ${Object.entries(result.counts)
+        .filter(([k]) => k !== "attachment_files")
+        .reduce((n, [, v]) => n + v, 0)}, files ${result.counts.attachment_files ?? 0}`,
+    );
   },
 };

@@ -18,7 +18,11 @@ again; --owner names an existing account that becomes an owner (needed when none
 owners has an account here). Vault credentials must be entered again and webhooks are paused with
 a new secret.`,
   async run(ctx) {
-    const { values, positionals } = parseCliArgs(ctx.args, { slug: { type: "string" }, name: { type: "string" }, owner: { type: "string" } }, true);
+    const { values, positionals } = parseCliArgs(
+      ctx.args,
+      { slug: { type: "string" }, name: { type: "string" }, owner: { type: "string" } },
+      true,
+    );
     if (positionals.length !== 1) throw new UsageError("import needs exactly one file");
     if (!values.slug) throw new UsageError("import needs --slug <new-slug>");
     const file = resolve(positionals[0]!);
@@ -27,7 +31,9 @@ a new secret.`,
     const bar = progressOnDemand("importing");
     let result;
     try {
-      result = await importOrgExport(services, file, { slug: values.slug, name: values.name, ownerEmail: values.owner }, (done, total) => bar.update(done, total));
+      result = await importOrgExport(services, file, { slug: values.slug, name: values.name, ownerEmail: values.owner }, (done, total) =>
+        bar.update(done, total),
+      );
     } catch (error) {
       if (error instanceof ImportError) throw new CliError(error.message, error.kind === "archive" ? EXIT.dataError : EXIT.failure);
       throw error;

@@ -15,11 +15,16 @@ export const migrateCommand: Command = {
   usage: USAGE,
   async run(ctx) {
     const parsed = parseCliArgs(ctx.args, { all: { type: "boolean" } }, false, USAGE);
-    if (!parsed.values.all) throw new UsageError(`migrate needs --all (organisation files also migrate when they are next opened)\n\n${USAGE}`);
+    if (!parsed.values.all)
+      throw new UsageError(`migrate needs --all (organisation files also migrate when they are next opened)\n\n${USAGE}`);
     const services = await ctx.services();
     const bar = progressOnDemand("migrating");
-    const result = await migrateAllTenants(services, { onProgress: ({ done, total, slug }) => bar.update(done, total, slug) }).finally(() => bar.stop());
-    console.log(`Migrated ${result.migrated}, ${result.upToDate} already current, ${result.failed.length} failed of ${result.total} organisations.`);
+    const result = await migrateAllTenants(services, { onProgress: ({ done, total, slug }) => bar.update(done, total, slug) }).finally(() =>
+      bar.stop(),
+    );
+    console.log(
+      `Migrated ${result.migrated}, ${result.upToDate} already current, ${result.failed.length} failed of ${result.total} organisations.`,
+    );
     if (!result.failed.length) return EXIT.ok;
     console.error(result.failed.map((f) => `  ${f.slug} (${f.tenantId}): ${f.error}`).join("\n"));
     return EXIT.failure;

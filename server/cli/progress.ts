@@ -6,7 +6,13 @@ import { Presets, SingleBar } from "cli-progress";
  */
 function progressBar(label: string, total: number) {
   const bar = new SingleBar(
-    { format: `${label} [{bar}] {value}/{total} {eta_formatted} {item}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 2000, stream: process.stderr },
+    {
+      format: `${label} [{bar}] {value}/{total} {eta_formatted} {item}`,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      stream: process.stderr,
+    },
     Presets.shades_classic,
   );
   bar.start(total, 0, { item: "" });

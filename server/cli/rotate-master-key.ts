@@ -35,8 +35,15 @@ export const rotateMasterKeyCommand: Command = {
     const current = services.keys.master;
 
     const bar = progressOnDemand("rewrapping");
-    const result = await rotateMasterKey(services.control, current, next, (done, total, tenant) => bar.update(done, total, tenant)).finally(() => bar.stop());
-    console.log(`Rewrapped ${result.rewrapped} organisation data keys from master key ${current.hex} to ${next.hex}` + (result.withoutKey ? ` (${result.withoutKey} without a key yet; they get one on first use).` : "."));
-    console.log(`Now set ${file ? `MASTER_KEY_FILE=${resolve(file)}` : "MASTER_KEY to the value of NEW_MASTER_KEY"} and restart the server; keep the old key only until the new one is backed up.`);
+    const result = await rotateMasterKey(services.control, current, next, (done, total, tenant) => bar.update(done, total, tenant)).finally(
+      () => bar.stop(),
+    );
+    console.log(
+      `Rewrapped ${result.rewrapped} organisation data keys from master key ${current.hex} to ${next.hex}` +
+        (result.withoutKey ? ` (${result.withoutKey} without a key yet; they get one on first use).` : "."),
+    );
+    console.log(
+      `Now set ${file ? `MASTER_KEY_FILE=${resolve(file)}` : "MASTER_KEY to the value of NEW_MASTER_KEY"} and restart the server; keep the old key only until the new one is backed up.`,
+    );
   },
 };

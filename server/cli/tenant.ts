@@ -40,7 +40,15 @@ Active and closed organisations (closed ones show the day their data will be des
     let query = control
       .selectFrom("tenants")
       .leftJoin("memberships", "memberships.tenant_id", "tenants.id")
-      .select(["tenants.id", "tenants.slug", "tenants.name", "tenants.status", "tenants.created_at", "tenants.purge_after", control.fn.count<number>("memberships.user_id").as("members")])
+      .select([
+        "tenants.id",
+        "tenants.slug",
+        "tenants.name",
+        "tenants.status",
+        "tenants.created_at",
+        "tenants.purge_after",
+        control.fn.count<number>("memberships.user_id").as("members"),
+      ])
       .groupBy("tenants.id")
       .orderBy("tenants.slug");
     if (!values.all) query = query.where("tenants.status", "in", ["active", "closed"]);
@@ -53,7 +61,17 @@ Active and closed organisations (closed ones show the day their data will be des
       console.log("No organisations.");
       return;
     }
-    console.table(rows.map((r) => ({ slug: r.slug, name: r.name, status: r.status, members: r.members, created: day(r.created_at), destroyed_after: day(r.purge_after), id: r.id })));
+    console.table(
+      rows.map((r) => ({
+        slug: r.slug,
+        name: r.name,
+        status: r.status,
+        members: r.members,
+        created: day(r.created_at),
+        destroyed_after: day(r.purge_after),
+        id: r.id,
+      })),
+    );
   },
 };
 
@@ -77,7 +95,9 @@ The owner must be an existing, confirmed, non-staff account (it is made owner of
     if (owner.is_staff) throw new CliError("Platform staff accounts cannot own organisations.");
     if (owner.email_verified_at === null) throw new CliError(`${owner.email} has not confirmed its email address yet.`);
     const tenant = await plain(createTenant(services, owner, { slug, name }, cliInfo()));
-    await logSecurityEvent(services.control, services.clock.now(), "org.created_by_operator", { userId: owner.id }, cliInfo(), { org: tenant.slug });
+    await logSecurityEvent(services.control, services.clock.now(), "org.created_by_operator", { userId: owner.id }, cliInfo(), {
+      org: tenant.slug,
+    });
     console.log(`Created organisation ${tenant.slug} (${tenant.id}) owned by ${owner.email}.`);
   },
 };

@@ -36,7 +36,11 @@ export const createStaffCommand: Command = {
 Staff accounts are verified at once and belong to no organisation; they enter an organisation only
 through a support link its owner grants. The password is read from stdin when piped, else prompted.`,
   async run(ctx) {
-    const { values } = parseCliArgs(ctx.args, { email: { type: "string" }, name: { type: "string" }, "password-stdin": { type: "boolean" } });
+    const { values } = parseCliArgs(ctx.args, {
+      email: { type: "string" },
+      name: { type: "string" },
+      "password-stdin": { type: "boolean" },
+    });
     if (!values.email || !values.name) throw new UsageError("create-staff needs --email and --name");
     const email = normaliseEmail(checked(emailSchema, values.email, "--email"));
     const name = checked(nameSchema, values.name, "--name");
@@ -55,7 +59,12 @@ const resetPasswordCommand: Command = {
 --password-stdin / --prompt  set the password now (policy-checked); every session of the account ends.
 --send-link                  email the usual one-hour reset link (needs APP_URL and SMTP_URL).`,
   async run(ctx) {
-    const { values } = parseCliArgs(ctx.args, { email: { type: "string" }, "password-stdin": { type: "boolean" }, prompt: { type: "boolean" }, "send-link": { type: "boolean" } });
+    const { values } = parseCliArgs(ctx.args, {
+      email: { type: "string" },
+      "password-stdin": { type: "boolean" },
+      prompt: { type: "boolean" },
+      "send-link": { type: "boolean" },
+    });
     if (!values.email) throw new UsageError("reset-password needs --email");
     const modes = [values["password-stdin"], values.prompt, values["send-link"]].filter(Boolean).length;
     if (modes !== 1) throw new UsageError("choose exactly one of --password-stdin, --prompt, --send-link");
@@ -65,7 +74,14 @@ const resetPasswordCommand: Command = {
       if (!services.config.appUrl) throw new CliError("--send-link needs APP_URL, the address the link should point at.");
       const token = await issueEmailToken(services, user.id, "reset_password");
       await services.mailer.send(resetPasswordMessage(user.email, `${services.config.appUrl}/reset?token=${token}`));
-      await logSecurityEvent(services.control, services.clock.now(), "password.reset_requested", { userId: user.id, email: user.email }, cliInfo(), { by: "operator" });
+      await logSecurityEvent(
+        services.control,
+        services.clock.now(),
+        "password.reset_requested",
+        { userId: user.id, email: user.email },
+        cliInfo(),
+        { by: "operator" },
+      );
       console.log(`Sent a password reset link to ${user.email}.`);
       return;
     }

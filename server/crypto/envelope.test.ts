@@ -1,13 +1,24 @@
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { canonicalAad, decrypt, decryptString, DecryptError, encrypt, gcmSeal, HEADER_BYTES, IV_BYTES, symmetricKey, TAG_BYTES, type EnvelopeAad } from "./envelope";
+import {
+  canonicalAad,
+  decrypt,
+  decryptString,
+  DecryptError,
+  encrypt,
+  gcmSeal,
+  HEADER_BYTES,
+  IV_BYTES,
+  symmetricKey,
+  TAG_BYTES,
+  type EnvelopeAad,
+} from "./envelope";
 
 const fixedKey = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
 const fixedIv = Buffer.from(Array.from({ length: 12 }, (_, i) => 0xa0 + i));
 const katAad: EnvelopeAad = { org: "t_kat", table: "secrets", row: "r1", field: "value" };
 // magic "OE" | version 01 | key id 630dcd2966c43366 | IV a0..ab | ciphertext | tag — computed once with node:crypto alone.
-const KAT_HEX =
-  "4f4501630dcd2966c43366a0a1a2a3a4a5a6a7a8a9aaab89680f4124b267cd420ee9bc7014e0bf1edf2e75e0024d3b37e3c8148673d29bafce2e8c02";
+const KAT_HEX = "4f4501630dcd2966c43366a0a1a2a3a4a5a6a7a8a9aaab89680f4124b267cd420ee9bc7014e0bf1edf2e75e0024d3b37e3c8148673d29bafce2e8c02";
 
 const aad: EnvelopeAad = { org: "t_alpha", table: "integrations", row: "int_1", field: "api_key" };
 const key = symmetricKey(randomBytes(32));
@@ -113,7 +124,11 @@ describe("envelope: AES-256-GCM with header and context", () => {
   it("serialises the context canonically and refuses an incomplete one", () => {
     expect(canonicalAad({ field: "f", row: "r", table: "t", org: "o" }).toString()).toBe('{"org":"o","table":"t","row":"r","field":"f"}');
     // JSON escaping keeps distinct contexts distinct even with separators inside values.
-    expect(canonicalAad({ org: 'a","table":"b', table: "c", row: "r", field: "f" }).equals(canonicalAad({ org: "a", table: 'b","table":"c', row: "r", field: "f" }))).toBe(false);
+    expect(
+      canonicalAad({ org: 'a","table":"b', table: "c", row: "r", field: "f" }).equals(
+        canonicalAad({ org: "a", table: 'b","table":"c', row: "r", field: "f" }),
+      ),
+    ).toBe(false);
     expect(() => encrypt(key, "x", { org: "o", table: "t", row: "", field: "f" })).toThrow(TypeError);
     expect(() => encrypt(key, "x", { org: "o", table: "t", row: "r" } as EnvelopeAad)).toThrow(TypeError);
     expect(() => encrypt(key, "x", { ...aad, extra: "1" } as EnvelopeAad)).toThrow(TypeError);

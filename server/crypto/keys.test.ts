@@ -8,7 +8,16 @@ import { ConfigError, loadConfig } from "../config";
 import { createServices, type Services } from "../services";
 import { createTenant } from "../tenants/create-tenant";
 import { DecryptError, type EnvelopeAad } from "./envelope";
-import { generateMasterKeyBase64, KeyFileError, loadMasterKey, masterKeyFromBase64, readKeyFile, rotateMasterKey, unwrapDataKey, wrappedKekId } from "./keys";
+import {
+  generateMasterKeyBase64,
+  KeyFileError,
+  loadMasterKey,
+  masterKeyFromBase64,
+  readKeyFile,
+  rotateMasterKey,
+  unwrapDataKey,
+  wrappedKekId,
+} from "./keys";
 
 const root = mkdtempSync(join(tmpdir(), "opslayer-keys-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -81,11 +90,18 @@ describe("organisation data keys", () => {
 
   beforeAll(async () => {
     services = await createServices(config(), { log: () => {} });
-    owner = await createUser(services, { name: "Owner", email: "owner@keys.test", password: "garden-ladder-violin-79", isStaff: false, verified: true });
+    owner = await createUser(services, {
+      name: "Owner",
+      email: "owner@keys.test",
+      password: "garden-ladder-violin-79",
+      isStaff: false,
+      verified: true,
+    });
   });
   afterAll(() => services.close());
 
-  const wrappedOf = async (id: string) => (await services.control.selectFrom("tenants").select("wrapped_key").where("id", "=", id).executeTakeFirstOrThrow()).wrapped_key;
+  const wrappedOf = async (id: string) =>
+    (await services.control.selectFrom("tenants").select("wrapped_key").where("id", "=", id).executeTakeFirstOrThrow()).wrapped_key;
 
   it("creates a wrapped data key with each organisation and seals its data with it", async () => {
     const a = await createTenant(services, owner, { name: "Alpha", slug: "alpha" }, info);
@@ -169,6 +185,9 @@ describe("organisation data keys", () => {
   });
 
   it("refuses to invent a new master key when organisations already have wrapped keys", async () => {
-    await expectRejects(createServices(config({ MASTER_KEY_FILE: join(root, "elsewhere", "master.key") }), { log: () => {} }), KeyFileError);
+    await expectRejects(
+      createServices(config({ MASTER_KEY_FILE: join(root, "elsewhere", "master.key") }), { log: () => {} }),
+      KeyFileError,
+    );
   });
 });

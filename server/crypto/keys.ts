@@ -3,7 +3,18 @@ import { closeSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFil
 import { dirname, join } from "node:path";
 import type { ControlDb } from "../../db/control/open";
 import { ConfigError, type Config } from "../config";
-import { DecryptError, decrypt, encrypt, gcmOpen, gcmSeal, IV_BYTES, symmetricKey, TAG_BYTES, type EnvelopeAad, type SymmetricKey } from "./envelope";
+import {
+  DecryptError,
+  decrypt,
+  encrypt,
+  gcmOpen,
+  gcmSeal,
+  IV_BYTES,
+  symmetricKey,
+  TAG_BYTES,
+  type EnvelopeAad,
+  type SymmetricKey,
+} from "./envelope";
 
 /**
  * Key hierarchy: one master key (KEK) per installation, from MASTER_KEY or a key file; one data key
@@ -63,7 +74,8 @@ export function readKeyFile(path: string, variable = "MASTER_KEY_FILE"): MasterK
     throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if (!stat.isFile()) throw fail("is not a regular file");
-  if ((stat.mode & 0o077) !== 0) throw fail(`is accessible by group or others (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it`);
+  if ((stat.mode & 0o077) !== 0)
+    throw fail(`is accessible by group or others (mode ${(stat.mode & 0o777).toString(8)}); run chmod 600 on it`);
   const text = readFileSync(path, "utf8").trim();
   if (!isBase64Key(text)) throw fail("is malformed: expected one line with the base64 encoding of 32 bytes");
   return masterKeyFrom(Buffer.from(text, "base64"));
@@ -98,7 +110,10 @@ export function createKeyFile(path: string): MasterKey | null {
 }
 
 /** The configured master key: MASTER_KEY, else the key file, created on first run. */
-export async function loadMasterKey(config: Pick<Config, "masterKey" | "masterKeyFile">, control?: ControlDb): Promise<{ key: MasterKey; created: boolean }> {
+export async function loadMasterKey(
+  config: Pick<Config, "masterKey" | "masterKeyFile">,
+  control?: ControlDb,
+): Promise<{ key: MasterKey; created: boolean }> {
   if (config.masterKey) return { key: masterKeyFromBase64(config.masterKey), created: false };
   const path = config.masterKeyFile;
   if (!path) throw new KeyFileError("Invalid configuration:\n  MASTER_KEY_FILE: no master key configured");
@@ -114,7 +129,9 @@ export async function loadMasterKey(config: Pick<Config, "masterKey" | "masterKe
     if (control) {
       const wrapped = await control.selectFrom("tenants").select("id").where("wrapped_key", "is not", null).limit(1).executeTakeFirst();
       if (wrapped) {
-        throw new KeyFileError(`Invalid configuration:\n  MASTER_KEY_FILE: ${path} does not exist, but organisations already have data keys wrapped by a master key; point MASTER_KEY_FILE (or MASTER_KEY) at that key`);
+        throw new KeyFileError(
+          `Invalid configuration:\n  MASTER_KEY_FILE: ${path} does not exist, but organisations already have data keys wrapped by a master key; point MASTER_KEY_FILE (or MASTER_KEY) at that key`,
+        );
       }
     }
     const made = createKeyFile(path);
@@ -143,7 +160,13 @@ export function unwrapDataKey(kek: MasterKey, tenantId: string, wrapped: string)
   }
   const raw = Buffer.from(m[2]!, "base64");
   if (raw.length !== IV_BYTES + KEY_BYTES + TAG_BYTES) throw new DecryptError("malformed", `data key of ${tenantId} has the wrong length`);
-  const dek = gcmOpen(kek.key, raw.subarray(0, IV_BYTES), raw.subarray(IV_BYTES, IV_BYTES + KEY_BYTES), raw.subarray(IV_BYTES + KEY_BYTES), Buffer.from(tenantId, "utf8"));
+  const dek = gcmOpen(
+    kek.key,
+    raw.subarray(0, IV_BYTES),
+    raw.subarray(IV_BYTES, IV_BYTES + KEY_BYTES),
+    raw.subarray(IV_BYTES + KEY_BYTES),
+    Buffer.from(tenantId, "utf8"),
+  );
   return symmetricKey(dek);
 }
 
@@ -177,7 +200,12 @@ export class Keyring {
     if (wrapped === null) {
       if (row.status === "closed" || row.status === "purged") throw new DataKeyError(`organisation ${tenantId} has no data key`);
       const fresh = this.createDataKey(tenantId);
-      await this.control.updateTable("tenants").set({ wrapped_key: fresh }).where("id", "=", tenantId).where("wrapped_key", "is", null).execute();
+      await this.control
+        .updateTable("tenants")
+        .set({ wrapped_key: fresh })
+        .where("id", "=", tenantId)
+        .where("wrapped_key", "is", null)
+        .execute();
       const again = await this.control.selectFrom("tenants").select("wrapped_key").where("id", "=", tenantId).executeTakeFirst();
       if (!again?.wrapped_key) throw new DataKeyError(`organisation ${tenantId} has no data key`);
       wrapped = again.wrapped_key;
@@ -226,7 +254,12 @@ export interface RotationResult {
  * failure rolls everything back. Each new value is unwrapped again and compared before commit.
  * Data files are not touched. Keys already under `newKek` (a rerun) are verified and kept.
  */
-export async function rotateMasterKey(control: ControlDb, oldKek: MasterKey, newKek: MasterKey, onProgress: (done: number, total: number, tenantId: string) => void = () => {}): Promise<RotationResult> {
+export async function rotateMasterKey(
+  control: ControlDb,
+  oldKek: MasterKey,
+  newKek: MasterKey,
+  onProgress: (done: number, total: number, tenantId: string) => void = () => {},
+): Promise<RotationResult> {
   if (oldKek.hex === newKek.hex) throw new Error("the new master key is the same as the current one");
   return control.transaction().execute(async (trx) => {
     const rows = await trx.selectFrom("tenants").select(["id", "wrapped_key"]).orderBy("id").execute();

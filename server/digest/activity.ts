@@ -139,11 +139,22 @@ function comments(w: ActivityWindow) {
 }
 
 function timeEntries(viewer: ActivityViewer, w: ActivityWindow, clock: Clock) {
-  const caller = { actor: { kind: "system" as const, id: viewer.userId, ip: "", userAgent: null }, permissions: viewer.permissions, services: { clock } };
+  const caller = {
+    actor: { kind: "system" as const, id: viewer.userId, ip: "", userAgent: null },
+    permissions: viewer.permissions,
+    services: { clock },
+  };
   const scope = scopeFor(caller, { projectId: w.projectId }, { startMs: w.startMs, endMs: w.endMs });
   return {
     onlyOwn: scope.ownMemberId !== null,
-    rows: scopedEntries(scope).select(["time_entries.project_id as projectId", "projects.name as projectName", "time_entries.started_at as at", "time_entries.duration_seconds as seconds"]).execute(),
+    rows: scopedEntries(scope)
+      .select([
+        "time_entries.project_id as projectId",
+        "projects.name as projectName",
+        "time_entries.started_at as at",
+        "time_entries.duration_seconds as seconds",
+      ])
+      .execute(),
   };
 }
 
@@ -155,13 +166,29 @@ function issuedInvoices(w: ActivityWindow) {
   let q = tenantDb()
     .selectFrom("invoices")
     .innerJoin("clients", "clients.id", "invoices.client_id")
-    .select(["invoices.id", "invoices.number", "clients.name as clientName", "invoices.total", "invoices.currency", "invoices.status", "invoices.issued_at"])
+    .select([
+      "invoices.id",
+      "invoices.number",
+      "clients.name as clientName",
+      "invoices.total",
+      "invoices.currency",
+      "invoices.status",
+      "invoices.issued_at",
+    ])
     .where("invoices.issued_at", ">=", w.startMs)
     .where("invoices.issued_at", "<", w.endMs)
     .where(clientVisible("invoices.client_id"));
   const projectId = w.projectId;
   if (projectId !== undefined) {
-    q = q.where((eb) => eb.exists(eb.selectFrom("invoice_lines").select("invoice_lines.id").whereRef("invoice_lines.invoice_id", "=", "invoices.id").where("invoice_lines.project_id", "=", projectId)));
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("invoice_lines")
+          .select("invoice_lines.id")
+          .whereRef("invoice_lines.invoice_id", "=", "invoices.id")
+          .where("invoice_lines.project_id", "=", projectId),
+      ),
+    );
   }
   return q.orderBy("invoices.issued_at").execute();
 }
@@ -188,7 +215,8 @@ export async function activityIn(viewer: ActivityViewer, w: ActivityWindow, cloc
   ]);
 
   const days = new Map<string, DayCounts>();
-  for (let d = w.from; d <= w.to; d = addDays(d, 1)) days.set(d, { date: d, tasksCreated: 0, tasksCompleted: 0, comments: 0, seconds: 0, invoicesIssued: 0 });
+  for (let d = w.from; d <= w.to; d = addDays(d, 1))
+    days.set(d, { date: d, tasksCreated: 0, tasksCompleted: 0, comments: 0, seconds: 0, invoicesIssued: 0 });
   const bump = (at: number, key: Exclude<keyof DayCounts, "date">, n = 1) => {
     const day = days.get(localDate(at, w.zone));
     if (day) day[key] += n;
@@ -210,7 +238,17 @@ export async function activityIn(viewer: ActivityViewer, w: ActivityWindow, cloc
     },
     invoicesIssued: invoices && {
       total: invoices.length,
-      items: invoices.slice(0, MAX_ITEMS).map((i) => ({ id: i.id, number: i.number, clientName: i.clientName, total: i.total, currency: i.currency, status: i.status, at: i.issued_at! })),
+      items: invoices
+        .slice(0, MAX_ITEMS)
+        .map((i) => ({
+          id: i.id,
+          number: i.number,
+          clientName: i.clientName,
+          total: i.total,
+          currency: i.currency,
+          status: i.status,
+          at: i.issued_at!,
+        })),
     },
     days: [...days.values()],
   };

@@ -35,7 +35,12 @@ export function mailOrigin(services: Pick<Services, "config">) {
  */
 export async function sendDueDigests(services: Services): Promise<DigestCounts & Record<string, unknown>> {
   const now = services.clock.now();
-  const tenants = await services.control.selectFrom("tenants").select(["id", "slug", "name"]).where("status", "=", "active").orderBy("id").execute();
+  const tenants = await services.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "name"])
+    .where("status", "=", "active")
+    .orderBy("id")
+    .execute();
   const counts: DigestCounts = { organisations: 0, sent: 0, quiet: 0, failed: 0 };
   const failures: string[] = [];
   for (const tenant of tenants) {
@@ -60,7 +65,13 @@ export async function sendDueDigests(services: Services): Promise<DigestCounts &
   return { ...counts };
 }
 
-async function digestsOf(services: Services, tenant: { id: string; slug: string; name: string }, db: Kysely<TenantDB>, now: number, failures: string[]) {
+async function digestsOf(
+  services: Services,
+  tenant: { id: string; slug: string; name: string },
+  db: Kysely<TenantDB>,
+  now: number,
+  failures: string[],
+) {
   const settings = await db.selectFrom("org_settings").select(["time_zone", "digest_hour"]).where("id", "=", 1).executeTakeFirstOrThrow();
   const zone = settings.time_zone;
   if (new TZDate(now, zone).getHours() < settings.digest_hour) return null;
@@ -87,7 +98,11 @@ async function digestsOf(services: Services, tenant: { id: string; slug: string;
         .innerJoin("memberships", "memberships.user_id", "users.id")
         .select(["users.id", "users.email"])
         .where("memberships.tenant_id", "=", tenant.id)
-        .where("users.id", "in", due.map((m) => m.user_id))
+        .where(
+          "users.id",
+          "in",
+          due.map((m) => m.user_id),
+        )
         .where("users.deleted_at", "is", null)
         .where("users.email_verified_at", "is not", null)
         .execute()
@@ -104,7 +119,9 @@ async function digestsOf(services: Services, tenant: { id: string; slug: string;
         done.quiet++;
         continue;
       }
-      const activity = await runInTenant({ tenantId: tenant.id, db, access: member.access }, () => activityIn(member, window, services.clock));
+      const activity = await runInTenant({ tenantId: tenant.id, db, access: member.access }, () =>
+        activityIn(member, window, services.clock),
+      );
       if (isQuiet(activity)) {
         await markSent(userId);
         done.quiet++;

@@ -27,7 +27,14 @@ export function supportMessage(to: string, orgName: string, scope: string, expir
   };
 }
 
-export function invitationMessage(to: string, orgName: string, inviterName: string, roleName: string, expiresAt: number, link: string): OutgoingEmail {
+export function invitationMessage(
+  to: string,
+  orgName: string,
+  inviterName: string,
+  roleName: string,
+  expiresAt: number,
+  link: string,
+): OutgoingEmail {
   return {
     to,
     link,
@@ -73,17 +80,55 @@ function listed<T>(items: T[], total: number, line: (item: T) => string) {
 
 /** Plain text on purpose: nothing to render, nothing to track, readable in any client. */
 export function digestMessage(to: string, d: DigestSummary): OutgoingEmailWithHeaders {
-  const out: string[] = [`Hello ${d.memberName},`, "", `Here is what happened in ${d.orgName} on ${d.date} (${d.timeZone}), in the projects you can see.`];
-  if (d.tasksCreated?.total) out.push("", `Tasks created: ${d.tasksCreated.total}`, ...listed(d.tasksCreated.items, d.tasksCreated.total, (t) => `${t.title} (${t.projectName})`));
-  if (d.tasksCompleted?.total) out.push("", `Tasks completed: ${d.tasksCompleted.total}`, ...listed(d.tasksCompleted.items, d.tasksCompleted.total, (t) => `${t.title} (${t.projectName})`));
-  if (d.comments?.total) out.push("", `Comments: ${d.comments.total}`, ...listed(d.comments.byProject, d.comments.byProject.length, (p) => `${p.projectName}: ${p.count}`));
+  const out: string[] = [
+    `Hello ${d.memberName},`,
+    "",
+    `Here is what happened in ${d.orgName} on ${d.date} (${d.timeZone}), in the projects you can see.`,
+  ];
+  if (d.tasksCreated?.total)
+    out.push(
+      "",
+      `Tasks created: ${d.tasksCreated.total}`,
+      ...listed(d.tasksCreated.items, d.tasksCreated.total, (t) => `${t.title} (${t.projectName})`),
+    );
+  if (d.tasksCompleted?.total)
+    out.push(
+      "",
+      `Tasks completed: ${d.tasksCompleted.total}`,
+      ...listed(d.tasksCompleted.items, d.tasksCompleted.total, (t) => `${t.title} (${t.projectName})`),
+    );
+  if (d.comments?.total)
+    out.push(
+      "",
+      `Comments: ${d.comments.total}`,
+      ...listed(d.comments.byProject, d.comments.byProject.length, (p) => `${p.projectName}: ${p.count}`),
+    );
   if (d.hours?.seconds) {
-    out.push("", `${d.hours.onlyOwn ? "Hours you logged" : "Hours logged"}: ${hoursText(d.hours.seconds)}`, ...listed(d.hours.byProject, d.hours.byProject.length, (p) => `${p.projectName}: ${hoursText(p.seconds)}`));
+    out.push(
+      "",
+      `${d.hours.onlyOwn ? "Hours you logged" : "Hours logged"}: ${hoursText(d.hours.seconds)}`,
+      ...listed(d.hours.byProject, d.hours.byProject.length, (p) => `${p.projectName}: ${hoursText(p.seconds)}`),
+    );
   }
   if (d.invoicesIssued?.total) {
-    out.push("", `Invoices issued: ${d.invoicesIssued.total}`, ...listed(d.invoicesIssued.items, d.invoicesIssued.total, (i) => `${i.number ?? "(no number)"} to ${i.clientName}: ${money(i.total, i.currency)}`));
+    out.push(
+      "",
+      `Invoices issued: ${d.invoicesIssued.total}`,
+      ...listed(
+        d.invoicesIssued.items,
+        d.invoicesIssued.total,
+        (i) => `${i.number ?? "(no number)"} to ${i.clientName}: ${money(i.total, i.currency)}`,
+      ),
+    );
   }
-  out.push("", `Open ${d.orgName}: ${d.orgLink}`, "", "You get this because you asked for a daily digest. To stop it, open:", d.unsubscribeLink, "");
+  out.push(
+    "",
+    `Open ${d.orgName}: ${d.orgLink}`,
+    "",
+    "You get this because you asked for a daily digest. To stop it, open:",
+    d.unsubscribeLink,
+    "",
+  );
   return {
     to,
     subject: `${d.orgName}: activity on ${d.date}`,

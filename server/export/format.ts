@@ -33,7 +33,15 @@ const sealed = z.null();
 export const TABLES = {
   clients: {
     key: ["id"],
-    row: z.strictObject({ id, name: text, contact_email: nullable(text), notes: text, archived_at: nullable(ms), created_at: ms, updated_at: ms }),
+    row: z.strictObject({
+      id,
+      name: text,
+      contact_email: nullable(text),
+      notes: text,
+      archived_at: nullable(ms),
+      created_at: ms,
+      updated_at: ms,
+    }),
   },
   members: {
     key: ["user_id"],
@@ -70,15 +78,37 @@ export const TABLES = {
   },
   project_shares: {
     key: ["project_id", "subject_kind", "subject_id"],
-    row: z.strictObject({ project_id: id, subject_kind: z.enum(["member", "role", "client"]), subject_id: id, created_by: nullable(id), created_at: ms }),
+    row: z.strictObject({
+      project_id: id,
+      subject_kind: z.enum(["member", "role", "client"]),
+      subject_id: id,
+      created_by: nullable(id),
+      created_at: ms,
+    }),
   },
   org_settings: {
     key: ["id"],
-    row: z.strictObject({ id: z.literal(1), time_zone: text, currency: text, week_start: int, updated_at: ms, audit_retention_days: int, digest_hour: int.min(0).max(23) }),
+    row: z.strictObject({
+      id: z.literal(1),
+      time_zone: text,
+      currency: text,
+      week_start: int,
+      updated_at: ms,
+      audit_retention_days: int,
+      digest_hour: int.min(0).max(23),
+    }),
   },
   workflow_statuses: {
     key: ["id"],
-    row: z.strictObject({ id, name: text, color, position: int, category: z.enum(["todo", "doing", "done"]), created_at: ms, updated_at: ms }),
+    row: z.strictObject({
+      id,
+      name: text,
+      color,
+      position: int,
+      category: z.enum(["todo", "doing", "done"]),
+      created_at: ms,
+      updated_at: ms,
+    }),
   },
   labels: {
     key: ["id"],
@@ -225,7 +255,15 @@ export const TABLES = {
   },
   server_logs: {
     key: ["id"],
-    row: z.strictObject({ id: int.positive(), server_id: id, at: ms, actor_id: nullable(id), action: text, outcome: z.enum(["success", "failure", "running"]), log: text }),
+    row: z.strictObject({
+      id: int.positive(),
+      server_id: id,
+      at: ms,
+      actor_id: nullable(id),
+      action: text,
+      outcome: z.enum(["success", "failure", "running"]),
+      log: text,
+    }),
   },
   webhooks: {
     key: ["id"],
@@ -309,7 +347,10 @@ export function safeFileName(name: string): string {
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]|\p{Cs}/gu, "_")
     .replace(/^[.\s]+/, "_");
   // Cut by code points (cutting UTF-16 units can split a surrogate pair), then trim again: the cut can end on a dot or space.
-  const cut = Array.from(cleaned).slice(0, NAME_MAX).join("").replace(/[.\s]+$/, "");
+  const cut = Array.from(cleaned)
+    .slice(0, NAME_MAX)
+    .join("")
+    .replace(/[.\s]+$/, "");
   return cut || "file";
 }
 
@@ -330,7 +371,9 @@ function legacySafeFileName(name: string): string {
 export const attachmentPath = (id: string, name: string) => `attachments/${id}/${safeFileName(name)}`;
 
 /** Every path an archive of this version may hold the attachment under: the one written now first. */
-export const attachmentPaths = (id: string, name: string) => [...new Set([attachmentPath(id, name), `attachments/${id}/${legacySafeFileName(name)}`])];
+export const attachmentPaths = (id: string, name: string) => [
+  ...new Set([attachmentPath(id, name), `attachments/${id}/${legacySafeFileName(name)}`]),
+];
 
 /**
  * Longest line of a table file, in bytes without its newline. The importer reads a table line by

@@ -12,7 +12,20 @@ import { blobDir, newBlobName, writeEncryptedBlob } from "../files/storage";
 import type { Services } from "../services";
 import { slugSchema } from "../trpc/tenant-context";
 import { secretAad } from "../webhooks/dispatcher";
-import { attachmentPaths, FORMAT_VERSION, issuesText, MANIFEST_PATH, manifestSchema, MAX_LINE_BYTES, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
+import {
+  attachmentPaths,
+  FORMAT_VERSION,
+  issuesText,
+  MANIFEST_PATH,
+  manifestSchema,
+  MAX_LINE_BYTES,
+  TABLE_NAMES,
+  tablePath,
+  TABLES,
+  type Manifest,
+  type ManifestFile,
+  type TableName,
+} from "./format";
 import type { Progress } from "./write-export";
 
 /**
@@ -85,7 +98,12 @@ const PERSON_COLUMNS: Partial<Record<TableName, string[]>> = {
 
 type Row = Record<string, unknown>;
 
-export async function importOrgExport(services: Services, zipFile: string, options: ImportOptions, onProgress: Progress = () => {}): Promise<ImportResult> {
+export async function importOrgExport(
+  services: Services,
+  zipFile: string,
+  options: ImportOptions,
+  onProgress: Progress = () => {},
+): Promise<ImportResult> {
   const slug = slugSchema.safeParse(options.slug);
   if (!slug.success) throw refused(`--slug: ${slug.error.issues[0]?.message ?? "not a valid address"}`);
   const zip = await openZip(zipFile);
@@ -128,10 +146,22 @@ export async function importOrgExport(services: Services, zipFile: string, optio
     try {
       await control
         .insertInto("tenants")
-        .values({ id: tenantId, slug: slug.data, name, status: "provisioning", plan: "standard", features: "{}", file_name: `${tenantId}.sqlite`, wrapped_key: services.keys.createDataKey(tenantId), created_by: ownerId, created_at: now })
+        .values({
+          id: tenantId,
+          slug: slug.data,
+          name,
+          status: "provisioning",
+          plan: "standard",
+          features: "{}",
+          file_name: `${tenantId}.sqlite`,
+          wrapped_key: services.keys.createDataKey(tenantId),
+          created_by: ownerId,
+          created_at: now,
+        })
         .execute();
     } catch (error) {
-      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw refused(`The address "${slug.data}" is taken; choose another --slug.`);
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE")
+        throw refused(`The address "${slug.data}" is taken; choose another --slug.`);
       throw error;
     }
     try {
@@ -146,7 +176,11 @@ export async function importOrgExport(services: Services, zipFile: string, optio
           if (table === "payments") await promoteInvoices(db, invoices);
           let batch: Row[] = [];
           const flush = async () => {
-            if (batch.length) await db.insertInto(table as any).values(batch).execute();
+            if (batch.length)
+              await db
+                .insertInto(table as any)
+                .values(batch)
+                .execute();
             batch = [];
           };
           let ownerListed = false;
@@ -164,7 +198,10 @@ export async function importOrgExport(services: Services, zipFile: string, optio
             if (table === "webhooks") {
               // The old signing secret was sealed for the old organisation and is not exported; a
               // fresh one is sealed here and the webhook paused until the owner rotates and resumes it.
-              row.secret = await services.keys.seal(secretAad(tenantId, row.id as string), `whsec_${randomBytes(32).toString("base64url")}`);
+              row.secret = await services.keys.seal(
+                secretAad(tenantId, row.id as string),
+                `whsec_${randomBytes(32).toString("base64url")}`,
+              );
               row.active = 0;
             }
             if (table === "attachments") {
@@ -183,7 +220,10 @@ export async function importOrgExport(services: Services, zipFile: string, optio
           });
           await flush();
           if (table === "members" && !ownerListed) {
-            await db.insertInto("members").values({ user_id: ownerId, role: "owner", name: people.ownerName, email: people.ownerEmail, joined_at: now }).execute();
+            await db
+              .insertInto("members")
+              .values({ user_id: ownerId, role: "owner", name: people.ownerName, email: people.ownerEmail, joined_at: now })
+              .execute();
           }
           if (table === "payments") await finishInvoices(db, invoices);
         }
@@ -198,14 +238,22 @@ export async function importOrgExport(services: Services, zipFile: string, optio
             action: "org.import",
             target_type: "org",
             target_id: tenantId,
-            detail: JSON.stringify({ from: manifest.org, exported_at: manifest.exported_at, format: manifest.format, app_version: manifest.app_version, slug: slug.data, name }),
+            detail: JSON.stringify({
+              from: manifest.org,
+              exported_at: manifest.exported_at,
+              format: manifest.format,
+              app_version: manifest.app_version,
+              slug: slug.data,
+              name,
+            }),
           })
           .execute();
       });
       // (4) Publish.
       await control.transaction().execute(async (trx) => {
         const userIds = [...new Set([...people.ids.values(), ownerId])];
-        for (const userId of userIds) await trx.insertInto("memberships").values({ user_id: userId, tenant_id: tenantId, created_at: now }).execute();
+        for (const userId of userIds)
+          await trx.insertInto("memberships").values({ user_id: userId, tenant_id: tenantId, created_at: now }).execute();
         await trx.updateTable("tenants").set({ status: "active" }).where("id", "=", tenantId).execute();
       });
     } catch (error) {
@@ -234,8 +282,10 @@ interface Archive {
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true, decodeStrings: true }, (error, zip) =>
-      error ? reject(bad(`Not a readable ZIP archive: ${error.message}`)) : resolve(zip),
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true, decodeStrings: true },
+      (error, zip) => (error ? reject(bad(`Not a readable ZIP archive: ${error.message}`)) : resolve(zip)),
     ),
   );
 }
@@ -256,7 +306,9 @@ function listEntries(zip: yauzl.ZipFile): Promise<Map<string, yauzl.Entry>> {
 }
 
 function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (error, stream) => (error ? reject(bad(`${entry.fileName}: ${error.message}`)) : resolve(stream))));
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) => (error ? reject(bad(`${entry.fileName}: ${error.message}`)) : resolve(stream))),
+  );
 }
 
 /**
@@ -266,11 +318,13 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
  */
 async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: ManifestFile, maxLine = Infinity) {
   const entry = archive.entries.get(file.path)!;
-  if (entry.uncompressedSize !== file.bytes) throw bad(`${file.path} has ${entry.uncompressedSize} bytes; the manifest says ${file.bytes}.`);
+  if (entry.uncompressedSize !== file.bytes)
+    throw bad(`${file.path} has ${entry.uncompressedSize} bytes; the manifest says ${file.bytes}.`);
   const source = await openEntry(zip, entry);
   const hash = createHash("sha256");
   let line = 0;
-  const tooLong = () => bad(`${file.path} has a line longer than ${maxLine / 1024 / 1024} MiB; an export never writes one, so this archive is refused.`);
+  const tooLong = () =>
+    bad(`${file.path} has a line longer than ${maxLine / 1024 / 1024} MiB; an export never writes one, so this archive is refused.`);
   const through = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
@@ -294,7 +348,8 @@ async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: Manife
   return {
     stream: through,
     check() {
-      if (hash.digest("hex") !== file.sha256) throw bad(`${file.path} does not match its SHA-256 in the manifest: the archive was changed or damaged.`);
+      if (hash.digest("hex") !== file.sha256)
+        throw bad(`${file.path} does not match its SHA-256 in the manifest: the archive was changed or damaged.`);
     },
   };
 }
@@ -313,7 +368,8 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     throw bad(`${MANIFEST_PATH} is not valid JSON.`);
   }
   const format = (raw as { format?: unknown } | null)?.format;
-  if (format !== FORMAT_VERSION) throw bad(`Unsupported export format ${JSON.stringify(format ?? null)}; this instance reads ${FORMAT_VERSION}.`);
+  if (format !== FORMAT_VERSION)
+    throw bad(`Unsupported export format ${JSON.stringify(format ?? null)}; this instance reads ${FORMAT_VERSION}.`);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) throw bad(`${MANIFEST_PATH} is malformed: ${issuesText(parsed.error)}`);
   const manifest = parsed.data;
@@ -324,7 +380,8 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     if (!entries.has(file.path)) throw bad(`${file.path} is listed in the manifest but missing from the archive.`);
     files.set(file.path, file);
   }
-  for (const name of entries.keys()) if (name !== MANIFEST_PATH && !files.has(name)) throw bad(`${name} is in the archive but not in the manifest.`);
+  for (const name of entries.keys())
+    if (name !== MANIFEST_PATH && !files.has(name)) throw bad(`${name} is in the archive but not in the manifest.`);
   // Before any entry is read: the sizes below are then what every check and limit is about.
   for (const file of manifest.files) {
     const size = entries.get(file.path)!.uncompressedSize;
@@ -334,7 +391,8 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
   for (const table of TABLE_NAMES) {
     const file = files.get(tablePath(table));
     if (!file || file.kind !== "table") throw bad(`The archive has no ${tablePath(table)}.`);
-    if (file.rows !== manifest.counts[table]) throw bad(`${tablePath(table)}: the manifest's counts disagree (${file.rows} vs ${manifest.counts[table]}).`);
+    if (file.rows !== manifest.counts[table])
+      throw bad(`${tablePath(table)}: the manifest's counts disagree (${file.rows} vs ${manifest.counts[table]}).`);
   }
   if (tableFiles.length !== TABLE_NAMES.length) throw bad("The archive holds table files this format does not define.");
   const attachments = manifest.files.filter((f) => f.kind === "attachment");
@@ -355,10 +413,14 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
 function checkLimits(archive: Archive, limits: { fileMaxBytes: number; orgQuotaBytes: number }) {
   let total = 0;
   for (const file of archive.attachments) {
-    if (file.bytes > limits.fileMaxBytes) throw refused(`${file.path} has ${file.bytes} bytes; files here can be at most ${limits.fileMaxBytes} bytes (FILE_MAX_BYTES).`);
+    if (file.bytes > limits.fileMaxBytes)
+      throw refused(`${file.path} has ${file.bytes} bytes; files here can be at most ${limits.fileMaxBytes} bytes (FILE_MAX_BYTES).`);
     total += file.bytes;
   }
-  if (total > limits.orgQuotaBytes) throw refused(`The attachments add up to ${total} bytes; an organisation here can store at most ${limits.orgQuotaBytes} bytes (ORG_QUOTA_BYTES).`);
+  if (total > limits.orgQuotaBytes)
+    throw refused(
+      `The attachments add up to ${total} bytes; an organisation here can store at most ${limits.orgQuotaBytes} bytes (ORG_QUOTA_BYTES).`,
+    );
 }
 
 /**
@@ -434,7 +496,8 @@ function checkAttachmentFiles(archive: Archive, rows: Map<string, Row>) {
   for (const file of archive.attachments) {
     const row = file.attachment_id ? rows.get(file.attachment_id) : undefined;
     if (!row) throw bad(`${file.path} belongs to no row of the attachments table.`);
-    if (!attachmentPaths(row.id as string, row.name as string).includes(file.path)) throw bad(`${file.path} is not where the attachment ${row.id} belongs.`);
+    if (!attachmentPaths(row.id as string, row.name as string).includes(file.path))
+      throw bad(`${file.path} is not where the attachment ${row.id} belongs.`);
     if (file.bytes !== row.size) throw bad(`${file.path} has ${file.bytes} bytes; its row says ${row.size}.`);
     seen.add(row.id as string);
   }
@@ -454,7 +517,14 @@ interface People {
 async function matchPeople(services: Services, members: Row[], ownerEmail: string | undefined): Promise<People> {
   const emails = [...new Set(members.map((m) => String(m.email).toLowerCase()))];
   const lookup = async (list: string[]) =>
-    list.length ? services.control.selectFrom("users").select(["id", "email", "name"]).where("email", "in", list).where("deleted_at", "is", null).execute() : [];
+    list.length
+      ? services.control
+          .selectFrom("users")
+          .select(["id", "email", "name"])
+          .where("email", "in", list)
+          .where("deleted_at", "is", null)
+          .execute()
+      : [];
   const accounts = new Map((await lookup(emails)).map((u) => [u.email.toLowerCase(), u]));
   const ids = new Map<string, string>();
   const taken = new Set<string>();
@@ -476,7 +546,10 @@ async function matchPeople(services: Services, members: Row[], ownerEmail: strin
     if (!owner) throw refused(`--owner: there is no account for ${email.data} on this instance; sign up first.`);
   } else {
     const exportedOwner = members.find((m) => m.role === "owner" && ids.has(m.user_id as string));
-    if (!exportedOwner) throw refused("None of the exported organisation's owners has an account on this instance: name one with --owner <email of an existing account>.");
+    if (!exportedOwner)
+      throw refused(
+        "None of the exported organisation's owners has an account on this instance: name one with --owner <email of an existing account>.",
+      );
     const id = ids.get(exportedOwner.user_id as string)!;
     owner = [...accounts.values()].find((a) => a.id === id)!;
   }
@@ -489,21 +562,33 @@ function remapPeople(table: TableName, row: Row, ids: Map<string, string>): Row 
     const value = out[column];
     if (typeof value === "string" && ids.has(value)) out[column] = ids.get(value);
   }
-  if (table === "project_shares" && out.subject_kind === "member" && ids.has(out.subject_id as string)) out.subject_id = ids.get(out.subject_id as string);
+  if (table === "project_shares" && out.subject_kind === "member" && ids.has(out.subject_id as string))
+    out.subject_id = ids.get(out.subject_id as string);
   return out;
 }
 
 /** Before payments go in: invoices that were issued, paid or void become issued with their number. */
 async function promoteInvoices(db: Kysely<any>, invoices: { id: string; status: string; number: string | null }[]) {
-  for (const inv of invoices) if (inv.status !== "draft") await db.updateTable("invoices").set({ status: "issued", number: inv.number }).where("id", "=", inv.id).execute();
+  for (const inv of invoices)
+    if (inv.status !== "draft")
+      await db.updateTable("invoices").set({ status: "issued", number: inv.number }).where("id", "=", inv.id).execute();
 }
 
 /** After payments: paid and void invoices take their final status (issued → paid / void is a move the triggers allow). */
 async function finishInvoices(db: Kysely<any>, invoices: { id: string; status: string }[]) {
-  for (const inv of invoices) if (inv.status === "paid" || inv.status === "void") await db.updateTable("invoices").set({ status: inv.status }).where("id", "=", inv.id).execute();
+  for (const inv of invoices)
+    if (inv.status === "paid" || inv.status === "void")
+      await db.updateTable("invoices").set({ status: inv.status }).where("id", "=", inv.id).execute();
 }
 
-async function storeAttachment(services: Services, zip: yauzl.ZipFile, archive: Archive, tenantId: string, key: Awaited<ReturnType<Services["keys"]["dataKeyFor"]>>, row: Row) {
+async function storeAttachment(
+  services: Services,
+  zip: yauzl.ZipFile,
+  archive: Archive,
+  tenantId: string,
+  key: Awaited<ReturnType<Services["keys"]["dataKeyFor"]>>,
+  row: Row,
+) {
   const file = archive.byAttachment.get(row.id as string)!;
   const { stream, check } = await verifiedStream(zip, archive, file);
   const blobName = newBlobName();
@@ -527,4 +612,3 @@ async function storeAttachment(services: Services, zip: yauzl.ZipFile, archive: 
   check();
   return { blobName, contentType: stored.contentType };
 }
-

@@ -59,7 +59,12 @@ export async function startExport(services: Services, tenantId: string, userId: 
     expires_at: null,
   };
   await services.control.transaction().execute(async (trx) => {
-    const busy = await trx.selectFrom("org_exports").select("id").where("tenant_id", "=", tenantId).where("status", "in", ["queued", "running"]).executeTakeFirst();
+    const busy = await trx
+      .selectFrom("org_exports")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("status", "in", ["queued", "running"])
+      .executeTakeFirst();
     if (busy) throw new ExportBusyError("An export of this organisation is already in progress.");
     await trx.insertInto("org_exports").values(row).execute();
   });
@@ -85,7 +90,13 @@ async function runExport(services: Services, exportId: string) {
   const { control, config, clock, log } = services;
   let file: string | null = null;
   try {
-    const claimed = await control.updateTable("org_exports").set({ status: "running" }).where("id", "=", exportId).where("status", "=", "queued").returning(["tenant_id"]).executeTakeFirst();
+    const claimed = await control
+      .updateTable("org_exports")
+      .set({ status: "running" })
+      .where("id", "=", exportId)
+      .where("status", "=", "queued")
+      .returning(["tenant_id"])
+      .executeTakeFirst();
     if (!claimed) return;
     const dir = exportsDir(config.dataDir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -98,14 +109,25 @@ async function runExport(services: Services, exportId: string) {
       if (at - last < PROGRESS_EVERY_MS && done !== 0) return;
       last = at;
       // Chained, so progress rows are written in order and never pile up in parallel.
-      writing = writing.then(() => control.updateTable("org_exports").set({ done, total }).where("id", "=", exportId).execute()).catch(() => {});
+      writing = writing
+        .then(() => control.updateTable("org_exports").set({ done, total }).where("id", "=", exportId).execute())
+        .catch(() => {});
     });
     await writing;
     const now = clock.now();
     const total = Object.values(result.counts).reduce((n, v) => n + v, 0);
     await control
       .updateTable("org_exports")
-      .set({ status: "done", done: total, total, file_name: `${exportId}.zip`, bytes: result.bytes, sha256: result.sha256, finished_at: now, expires_at: now + config.exportLinkMs })
+      .set({
+        status: "done",
+        done: total,
+        total,
+        file_name: `${exportId}.zip`,
+        bytes: result.bytes,
+        sha256: result.sha256,
+        finished_at: now,
+        expires_at: now + config.exportLinkMs,
+      })
       .where("id", "=", exportId)
       .execute();
     log(`[exports] ${exportId} done: ${result.bytes} bytes, sha256 ${result.sha256}`);
@@ -113,7 +135,8 @@ async function runExport(services: Services, exportId: string) {
     log(`[exports] ${exportId} failed: ${(error as Error)?.stack ?? String(error)}`);
     // A file that was there before is not this export's to remove.
     if (file && !(error instanceof ExportExistsError)) await unlink(file).catch(() => {});
-    const message = error instanceof ExportError ? error.message : "The export could not be written; the server log has the details. Try again.";
+    const message =
+      error instanceof ExportError ? error.message : "The export could not be written; the server log has the details. Try again.";
     await control
       .updateTable("org_exports")
       .set({ status: "failed", error: message, finished_at: clock.now() })
@@ -129,13 +152,23 @@ async function runExport(services: Services, exportId: string) {
  */
 export async function expireExports(services: Services): Promise<number> {
   const now = services.clock.now();
-  const due = await services.control.selectFrom("org_exports").select(["id"]).where("status", "=", "done").where("expires_at", "<=", now).execute();
+  const due = await services.control
+    .selectFrom("org_exports")
+    .select(["id"])
+    .where("status", "=", "done")
+    .where("expires_at", "<=", now)
+    .execute();
   let expired = 0;
   for (const { id } of due) {
     await unlink(exportFilePath(services.config.dataDir, id)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
     });
-    await services.control.updateTable("org_exports").set({ status: "expired" }).where("id", "=", id).where("status", "=", "done").execute();
+    await services.control
+      .updateTable("org_exports")
+      .set({ status: "expired" })
+      .where("id", "=", id)
+      .where("status", "=", "done")
+      .execute();
     expired++;
   }
   return expired;

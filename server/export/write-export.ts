@@ -11,7 +11,21 @@ import { tenantMigrations } from "../../db/tenant/migrations";
 import { assertTenantId, tenantFilePath } from "../../db/tenant/paths";
 import { openBlob } from "../files/storage";
 import type { Services } from "../services";
-import { attachmentPath, columnsOf, FORMAT_VERSION, issuesText, MANIFEST_PATH, MAX_LINE_BYTES, NULLED_COLUMNS, TABLE_NAMES, tablePath, TABLES, type Manifest, type ManifestFile, type TableName } from "./format";
+import {
+  attachmentPath,
+  columnsOf,
+  FORMAT_VERSION,
+  issuesText,
+  MANIFEST_PATH,
+  MAX_LINE_BYTES,
+  NULLED_COLUMNS,
+  TABLE_NAMES,
+  tablePath,
+  TABLES,
+  type Manifest,
+  type ManifestFile,
+  type TableName,
+} from "./format";
 
 export type Progress = (done: number, total: number) => void;
 
@@ -59,9 +73,18 @@ const PIECE_CHARS = 64 * 1024;
  * Every row is checked against the schema the importer enforces: an export that cannot be imported
  * fails here, naming the row, instead of being handed out.
  */
-export async function writeOrgExport(services: Services, tenantId: string, outFile: string, onProgress: Progress = () => {}): Promise<ExportResult> {
+export async function writeOrgExport(
+  services: Services,
+  tenantId: string,
+  outFile: string,
+  onProgress: Progress = () => {},
+): Promise<ExportResult> {
   assertTenantId(tenantId);
-  const tenant = await services.control.selectFrom("tenants").select(["id", "slug", "name", "status"]).where("id", "=", tenantId).executeTakeFirst();
+  const tenant = await services.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "name", "status"])
+    .where("id", "=", tenantId)
+    .executeTakeFirst();
   if (!tenant || tenant.status !== "active") throw new ExportError("The organisation does not exist or is not active.");
   const key = await services.keys.dataKeyFor(tenantId);
   const db = await openMigrated(services, tenantId);
@@ -77,7 +100,12 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
     checkTables(db);
     const counts: Record<string, number> = {};
     for (const table of TABLE_NAMES) counts[table] = db.prepare(`select count(*) from "${table}"`).pluck().get() as number;
-    const attachments = db.prepare("select id, name, size, blob_name from attachments order by id").all() as { id: string; name: string; size: number; blob_name: string }[];
+    const attachments = db.prepare("select id, name, size, blob_name from attachments order by id").all() as {
+      id: string;
+      name: string;
+      size: number;
+      blob_name: string;
+    }[];
     counts.attachment_files = attachments.length;
     const total = TABLE_NAMES.reduce((n, t) => n + counts[t]!, 0) + attachments.length;
     let done = 0;
@@ -154,11 +182,16 @@ export async function writeOrgExport(services: Services, tenantId: string, outFi
           }
         } catch (error) {
           const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-          throw new ExportError(missing ? `The file "${a.name}" was deleted while the export ran; start the export again.` : `The stored file "${a.name}" (${a.id}) cannot be decrypted: ${(error as Error).message}`);
+          throw new ExportError(
+            missing
+              ? `The file "${a.name}" was deleted while the export ran; start the export again.`
+              : `The stored file "${a.name}" (${a.id}) cannot be decrypted: ${(error as Error).message}`,
+          );
         } finally {
           stream.destroy();
         }
-        if (size !== a.size) throw new ExportError(`The stored file "${a.name}" (${a.id}) has ${size} bytes where ${a.size} were recorded.`);
+        if (size !== a.size)
+          throw new ExportError(`The stored file "${a.name}" (${a.id}) has ${size} bytes where ${a.size} were recorded.`);
         files.push({ path, kind: "attachment", attachment_id: a.id, bytes: size, sha256: h.digest("hex") });
         onProgress(++done, total);
       });
@@ -221,7 +254,8 @@ async function publish(tmp: string, outFile: string) {
 function rowLine(table: TableName, row: Record<string, unknown>, n: number): string {
   const which = () => `${table} row ${n} (${TABLES[table].key.map((c) => `${c} ${JSON.stringify(row[c])}`).join(", ")})`;
   const parsed = TABLES[table].row.safeParse(row);
-  if (!parsed.success) throw new ExportError(`The export cannot be written: ${which()} does not match the export format (${issuesText(parsed.error)}).`);
+  if (!parsed.success)
+    throw new ExportError(`The export cannot be written: ${which()} does not match the export format (${issuesText(parsed.error)}).`);
   const line = JSON.stringify(row);
   // +1: the comma that follows every row but the last.
   if (line.length * 3 + 1 > MAX_LINE_BYTES && Buffer.byteLength(line) + 1 > MAX_LINE_BYTES) {
@@ -258,11 +292,15 @@ async function openMigrated(services: Services, tenantId: string) {
  * does not know would otherwise be left out of every export without anyone noticing.
  */
 function checkTables(db: Database.Database) {
-  const tables = (db.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all() as string[]).filter((t) => !NOT_DATA.test(t));
+  const tables = (db.prepare("select name from sqlite_master where type = 'table' order by name").pluck().all() as string[]).filter(
+    (t) => !NOT_DATA.test(t),
+  );
   const unknown = tables.filter((t) => !(TABLE_NAMES as string[]).includes(t));
   const missing = TABLE_NAMES.filter((t) => !tables.includes(t));
   if (unknown.length || missing.length) {
-    throw new ExportError(`The export format ${FORMAT_VERSION} does not match this organisation's tables (unknown: ${unknown.join(", ") || "none"}; missing: ${missing.join(", ") || "none"}).`);
+    throw new ExportError(
+      `The export format ${FORMAT_VERSION} does not match this organisation's tables (unknown: ${unknown.join(", ") || "none"}; missing: ${missing.join(", ") || "none"}).`,
+    );
   }
   for (const table of TABLE_NAMES) {
     const actual = (db.prepare(`select name from pragma_table_info(?)`).pluck().all(table) as string[]).sort();

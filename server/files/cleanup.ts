@@ -7,7 +7,11 @@ import { removeBlob } from "./storage";
  * commits). A blob that cannot be removed is logged, not thrown: the record is gone either way, and
  * an orphaned encrypted blob is harmless beyond the disk it takes.
  */
-export async function removeAttachmentBlobs(services: Pick<Services, "config" | "log">, tenantId: string, rows: readonly Pick<AttachmentRow, "id" | "blob_name">[]) {
+export async function removeAttachmentBlobs(
+  services: Pick<Services, "config" | "log">,
+  tenantId: string,
+  rows: readonly Pick<AttachmentRow, "id" | "blob_name">[],
+) {
   for (const row of rows) {
     try {
       await removeBlob(services.config.dataDir, tenantId, row.blob_name);

@@ -67,7 +67,8 @@ function isText(head: Buffer, complete: boolean): boolean {
  */
 export function sniff(head: Buffer, name: string, complete: boolean): SniffResult {
   if (head.length === 0) return { ok: false, reason: "The file is empty." };
-  for (const [sig, what] of EXECUTABLES) if (starts(head, sig)) return { ok: false, reason: `This looks like ${what}; it cannot be attached.` };
+  for (const [sig, what] of EXECUTABLES)
+    if (starts(head, sig)) return { ok: false, reason: `This looks like ${what}; it cannot be attached.` };
   if (starts(head, ascii("%PDF-"))) return { ok: true, contentType: "application/pdf" };
   if (starts(head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { ok: true, contentType: "image/png" };
   if (starts(head, [0xff, 0xd8, 0xff])) return { ok: true, contentType: "image/jpeg" };
@@ -76,9 +77,13 @@ export function sniff(head: Buffer, name: string, complete: boolean): SniffResul
   if (starts(head, [0x50, 0x4b, 0x03, 0x04]) || starts(head, [0x50, 0x4b, 0x05, 0x06])) return { ok: true, contentType: zipKind(head) };
   if (isText(head, complete)) {
     const text = head.toString("utf8").replace(/^\uFEFF/, "");
-    if (/^\s*</.test(text) || MARKUP.test(text.slice(0, 4096))) return { ok: false, reason: "HTML, SVG and other markup files cannot be attached." };
+    if (/^\s*</.test(text) || MARKUP.test(text.slice(0, 4096)))
+      return { ok: false, reason: "HTML, SVG and other markup files cannot be attached." };
     if (RISKY_NAME.test(name)) return { ok: false, reason: "Scripts and web pages cannot be attached." };
     return { ok: true, contentType: /\.csv$/i.test(name) ? "text/csv" : "text/plain" };
   }
-  return { ok: false, reason: "This type of file cannot be attached (allowed: PDF, PNG, JPEG, GIF, WebP, plain text, CSV, ZIP and Office documents)." };
+  return {
+    ok: false,
+    reason: "This type of file cannot be attached (allowed: PDF, PNG, JPEG, GIF, WebP, plain text, CSV, ZIP and Office documents).",
+  };
 }

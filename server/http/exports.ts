@@ -31,7 +31,8 @@ export function createExportsHandler(services: Services) {
       const m = /^\/api\/exports\/([^/]{1,64})$/.exec(url.pathname);
       if (!m || !EXPORT_ID.test(m[1]!)) return answer(res, 404, "Export not found.", "NOT_FOUND");
       if (req.method !== "GET") return answer(res, 405, "Use GET.", "METHOD_NOT_SUPPORTED");
-      if (req.headers.authorization !== undefined) return answer(res, 403, "Exports are downloaded from the web app; API tokens cannot download them.", "FORBIDDEN");
+      if (req.headers.authorization !== undefined)
+        return answer(res, 403, "Exports are downloaded from the web app; API tokens cannot download them.", "FORBIDDEN");
       const ctx = await createContext(services, requestFacts(req, res, services.config));
       if (!ctx.viewer) return answer(res, 401, "Please log in.", "UNAUTHORIZED");
       const id = m[1]!;
@@ -53,7 +54,8 @@ export function createExportsHandler(services: Services) {
       } catch (error) {
         stream.destroy();
         // Removed by the expiry job between the check and the open: the link is gone.
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return answer(res, 410, "This export is no longer available; start a new export.", "GONE");
+        if ((error as NodeJS.ErrnoException).code === "ENOENT")
+          return answer(res, 410, "This export is no longer available; start a new export.", "GONE");
         throw error;
       }
       res.writeHead(200, {

@@ -39,9 +39,16 @@ export function createFilesHandler(services: Services) {
       if (url.pathname === `${FILES_PATH}/upload`) {
         if (req.method !== "POST") return answer(res, 405, { error: { message: "Use POST.", code: "METHOD_NOT_SUPPORTED" } });
         const length = req.headers["content-length"];
-        const io: FileIo = { upload: { stream: req, declaredLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : null } };
+        const io: FileIo = {
+          upload: { stream: req, declaredLength: length !== undefined && /^\d+$/.test(length) ? Number(length) : null },
+        };
         const api = await caller(req, res, io);
-        const file = await api.files.upload({ org: q("org") as string, targetType: q("target") as "task", targetId: q("id") as string, name: q("name") as string });
+        const file = await api.files.upload({
+          org: q("org") as string,
+          targetType: q("target") as "task",
+          targetId: q("id") as string,
+          name: q("name") as string,
+        });
         return answer(res, 201, { file });
       }
       const m = /^\/api\/files\/([a-z0-9]{1,40})$/.exec(url.pathname);
@@ -71,7 +78,9 @@ function failure(req: IncomingMessage, res: ServerResponse, services: Services, 
   if (!req.complete) res.setHeader("Connection", "close");
   if (error instanceof TRPCError) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
-    const message = zod ? `Invalid input: ${zod.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ")}` : error.message;
+    const message = zod
+      ? `Invalid input: ${zod.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ")}`
+      : error.message;
     const status = getHTTPStatusCodeFromError(error);
     if (status >= 500) services.log(`[files] ${req.method} ${req.url?.split("?")[0]}: ${error.stack ?? error.message}`);
     return answer(res, status, { error: { message: status >= 500 ? "Internal server error." : message, code: error.code } });
@@ -99,7 +108,8 @@ async function download(res: ServerResponse, services: Services, io: FileIo) {
     first = await chunks.next();
   } catch (error) {
     stream.destroy();
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return answer(res, 404, { error: { message: "File not found.", code: "NOT_FOUND" } });
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return answer(res, 404, { error: { message: "File not found.", code: "NOT_FOUND" } });
     services.log(`[files] cannot open ${row.id} of ${d.tenantId}: ${(error as Error).message}`);
     return answer(res, 500, { error: { message: "The stored file is damaged and cannot be served.", code: "INTERNAL_SERVER_ERROR" } });
   }

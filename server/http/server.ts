@@ -35,7 +35,8 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   const trpcOptions = {
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
-    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => createContext(services, { ...requestFacts(req, res, config), authorization: req.headers.authorization }),
+    createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
+      createContext(services, { ...requestFacts(req, res, config), authorization: req.headers.authorization }),
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") services.log(`[trpc] ${path ?? "?"}: ${error.stack ?? error.message}`);
     },

@@ -29,7 +29,12 @@ export async function runRetention(services: Services) {
   const grantExpiriesLogged = await sweepExpiredGrants(services);
   const credentials = await purgeDeadCredentials(services.control, cutoff);
 
-  const tenants = await services.control.selectFrom("tenants").select("id").where("status", "in", ["active", "closed"]).orderBy("id").execute();
+  const tenants = await services.control
+    .selectFrom("tenants")
+    .select("id")
+    .where("status", "in", ["active", "closed"])
+    .orderBy("id")
+    .execute();
   let auditRows = 0;
   const failures: string[] = [];
   for (const { id } of tenants) {
@@ -49,7 +54,10 @@ export async function runRetention(services: Services) {
     organisations: tenants.length,
     auditRows,
   };
-  if (failures.length) throw new Error(`audit retention failed for ${failures.length} organisation(s) (${failures.join("; ")}); done otherwise: ${JSON.stringify(counts)}`);
+  if (failures.length)
+    throw new Error(
+      `audit retention failed for ${failures.length} organisation(s) (${failures.join("; ")}); done otherwise: ${JSON.stringify(counts)}`,
+    );
   return counts;
 }
 
@@ -62,7 +70,10 @@ async function purgeTenantAudit(services: Pick<Services, "pool">, tenantId: stri
   try {
     const settings = await lease.db.selectFrom("org_settings").select("audit_retention_days").where("id", "=", 1).executeTakeFirst();
     const days = settings?.audit_retention_days ?? 365;
-    const result = await lease.db.deleteFrom("audit_log").where("at", "<", now - days * DAY_MS).executeTakeFirst();
+    const result = await lease.db
+      .deleteFrom("audit_log")
+      .where("at", "<", now - days * DAY_MS)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   } finally {
     lease.release();

@@ -8,10 +8,18 @@ export type JobResult = { ok: true; detail: Record<string, unknown> } | { ok: fa
  * a failure is an outcome, not an exception. Times come from services.clock, like everything else
  * the jobs measure, so tests that move the clock see consistent rows.
  */
-export async function runJob(services: Pick<Services, "control" | "clock" | "log">, name: string, fn: () => Promise<Record<string, unknown>>): Promise<JobResult> {
+export async function runJob(
+  services: Pick<Services, "control" | "clock" | "log">,
+  name: string,
+  fn: () => Promise<Record<string, unknown>>,
+): Promise<JobResult> {
   let runId: number | null = null;
   try {
-    const row = await services.control.insertInto("job_runs").values({ job: name, started_at: services.clock.now(), detail: "{}" }).returning("id").executeTakeFirstOrThrow();
+    const row = await services.control
+      .insertInto("job_runs")
+      .values({ job: name, started_at: services.clock.now(), detail: "{}" })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     runId = row.id;
   } catch (error) {
     // Without the control DB there is nothing to record in; the job still runs and the log says so.
@@ -29,7 +37,11 @@ export async function runJob(services: Pick<Services, "control" | "clock" | "log
     try {
       await services.control
         .updateTable("job_runs")
-        .set({ finished_at: services.clock.now(), ok: result.ok ? 1 : 0, detail: JSON.stringify(result.ok ? result.detail : { error: result.error }) })
+        .set({
+          finished_at: services.clock.now(),
+          ok: result.ok ? 1 : 0,
+          detail: JSON.stringify(result.ok ? result.detail : { error: result.error }),
+        })
         .where("id", "=", runId)
         .execute();
     } catch (error) {

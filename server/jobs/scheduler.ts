@@ -30,7 +30,9 @@ export function checkCronPattern(pattern: string, variable: string) {
   try {
     new Cron(pattern, { paused: true, mode: "5-or-6-parts" }).stop();
   } catch (error) {
-    throw new ConfigError(`Invalid configuration:\n  ${variable}: "${pattern}" is not a cron expression (${error instanceof Error ? error.message : String(error)}); e.g. "30 2 * * *" for 02:30 every day`);
+    throw new ConfigError(
+      `Invalid configuration:\n  ${variable}: "${pattern}" is not a cron expression (${error instanceof Error ? error.message : String(error)}); e.g. "30 2 * * *" for 02:30 every day`,
+    );
   }
 }
 
@@ -47,12 +49,24 @@ export function defaultJobs(services: Services, extra: ScheduledJob[] = []): Sch
     {
       name: "expired",
       pattern: "5 * * * *",
-      run: async () => ({ ...(await purgeExpired(services.control, services.clock.now())), grantExpiriesLogged: await sweepExpiredGrants(services) }),
+      run: async () => ({
+        ...(await purgeExpired(services.control, services.clock.now())),
+        grantExpiriesLogged: await sweepExpiredGrants(services),
+      }),
     },
     { name: "digest", pattern: "0 * * * *", run: () => sendDueDigests(services) },
     { name: "exports", pattern: "25 * * * *", run: async () => ({ expired: await expireExports(services) }) },
     { name: "terminated-orgs", pattern: "30 * * * *", run: async () => ({ ...(await purgeClosedOrganisations(services)) }) },
-    ...(services.config.backupCron ? [{ name: "backup", pattern: services.config.backupCron, setting: "BACKUP_CRON", run: async () => ({ ...(await scheduledBackup(services)) }) }] : []),
+    ...(services.config.backupCron
+      ? [
+          {
+            name: "backup",
+            pattern: services.config.backupCron,
+            setting: "BACKUP_CRON",
+            run: async () => ({ ...(await scheduledBackup(services)) }),
+          },
+        ]
+      : []),
     ...extra,
   ];
 }
@@ -89,9 +103,19 @@ export function startScheduler(services: Pick<Services, "control" | "clock" | "l
   // croner's `protect` guards its own ticks; `busy` also covers runNow racing a tick.
   const crons = jobs.map(
     (job) =>
-      new Cron(job.pattern, { protect: (c) => services.log(`[jobs] ${job.name} skipped at ${c.currentRun()?.toISOString() ?? "?"}: the previous run is still going`), unref: true, mode: "5-or-6-parts", catch: true }, async () => {
-        await guarded(job);
-      }),
+      new Cron(
+        job.pattern,
+        {
+          protect: (c) =>
+            services.log(`[jobs] ${job.name} skipped at ${c.currentRun()?.toISOString() ?? "?"}: the previous run is still going`),
+          unref: true,
+          mode: "5-or-6-parts",
+          catch: true,
+        },
+        async () => {
+          await guarded(job);
+        },
+      ),
   );
   return {
     stop() {

@@ -69,7 +69,20 @@ export const BUILT_IN_ROLES = {
   admin: ALL_PERMISSIONS.filter((p) => p !== "org.delete" && p !== "org.billing"),
   manager: [...MEMBER, ...MANAGER_EXTRA],
   member: MEMBER,
-  client: ["client.read", "project.read", "task.read", "request.create", "comment.read", "comment.create", "comment.update.own", "comment.delete.own", "file.read", "file.upload", "org.view", "org.leave"],
+  client: [
+    "client.read",
+    "project.read",
+    "task.read",
+    "request.create",
+    "comment.read",
+    "comment.create",
+    "comment.update.own",
+    "comment.delete.own",
+    "file.read",
+    "file.upload",
+    "org.view",
+    "org.leave",
+  ],
 } as const satisfies Record<string, readonly Permission[]>;
 
 export const BUILT_IN_ROLE_LABELS: Record<BuiltInRole, { name: string; description: string }> = {

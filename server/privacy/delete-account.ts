@@ -29,7 +29,8 @@ const CONTROL_TABLES = { identity: new Set(["security_log", "invitations", "supp
  * something keeps adding them, and a retry is the safer answer.
  */
 const LATE_LINK_ROUNDS = 3;
-const LATE_LINK_MESSAGE = "You were added to an organisation while your account was being deleted. Log in and delete your account again to finish.";
+const LATE_LINK_MESSAGE =
+  "You were added to an organisation while your account was being deleted. Log in and delete your account again to finish.";
 
 /** Kept after the unusable hash: argon2 cannot parse it, so every password check fails. */
 const UNUSABLE_PASSWORD_HASH = "!deleted";
@@ -77,9 +78,18 @@ type Tenant = { id: string; slug: string; name: string; status: string; purge_af
  * of their email; each rewritten file is VACUUMed, which blocks this process for as long as a copy
  * of that file takes. Account deletion is rare; both are the price of "no copy left in any file".
  */
-export async function deleteAccount(services: Services, userId: string, info: RequestInfo, opts: DeleteAccountOptions = {}): Promise<DeleteAccountResult> {
+export async function deleteAccount(
+  services: Services,
+  userId: string,
+  info: RequestInfo,
+  opts: DeleteAccountOptions = {},
+): Promise<DeleteAccountResult> {
   const { control, clock } = services;
-  const user = await control.selectFrom("users").select(["id", "name", "email", "deleted_at", "pseudonym"]).where("id", "=", userId).executeTakeFirst();
+  const user = await control
+    .selectFrom("users")
+    .select(["id", "name", "email", "deleted_at", "pseudonym"])
+    .where("id", "=", userId)
+    .executeTakeFirst();
   if (!user) throw notFound("Account");
   if (user.deleted_at !== null && user.pseudonym) return { userId, pseudonym: user.pseudonym, organisations: 0, walNotTruncated: [] };
 
@@ -131,9 +141,14 @@ export async function deleteAccount(services: Services, userId: string, info: Re
   }
   await expireExportsBefore(services, exports);
 
-  const result = await eraseInFile(control, (trx) => eraseFromControl(trx, userId, person, replacer, now, opts.actor ?? "self", considered));
+  const result = await eraseInFile(control, (trx) =>
+    eraseFromControl(trx, userId, person, replacer, now, opts.actor ?? "self", considered),
+  );
   if (!result.walTruncated) walNotTruncated.push("control");
-  if (walNotTruncated.length) services.log(`[privacy] account deletion of ${pseudonym}: WAL still holds old pages of ${walNotTruncated.join(", ")} (file open elsewhere); it empties at the next checkpoint`);
+  if (walNotTruncated.length)
+    services.log(
+      `[privacy] account deletion of ${pseudonym}: WAL still holds old pages of ${walNotTruncated.join(", ")} (file open elsewhere); it empties at the next checkpoint`,
+    );
   return { userId, pseudonym, organisations: erased, walNotTruncated };
 }
 
@@ -159,7 +174,11 @@ async function isLastOwner(db: Pick<Transaction<TenantDB>, "selectFrom">, userId
 /** Names every organisation in the way, so the person knows exactly what to do first. */
 export function lastOwnerMessage(orgs: Pick<Tenant, "name" | "slug" | "status" | "purge_after">[]) {
   const names = orgs
-    .map((o) => (o.status === "closed" && o.purge_after ? `${o.name} (${o.slug}; closed, restorable until ${new Date(o.purge_after).toISOString().slice(0, 10)})` : `${o.name} (${o.slug})`))
+    .map((o) =>
+      o.status === "closed" && o.purge_after
+        ? `${o.name} (${o.slug}; closed, restorable until ${new Date(o.purge_after).toISOString().slice(0, 10)})`
+        : `${o.name} (${o.slug})`,
+    )
     .join(", ");
   const closed = orgs.some((o) => o.status === "closed");
   return (
@@ -175,8 +194,17 @@ export function lastOwnerMessage(orgs: Pick<Tenant, "name" | "slug" | "status" |
  * a full name found in an unrelated organisation is as likely someone else's (a client called
  * John Smith), and there it may sit in issued invoices.
  */
-async function tenantsToErase(services: Services, linked: ReadonlySet<string>, replacer: Replacer): Promise<{ tenant: Tenant; isLinked: boolean }[]> {
-  const all = await services.control.selectFrom("tenants").select(["id", "slug", "name", "status", "purge_after"]).where("status", "in", ["active", "closed"]).orderBy("id").execute();
+async function tenantsToErase(
+  services: Services,
+  linked: ReadonlySet<string>,
+  replacer: Replacer,
+): Promise<{ tenant: Tenant; isLinked: boolean }[]> {
+  const all = await services.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "name", "status", "purge_after"])
+    .where("status", "in", ["active", "closed"])
+    .orderBy("id")
+    .execute();
   const needles = replacer.emailOnly().rawNeedles();
   const chosen: { tenant: Tenant; isLinked: boolean }[] = [];
   for (const tenant of all) {
@@ -190,17 +218,31 @@ async function tenantsToErase(services: Services, linked: ReadonlySet<string>, r
 
 /** These organisations, those with a file (one without holds nothing to erase). */
 async function tenantsWithFiles(services: Services, ids: string[]): Promise<Tenant[]> {
-  const rows = await services.control.selectFrom("tenants").select(["id", "slug", "name", "status", "purge_after"]).where("id", "in", ids).orderBy("id").execute();
+  const rows = await services.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "name", "status", "purge_after"])
+    .where("id", "in", ids)
+    .orderBy("id")
+    .execute();
   return rows.filter((t) => existsSync(tenantFilePath(services.config.dataDir, t.id)));
 }
 
-async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, "name" | "slug">, userId: string, replacer: Replacer, now: number, ownerCheck = true) {
+async function eraseFromTenant(
+  trx: Transaction<TenantDB>,
+  tenant: Pick<Tenant, "name" | "slug">,
+  userId: string,
+  replacer: Replacer,
+  now: number,
+  ownerCheck = true,
+) {
   const { pseudonym, pseudonymEmail: email } = replacer.person;
   const member = await trx.selectFrom("members").select(["role"]).where("user_id", "=", userId).executeTakeFirst();
   // Checked again inside the write lock: an owner who left after the first check must not leave the
   // organisation without any owner.
   if (ownerCheck && member && (await isLastOwner(trx, userId))) {
-    throw conflict(`You are the last owner of ${tenant.name} (${tenant.slug}). Make someone else an owner there before deleting your account.`);
+    throw conflict(
+      `You are the last owner of ${tenant.name} (${tenant.slug}). Make someone else an owner there before deleting your account.`,
+    );
   }
   if (member) {
     await trx
@@ -208,12 +250,27 @@ async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, 
       .set({ name: pseudonym, email, role: DELETED_MEMBER_ROLE, client_id: null, digest_opt_in: 0, digest_sent_on: null })
       .where("user_id", "=", userId)
       .execute();
-    const already = await trx.selectFrom("audit_log").select("id").where("action", "=", "member.account_deleted").where("target_id", "=", userId).executeTakeFirst();
+    const already = await trx
+      .selectFrom("audit_log")
+      .select("id")
+      .where("action", "=", "member.account_deleted")
+      .where("target_id", "=", userId)
+      .executeTakeFirst();
     if (!already) {
       // A system row: the IP of whoever pressed the button would be the person's again.
       await trx
         .insertInto("audit_log")
-        .values({ at: now, actor_kind: "system", actor_id: null, ip: null, user_agent: null, action: "member.account_deleted", target_type: "member", target_id: userId, detail: JSON.stringify({ pseudonym }) })
+        .values({
+          at: now,
+          actor_kind: "system",
+          actor_id: null,
+          ip: null,
+          user_agent: null,
+          action: "member.account_deleted",
+          target_type: "member",
+          target_id: userId,
+          detail: JSON.stringify({ pseudonym }),
+        })
         .execute();
     }
   }
@@ -227,7 +284,9 @@ async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, 
     .where("ended_at", "is", null)
     .execute();
   // Usage stays (what was done, when); where it was done from and with which browser was theirs.
-  const traced = await sql<{ rid: number }>`select rowid as rid from audit_log where actor_id = ${userId} and (ip is not null or user_agent is not null)`.execute(trx);
+  const traced = await sql<{
+    rid: number;
+  }>`select rowid as rid from audit_log where actor_id = ${userId} and (ip is not null or user_agent is not null)`.execute(trx);
   if (traced.rows.length) {
     await withTriggersSuspended(trx, "audit_log", async () => {
       await trx.updateTable("audit_log").set({ ip: null, user_agent: null }).where("actor_id", "=", userId).execute();
@@ -245,8 +304,18 @@ async function eraseFromTenant(trx: Transaction<TenantDB>, tenant: Pick<Tenant, 
  * who had left the organisation before the backup have no member row and are not found here.
  * Returns the pseudonyms applied.
  */
-export async function reapplyDeletions(control: ControlDb, db: Kysely<TenantDB>, tenant: Pick<Tenant, "name" | "slug">, now: number): Promise<string[]> {
-  const deleted = await control.selectFrom("users").select(["id", "pseudonym"]).where("deleted_at", "is not", null).where("pseudonym", "is not", null).execute();
+export async function reapplyDeletions(
+  control: ControlDb,
+  db: Kysely<TenantDB>,
+  tenant: Pick<Tenant, "name" | "slug">,
+  now: number,
+): Promise<string[]> {
+  const deleted = await control
+    .selectFrom("users")
+    .select(["id", "pseudonym"])
+    .where("deleted_at", "is not", null)
+    .where("pseudonym", "is not", null)
+    .execute();
   if (!deleted.length) return [];
   const pseudonyms = new Map(deleted.map((u) => [u.id, u.pseudonym!]));
   const members = await db.selectFrom("members").select(["user_id", "name", "email"]).where("role", "!=", DELETED_MEMBER_ROLE).execute();
@@ -261,14 +330,30 @@ export async function reapplyDeletions(control: ControlDb, db: Kysely<TenantDB>,
   return applied;
 }
 
-async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, person: Person, replacer: Replacer, now: number, actor: "self" | "operator", considered: ReadonlySet<string>) {
+async function eraseFromControl(
+  trx: Transaction<ControlDB>,
+  userId: string,
+  person: Person,
+  replacer: Replacer,
+  now: number,
+  actor: "self" | "operator",
+  considered: ReadonlySet<string>,
+) {
   const email = replacer.email;
   // Checked again inside the write lock: a link made after the last round would otherwise lose its
   // membership here while its file keeps their name.
   if ([...(await linkedTenantIds(trx, userId, email))].some((id) => !considered.has(id))) throw conflict(LATE_LINK_MESSAGE);
   await trx
     .updateTable("users")
-    .set({ name: person.pseudonym, email: person.pseudonymEmail, password_hash: UNUSABLE_PASSWORD_HASH, is_staff: 0, deleted_at: now, pseudonym: person.pseudonym, updated_at: now })
+    .set({
+      name: person.pseudonym,
+      email: person.pseudonymEmail,
+      password_hash: UNUSABLE_PASSWORD_HASH,
+      is_staff: 0,
+      deleted_at: now,
+      pseudonym: person.pseudonym,
+      updated_at: now,
+    })
     .where("id", "=", userId)
     .execute();
   await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
@@ -277,15 +362,30 @@ async function eraseFromControl(trx: Transaction<ControlDB>, userId: string, per
   await trx.deleteFrom("memberships").where("user_id", "=", userId).execute();
   await trx.deleteFrom("support_sessions").where("staff_user_id", "=", userId).execute();
   // Invitations to their address: pending ones would let the address join again, used ones name it.
-  await trx.deleteFrom("invitations").where(sql<string>`unicode_lower(email)`, "=", email).execute();
+  await trx
+    .deleteFrom("invitations")
+    .where(sql<string>`unicode_lower(email)`, "=", email)
+    .execute();
   // Their login history stays as counts and times; where from and with what was theirs.
   await trx.updateTable("security_log").set({ email: null, ip: null, user_agent: null }).where("user_id", "=", userId).execute();
   // Attempts on their address by anyone (user_id unknown then): the address goes, the attempt stays.
-  await trx.updateTable("security_log").set({ email: null }).where(sql<string>`unicode_lower(email)`, "=", email).execute();
+  await trx
+    .updateTable("security_log")
+    .set({ email: null })
+    .where(sql<string>`unicode_lower(email)`, "=", email)
+    .execute();
   await scrubAllText(trx, replacer, CONTROL_TABLES);
   // Written last, so scrubAllText does not touch it; it names nobody but the pseudonym.
   await trx
     .insertInto("security_log")
-    .values({ at: now, event: "account.deleted", user_id: userId, email: null, ip: null, user_agent: null, detail: JSON.stringify({ pseudonym: person.pseudonym, by: actor }) })
+    .values({
+      at: now,
+      event: "account.deleted",
+      user_id: userId,
+      email: null,
+      ip: null,
+      user_agent: null,
+      detail: JSON.stringify({ pseudonym: person.pseudonym, by: actor }),
+    })
     .execute();
 }

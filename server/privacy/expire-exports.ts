@@ -14,7 +14,12 @@ export interface ExportRef {
  * are included so a retry removes a file an earlier attempt failed to delete.
  */
 export async function exportsBeforeErasure(control: ControlDb, tenantId: string): Promise<ExportRef[]> {
-  return control.selectFrom("org_exports").select(["id", "status"]).where("tenant_id", "=", tenantId).where("status", "in", ["queued", "running", "done", "expired"]).execute();
+  return control
+    .selectFrom("org_exports")
+    .select(["id", "status"])
+    .where("tenant_id", "=", tenantId)
+    .where("status", "in", ["queued", "running", "done", "expired"])
+    .execute();
 }
 
 /**
@@ -28,7 +33,13 @@ export async function expireExportsBefore(services: Services, refs: ExportRef[])
   if (refs.some((r) => r.status === "queued" || r.status === "running")) await exportsIdle(services);
   const ids = refs.map((r) => r.id);
   const { expired, gone } = await services.control.transaction().execute(async (trx) => {
-    const expired = await trx.updateTable("org_exports").set({ status: "expired" }).where("id", "in", ids).where("status", "=", "done").returning("id").execute();
+    const expired = await trx
+      .updateTable("org_exports")
+      .set({ status: "expired" })
+      .where("id", "in", ids)
+      .where("status", "=", "done")
+      .returning("id")
+      .execute();
     const gone = await trx.selectFrom("org_exports").select("id").where("id", "in", ids).where("status", "=", "expired").execute();
     return { expired: expired.length, gone };
   });

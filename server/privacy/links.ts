@@ -46,7 +46,11 @@ export async function revokeAccess(control: ControlDb, userId: string, email: st
     await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
     await trx.deleteFrom("api_tokens").where("user_id", "=", userId).execute();
     await trx.deleteFrom("support_sessions").where("staff_user_id", "=", userId).execute();
-    await trx.deleteFrom("invitations").where(sql<string>`unicode_lower(email)`, "=", email).where("accepted_at", "is", null).execute();
+    await trx
+      .deleteFrom("invitations")
+      .where(sql<string>`unicode_lower(email)`, "=", email)
+      .where("accepted_at", "is", null)
+      .execute();
     return linked;
   });
 }

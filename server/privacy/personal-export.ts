@@ -53,13 +53,26 @@ export async function personalExport(services: Services, userId: string) {
   const history = await control
     .selectFrom("security_log")
     .select(["at", "event", "email", "ip", "user_agent", "detail"])
-    .where((eb) => eb.or([eb("user_id", "=", userId), eb.and([eb("user_id", "is", null), eb(eb.fn("lower", ["email"]), "=", user.email.toLowerCase())])]))
+    .where((eb) =>
+      eb.or([
+        eb("user_id", "=", userId),
+        eb.and([eb("user_id", "is", null), eb(eb.fn("lower", ["email"]), "=", user.email.toLowerCase())]),
+      ]),
+    )
     .orderBy("id")
     .execute();
   const tokens = await control
     .selectFrom("api_tokens")
     .innerJoin("tenants", "tenants.id", "api_tokens.tenant_id")
-    .select(["tenants.slug", "api_tokens.name", "api_tokens.scopes", "api_tokens.created_at", "api_tokens.expires_at", "api_tokens.last_used_at", "api_tokens.revoked_at"])
+    .select([
+      "tenants.slug",
+      "api_tokens.name",
+      "api_tokens.scopes",
+      "api_tokens.created_at",
+      "api_tokens.expires_at",
+      "api_tokens.last_used_at",
+      "api_tokens.revoked_at",
+    ])
     .where("api_tokens.user_id", "=", userId)
     .orderBy("api_tokens.created_at")
     .execute();
@@ -88,8 +101,21 @@ export async function personalExport(services: Services, userId: string) {
       staff: user.is_staff === 1,
     },
     memberships: memberships.map((m) => ({ organisation: m.slug, name: m.name, status: m.status, joinedAt: iso(m.created_at) })),
-    sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), ip: s.ip, userAgent: s.user_agent })),
-    loginHistory: history.map((h) => ({ at: iso(h.at), event: h.event, email: h.email, ip: h.ip, userAgent: h.user_agent, detail: parseJson(h.detail) })),
+    sessions: sessions.map((s) => ({
+      createdAt: iso(s.created_at),
+      lastSeenAt: iso(s.last_seen_at),
+      expiresAt: iso(s.expires_at),
+      ip: s.ip,
+      userAgent: s.user_agent,
+    })),
+    loginHistory: history.map((h) => ({
+      at: iso(h.at),
+      event: h.event,
+      email: h.email,
+      ip: h.ip,
+      userAgent: h.user_agent,
+      detail: parseJson(h.detail),
+    })),
     apiTokens: tokens.map((t) => ({
       organisation: t.slug,
       name: t.name,
@@ -106,11 +132,23 @@ export async function personalExport(services: Services, userId: string) {
 export type PersonalExport = Awaited<ReturnType<typeof personalExport>>;
 
 async function authoredIn(db: Kysely<TenantDB>, userId: string) {
-  const member = await db.selectFrom("members").select(["name", "email", "role", "joined_at"]).where("user_id", "=", userId).executeTakeFirst();
+  const member = await db
+    .selectFrom("members")
+    .select(["name", "email", "role", "joined_at"])
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
   const tasks = await db
     .selectFrom("tasks")
     .innerJoin("projects", "projects.id", "tasks.project_id")
-    .select(["tasks.id", "tasks.kind", "tasks.title", "tasks.description", "projects.name as project", "tasks.created_at", "tasks.updated_at"])
+    .select([
+      "tasks.id",
+      "tasks.kind",
+      "tasks.title",
+      "tasks.description",
+      "projects.name as project",
+      "tasks.created_at",
+      "tasks.updated_at",
+    ])
     .where("tasks.created_by", "=", userId)
     .orderBy("tasks.created_at")
     .execute();
@@ -124,7 +162,16 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
   const time = await db
     .selectFrom("time_entries")
     .innerJoin("projects", "projects.id", "time_entries.project_id")
-    .select(["time_entries.id", "projects.name as project", "time_entries.task_id", "time_entries.started_at", "time_entries.ended_at", "time_entries.duration_seconds", "time_entries.note", "time_entries.billable"])
+    .select([
+      "time_entries.id",
+      "projects.name as project",
+      "time_entries.task_id",
+      "time_entries.started_at",
+      "time_entries.ended_at",
+      "time_entries.duration_seconds",
+      "time_entries.note",
+      "time_entries.billable",
+    ])
     .where("time_entries.member_id", "=", userId)
     .orderBy("time_entries.started_at")
     .execute();
@@ -142,8 +189,23 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
     .execute();
   return {
     member: member ? { name: member.name, email: member.email, role: member.role, joinedAt: iso(member.joined_at) } : null,
-    tasksCreated: tasks.map((t) => ({ id: t.id, kind: t.kind, title: t.title, description: t.description, project: t.project, createdAt: iso(t.created_at), updatedAt: iso(t.updated_at) })),
-    comments: comments.map((c) => ({ id: c.id, taskId: c.task_id, task: c.task, body: c.body, createdAt: iso(c.created_at), editedAt: iso(c.edited_at) })),
+    tasksCreated: tasks.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      title: t.title,
+      description: t.description,
+      project: t.project,
+      createdAt: iso(t.created_at),
+      updatedAt: iso(t.updated_at),
+    })),
+    comments: comments.map((c) => ({
+      id: c.id,
+      taskId: c.task_id,
+      task: c.task,
+      body: c.body,
+      createdAt: iso(c.created_at),
+      editedAt: iso(c.edited_at),
+    })),
     timeEntries: time.map((e) => ({
       id: e.id,
       project: e.project,
@@ -154,7 +216,22 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
       note: e.note,
       billable: e.billable === 1,
     })),
-    files: files.map((f) => ({ id: f.id, name: f.name, contentType: f.content_type, size: f.size, attachedTo: `${f.target_type}:${f.target_id}`, uploadedAt: iso(f.created_at) })),
-    auditActions: actions.map((a) => ({ at: iso(a.at), via: a.actor_kind, action: a.action, targetType: a.target_type, targetId: a.target_id, ip: a.ip, userAgent: a.user_agent })),
+    files: files.map((f) => ({
+      id: f.id,
+      name: f.name,
+      contentType: f.content_type,
+      size: f.size,
+      attachedTo: `${f.target_type}:${f.target_id}`,
+      uploadedAt: iso(f.created_at),
+    })),
+    auditActions: actions.map((a) => ({
+      at: iso(a.at),
+      via: a.actor_kind,
+      action: a.action,
+      targetType: a.target_type,
+      targetId: a.target_id,
+      ip: a.ip,
+      userAgent: a.user_agent,
+    })),
   };
 }

@@ -79,7 +79,8 @@ interface TriggerRow {
  * time and issued invoices: those protect records from edits, not people from being forgotten.
  */
 export async function withTriggersSuspended(trx: Transaction<any>, table: string, fn: () => Promise<void>) {
-  const triggers = (await sql<TriggerRow>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(trx)).rows;
+  const triggers = (await sql<TriggerRow>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(trx))
+    .rows;
   for (const t of triggers) await sql`drop trigger ${sql.id(t.name)}`.execute(trx);
   await fn();
   for (const t of triggers) await sql.raw(t.sql).execute(trx);
@@ -100,8 +101,13 @@ export async function updateCells(trx: Transaction<any>, table: string, cells: {
  * `tables.people` names the table of accounts or members, whose own row the caller rewrites.
  * Returns the number of cells changed.
  */
-export async function scrubAllText(trx: Transaction<any>, replacer: Replacer, tables: { identity: ReadonlySet<string>; people: string }): Promise<number> {
-  const all = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(trx)).rows;
+export async function scrubAllText(
+  trx: Transaction<any>,
+  replacer: Replacer,
+  tables: { identity: ReadonlySet<string>; people: string },
+): Promise<number> {
+  const all = (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(trx))
+    .rows;
   let changed = 0;
   for (const { name: table } of all) {
     // The table of people (users, members) is never searched by name: someone else may share it.
@@ -113,7 +119,12 @@ export async function scrubAllText(trx: Transaction<any>, replacer: Replacer, ta
       const match = withName
         ? sql`(instr(unicode_lower(${col}), ${replacer.email}) > 0 or instr(unicode_lower(${col}), ${replacer.name!.toLowerCase()}) > 0)`
         : sql`instr(unicode_lower(${col}), ${replacer.email}) > 0`;
-      const rows = (await sql<{ rid: number; v: string }>`select rowid as rid, ${col} as v from ${sql.id(table)} where typeof(${col}) = 'text' and ${match}`.execute(trx)).rows;
+      const rows = (
+        await sql<{
+          rid: number;
+          v: string;
+        }>`select rowid as rid, ${col} as v from ${sql.id(table)} where typeof(${col}) = 'text' and ${match}`.execute(trx)
+      ).rows;
       for (const r of rows) {
         const next = replacer.replace(r.v, withName);
         if (next !== r.v) cells.push({ rowid: r.rid, column, value: next });

@@ -38,7 +38,9 @@ export const accountRouter = router({
         .where("user_id", "=", ctx.viewer.user.id)
         .executeTakeFirst();
       if (result.numDeletedRows === 0n) throw notFound("Session");
-      await logSecurityEvent(control, clock.now(), "session.revoked", { userId: ctx.viewer.user.id }, ctx.info, { session: input.id.slice(0, 8) });
+      await logSecurityEvent(control, clock.now(), "session.revoked", { userId: ctx.viewer.user.id }, ctx.info, {
+        session: input.id.slice(0, 8),
+      });
       return { ok: true };
     }),
 
@@ -57,11 +59,7 @@ export const accountRouter = router({
       const now = clock.now();
       await control.transaction().execute(async (trx) => {
         await trx.updateTable("users").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", user.id).execute();
-        await trx
-          .deleteFrom("sessions")
-          .where("user_id", "=", user.id)
-          .where("id", "!=", sha256Hex(session.id))
-          .execute();
+        await trx.deleteFrom("sessions").where("user_id", "=", user.id).where("id", "!=", sha256Hex(session.id)).execute();
       });
       await logSecurityEvent(control, now, "password.changed", { userId: user.id }, ctx.info);
       return { ok: true };

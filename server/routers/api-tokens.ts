@@ -85,7 +85,14 @@ export const apiTokensRouter = router({
         revoked_at: null,
       };
       // Two files, no shared commit: the audit row first, so a token never exists off the record.
-      await inTenantTransaction(() => audit(ctx.actor, "api_token.create", { type: "api_token", id: row.id }, { name: row.name, scopes: input.scopes, expiresAt: row.expires_at }));
+      await inTenantTransaction(() =>
+        audit(
+          ctx.actor,
+          "api_token.create",
+          { type: "api_token", id: row.id },
+          { name: row.name, scopes: input.scopes, expiresAt: row.expires_at },
+        ),
+      );
       await ctx.services.control.insertInto("api_tokens").values(row).execute();
       return { id: row.id, name: row.name, token, scopes: [...input.scopes].sort(), expiresAt: row.expires_at };
     }),

@@ -6,7 +6,17 @@ import { badRequest } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { orgInput } from "./inputs";
-import { RANGE_ORDER_ERROR, dateRangeFields, endOf, exactOrPrefix, filterText, namePattern, pageFields, rangeInOrder, startOf } from "./query-inputs";
+import {
+  RANGE_ORDER_ERROR,
+  dateRangeFields,
+  endOf,
+  exactOrPrefix,
+  filterText,
+  namePattern,
+  pageFields,
+  rangeInOrder,
+  startOf,
+} from "./query-inputs";
 
 /** The most rows one export may hold; a wider export is refused with a request to narrow it. */
 export const AUDIT_EXPORT_MAX_ROWS = 50_000;
@@ -53,7 +63,19 @@ export const CSV_COLUMNS = [
 ] as const;
 
 function csvRow(e: AuditEntry) {
-  return [e.id, new Date(e.at).toISOString(), e.actorKind, e.actorId, e.actorName, e.ip, e.userAgent, e.action, e.targetType, e.targetId, JSON.stringify(e.detail)];
+  return [
+    e.id,
+    new Date(e.at).toISOString(),
+    e.actorKind,
+    e.actorId,
+    e.actorName,
+    e.ip,
+    e.userAgent,
+    e.action,
+    e.targetType,
+    e.targetId,
+    JSON.stringify(e.detail),
+  ];
 }
 
 function stamp(ms: number) {
@@ -76,7 +98,9 @@ export const auditRouter = router({
     .query(async ({ ctx, input }) => {
       const entries = await exportAuditLog(toFilter(input), AUDIT_EXPORT_MAX_ROWS);
       if (!entries) {
-        throw badRequest(`More than ${AUDIT_EXPORT_MAX_ROWS.toLocaleString("en")} entries match. Narrow the filter, for example to a shorter date range.`);
+        throw badRequest(
+          `More than ${AUDIT_EXPORT_MAX_ROWS.toLocaleString("en")} entries match. Narrow the filter, for example to a shorter date range.`,
+        );
       }
       const now = Date.now();
       const filename = `audit-${ctx.tenant.slug}-${stamp(now)}.${input.format}`;

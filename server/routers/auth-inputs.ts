@@ -9,7 +9,10 @@ export const emailSchema = z
   .pipe(z.email("Enter a valid email address."));
 
 // Length and strength rules live in passwordProblem (a readable sentence); this only bounds the input.
-export const passwordSchema = z.string().min(1, "Required.").max(PASSWORD_MAX * 4, "Too long.");
+export const passwordSchema = z
+  .string()
+  .min(1, "Required.")
+  .max(PASSWORD_MAX * 4, "Too long.");
 
 export const personNameSchema = z.string().trim().min(1, "Required.").max(100, "Use at most 100 characters.");
 

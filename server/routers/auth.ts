@@ -80,7 +80,11 @@ export const authRouter = router({
       const { control, clock } = ctx.services;
       const userId = await consumeEmailToken(ctx.services, input.token, "verify_email");
       if (!userId) throw badRequest("This confirmation link is invalid or has expired. Ask for a new one from your account page.");
-      await control.updateTable("users").set({ email_verified_at: clock.now(), updated_at: clock.now() }).where("id", "=", userId).execute();
+      await control
+        .updateTable("users")
+        .set({ email_verified_at: clock.now(), updated_at: clock.now() })
+        .where("id", "=", userId)
+        .execute();
       await logSecurityEvent(control, clock.now(), "email.verified", { userId }, ctx.info);
       return { verified: true };
     }),

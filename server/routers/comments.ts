@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { inTenantTransaction } from "../../db/tenant/context";
-import { countComments, deleteComment, findComment, insertComment, listComments, updateCommentBody, type CommentView } from "../../db/tenant/tasks/comments";
+import {
+  countComments,
+  deleteComment,
+  findComment,
+  insertComment,
+  listComments,
+  updateCommentBody,
+  type CommentView,
+} from "../../db/tenant/tasks/comments";
 import type { Permission } from "../permissions/catalogue";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
@@ -103,7 +111,10 @@ export const commentsRouter = router({
       inTenantTransaction(async () => {
         const comment = await requireComment(input.id);
         await deleteComment(input.id);
-        await audit(ctx.actor, "comment.delete", commentTarget(input.id), { ...detailOf(comment), moderated: comment.author_id !== ctx.actor.id });
+        await audit(ctx.actor, "comment.delete", commentTarget(input.id), {
+          ...detailOf(comment),
+          moderated: comment.author_id !== ctx.actor.id,
+        });
         return { id: input.id, deleted: true };
       }),
     ),

@@ -22,7 +22,8 @@ const reportInput = orgInput.extend({ projectId: idSchema("p"), from: dateSchema
   // zod runs this even when a date failed; that issue is already reported.
   if (!dateSchema.safeParse(v.from).success || !dateSchema.safeParse(v.to).success) return;
   if (v.to < v.from) ctx.addIssue({ code: "custom", message: "The range ends before it starts.", path: ["to"] });
-  else if (v.to >= addDays(v.from, MAX_REPORT_DAYS)) ctx.addIssue({ code: "custom", message: `Choose at most ${MAX_REPORT_DAYS} days.`, path: ["to"] });
+  else if (v.to >= addDays(v.from, MAX_REPORT_DAYS))
+    ctx.addIssue({ code: "custom", message: `Choose at most ${MAX_REPORT_DAYS} days.`, path: ["to"] });
 });
 
 const BAD_LINK = "This unsubscribe link is not valid. You can switch the digest off in the organisation, under Daily digest.";
@@ -71,11 +72,19 @@ export const digestRouter = router({
    */
   unsubscribe: publicProcedure
     .meta({ access: "public" })
-    .input(z.object({ token: z.string().max(200).regex(TOKEN_PATTERN, "This unsubscribe link is incomplete; copy the whole link from the email.") }))
+    .input(
+      z.object({
+        token: z.string().max(200).regex(TOKEN_PATTERN, "This unsubscribe link is incomplete; copy the whole link from the email."),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const who = readUnsubscribeToken(ctx.services.keys, input.token);
       if (!who) throw badRequest(BAD_LINK);
-      const tenant = await ctx.services.control.selectFrom("tenants").select(["id", "name", "status"]).where("id", "=", who.tenantId).executeTakeFirst();
+      const tenant = await ctx.services.control
+        .selectFrom("tenants")
+        .select(["id", "name", "status"])
+        .where("id", "=", who.tenantId)
+        .executeTakeFirst();
       // A closed or gone organisation sends nothing anyway: nothing to change, and no file to open.
       if (!tenant || tenant.status !== "active") return { orgName: null, unsubscribed: true };
       await unsubscribe(ctx, tenant.id, who.userId);
@@ -89,9 +98,21 @@ export const digestRouter = router({
       const project = await findProject(input.projectId);
       if (!project) throw notFound("Project");
       const { timeZone } = await getOrgSettings();
-      const window = { ...rangeBounds({ from: input.from, to: input.to }, timeZone), from: input.from, to: input.to, zone: timeZone, projectId: project.id };
+      const window = {
+        ...rangeBounds({ from: input.from, to: input.to }, timeZone),
+        from: input.from,
+        to: input.to,
+        zone: timeZone,
+        projectId: project.id,
+      };
       const activity = await activityIn({ userId: ctx.actor.id, permissions: ctx.permissions }, window, ctx.services.clock);
-      return { project: { id: project.id, name: project.name, clientName: project.client_name }, from: input.from, to: input.to, timeZone, ...activity };
+      return {
+        project: { id: project.id, name: project.name, clientName: project.client_name },
+        from: input.from,
+        to: input.to,
+        timeZone,
+        ...activity,
+      };
     }),
 });
 

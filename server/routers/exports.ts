@@ -67,7 +67,14 @@ export const exportsRouter = router({
     .meta({ permission: "org.export" })
     .input(orgInput)
     .query(async ({ ctx }) => {
-      const rows = await ctx.services.control.selectFrom("org_exports").selectAll().where("tenant_id", "=", ctx.tenant.id).orderBy("created_at", "desc").orderBy("id").limit(LIST_LIMIT).execute();
+      const rows = await ctx.services.control
+        .selectFrom("org_exports")
+        .selectAll()
+        .where("tenant_id", "=", ctx.tenant.id)
+        .orderBy("created_at", "desc")
+        .orderBy("id")
+        .limit(LIST_LIMIT)
+        .execute();
       const now = ctx.services.clock.now();
       return rows.map((r) => exportView(r, now));
     }),
@@ -81,17 +88,33 @@ export const exportsRouter = router({
     .meta({ permission: "org.export" })
     .input(orgInput.extend({ id: exportId }))
     .query(async ({ ctx, input }) => {
-      const row = await ctx.services.control.selectFrom("org_exports").selectAll().where("id", "=", input.id).where("tenant_id", "=", ctx.tenant.id).executeTakeFirst();
+      const row = await ctx.services.control
+        .selectFrom("org_exports")
+        .selectAll()
+        .where("id", "=", input.id)
+        .where("tenant_id", "=", ctx.tenant.id)
+        .executeTakeFirst();
       if (!row) throw notFound("Export");
       const view = exportView(row, ctx.services.clock.now());
       if (view.status === "expired") {
-        throw new TRPCError({ code: "NOT_FOUND", message: "This export's download link has expired; start a new export.", cause: new ExportGoneError("expired") });
+        throw new TRPCError({
+          code: "NOT_FOUND",
+          message: "This export's download link has expired; start a new export.",
+          cause: new ExportGoneError("expired"),
+        });
       }
-      if (row.status !== "done") throw conflict(row.status === "failed" ? "This export failed; start a new one." : "This export is not finished yet.");
+      if (row.status !== "done")
+        throw conflict(row.status === "failed" ? "This export failed; start a new one." : "This export is not finished yet.");
       const io = exportIo(ctx);
       if (io) {
-        await inTenantTransaction(() => audit(ctx.actor, "org.export_download", { type: "export", id: row.id }, { bytes: row.bytes, sha256: row.sha256 }));
-        io.download = { path: exportFilePath(ctx.services.config.dataDir, row.id), fileName: `${ctx.tenant.slug}-export-${new Date(row.created_at).toISOString().slice(0, 10)}.zip`, bytes: row.bytes ?? 0 };
+        await inTenantTransaction(() =>
+          audit(ctx.actor, "org.export_download", { type: "export", id: row.id }, { bytes: row.bytes, sha256: row.sha256 }),
+        );
+        io.download = {
+          path: exportFilePath(ctx.services.config.dataDir, row.id),
+          fileName: `${ctx.tenant.slug}-export-${new Date(row.created_at).toISOString().slice(0, 10)}.zip`,
+          bytes: row.bytes ?? 0,
+        };
       }
       return view;
     }),

@@ -1,7 +1,15 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { inTenantTransaction } from "../../db/tenant/context";
-import { deleteAttachment, findAttachment, insertAttachment, listAttachments, usedBytes, type AttachmentRow, type AttachmentTargetType } from "../../db/tenant/files/attachments";
+import {
+  deleteAttachment,
+  findAttachment,
+  insertAttachment,
+  listAttachments,
+  usedBytes,
+  type AttachmentRow,
+  type AttachmentTargetType,
+} from "../../db/tenant/files/attachments";
 import { findInvoice } from "../../db/tenant/invoices/invoices";
 import { findProject } from "../../db/tenant/projects";
 import { audit } from "../audit/audit";
@@ -156,7 +164,12 @@ export const filesRouter = router({
           // Checked again in the write transaction: concurrent uploads cannot overshoot together.
           if ((await usedBytes()) + stored.size > orgQuotaBytes) throw quotaFull();
           await insertAttachment(row);
-          await audit(ctx.actor, "file.upload", { type: "file", id }, { ...target.detail, name: row.name, size: row.size, content_type: row.content_type });
+          await audit(
+            ctx.actor,
+            "file.upload",
+            { type: "file", id },
+            { ...target.detail, name: row.name, size: row.size, content_type: row.content_type },
+          );
         });
       } catch (error) {
         await removeBlob(dataDir, tenantId, blobName);

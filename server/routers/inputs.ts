@@ -4,8 +4,7 @@ import { slugSchema } from "../trpc/tenant-context";
 /** Shared input pieces: every tenant procedure's input starts from `orgInput`. */
 export const orgInput = z.object({ org: slugSchema });
 
-export const idSchema = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}[a-z2-7]{24}$`), "Not a valid id.");
+export const idSchema = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[a-z2-7]{24}$`), "Not a valid id.");
 
 export const nameSchema = z.string().trim().min(1, "Required.").max(200, "Use at most 200 characters.");
 

@@ -31,7 +31,12 @@ import { idSchema, orgInput } from "./inputs";
 
 const invitationId = idSchema("v");
 
-async function sendInvitation(ctx: Pick<Context, "services" | "origin"> & { tenant: { name: string } }, row: InvitationRow, token: string, inviterName: string) {
+async function sendInvitation(
+  ctx: Pick<Context, "services" | "origin"> & { tenant: { name: string } },
+  row: InvitationRow,
+  token: string,
+  inviterName: string,
+) {
   const role = await resolveRole(row.role);
   const link = `${ctx.origin}/invite?token=${token}`;
   await ctx.services.mailer.send(invitationMessage(row.email, ctx.tenant.name, inviterName, role.name, row.expires_at, link));
@@ -46,16 +51,30 @@ async function usableInvitation(ctx: Context, token: string): Promise<Invitation
   const state = invitationState(invitation, ctx.services.clock.now());
   if (state === "revoked") throw notFound("Invitation");
   if (state === "expired") throw new TRPCError({ code: "NOT_FOUND", message: "This invitation has expired. Ask for a new one." });
-  if (state === "accepted" && invitation.accepted_by !== ctx.viewer?.user.id) throw new TRPCError({ code: "NOT_FOUND", message: "This invitation has already been used." });
+  if (state === "accepted" && invitation.accepted_by !== ctx.viewer?.user.id)
+    throw new TRPCError({ code: "NOT_FOUND", message: "This invitation has already been used." });
   return invitation;
 }
 
 /** Tenant row first, then control membership, then the invitation is spent (see joinOrganisation). */
 async function acceptFor(ctx: Context, invitation: Invitation, user: { id: string; name: string; email: string }) {
   const actor: Actor = { kind: "user", id: user.id, ip: ctx.info.ip, userAgent: ctx.info.userAgent };
-  await joinOrganisation(ctx.services, invitation.tenant_id, { userId: user.id, role: invitation.role, name: user.name, email: user.email, clientId: invitation.client_id }, actor, { invitation: invitation.id });
+  await joinOrganisation(
+    ctx.services,
+    invitation.tenant_id,
+    { userId: user.id, role: invitation.role, name: user.name, email: user.email, clientId: invitation.client_id },
+    actor,
+    { invitation: invitation.id },
+  );
   await markAccepted(ctx.services, invitation.id, user.id);
-  await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "invitation.accepted", { userId: user.id, email: user.email }, ctx.info, { tenantId: invitation.tenant_id, invitation: invitation.id });
+  await logSecurityEvent(
+    ctx.services.control,
+    ctx.services.clock.now(),
+    "invitation.accepted",
+    { userId: user.id, email: user.email },
+    ctx.info,
+    { tenantId: invitation.tenant_id, invitation: invitation.id },
+  );
   return { slug: invitation.slug, name: invitation.org_name };
 }
 
@@ -83,15 +102,30 @@ export const invitationsRouter = router({
 
   create: tenantProcedure
     .meta({ permission: "member.invite" })
-    .input(orgInput.extend({ email: emailSchema, role: roleKeySchema, clientId: idSchema("c").nullish().transform((v) => v ?? null) }))
+    .input(
+      orgInput.extend({
+        email: emailSchema,
+        role: roleKeySchema,
+        clientId: idSchema("c")
+          .nullish()
+          .transform((v) => v ?? null),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const role = await resolveRole(input.role);
       assertWithin(ctx.permissions, role.permissions, `Inviting as ${role.name}`);
       assertClientTie(input.role, input.clientId);
       if (input.clientId && !(await findClient(input.clientId))) throw badRequest("That client does not exist in this organisation.");
       // Control row first, then the audit row: a crash in between leaves a harmless unaudited invitation.
-      const { row, token } = await createInvitation(ctx.services, ctx.tenant.id, { email: input.email, role: input.role, clientId: input.clientId }, ctx.actor.id);
-      await inTenantTransaction(() => audit(ctx.actor, "member.invite", { type: "invitation", id: row.id }, { email: row.email, role: row.role }));
+      const { row, token } = await createInvitation(
+        ctx.services,
+        ctx.tenant.id,
+        { email: input.email, role: input.role, clientId: input.clientId },
+        ctx.actor.id,
+      );
+      await inTenantTransaction(() =>
+        audit(ctx.actor, "member.invite", { type: "invitation", id: row.id }, { email: row.email, role: row.role }),
+      );
       await sendInvitation(ctx, row, token, ctx.viewer.user.name);
       return { id: row.id, email: row.email, expiresAt: row.expires_at, days: INVITATION_DAYS };
     }),
@@ -101,13 +135,20 @@ export const invitationsRouter = router({
     .input(orgInput.extend({ id: invitationId }))
     .mutation(async ({ ctx, input }) => {
       // Resending hands out a fresh key to the role, so it needs the same standing as inviting with it.
-      const existing = await ctx.services.control.selectFrom("invitations").select("role").where("id", "=", input.id).where("tenant_id", "=", ctx.tenant.id).executeTakeFirst();
+      const existing = await ctx.services.control
+        .selectFrom("invitations")
+        .select("role")
+        .where("id", "=", input.id)
+        .where("tenant_id", "=", ctx.tenant.id)
+        .executeTakeFirst();
       if (!existing) throw notFound("Open invitation");
       const role = await resolveRole(existing.role);
       assertWithin(ctx.permissions, role.permissions, `Inviting as ${role.name}`);
       const reissued = await reissueInvitation(ctx.services, ctx.tenant.id, input.id);
       if (!reissued) throw notFound("Open invitation");
-      await inTenantTransaction(() => audit(ctx.actor, "member.invite_resend", { type: "invitation", id: input.id }, { email: reissued.row.email }));
+      await inTenantTransaction(() =>
+        audit(ctx.actor, "member.invite_resend", { type: "invitation", id: input.id }, { email: reissued.row.email }),
+      );
       await sendInvitation(ctx, reissued.row, reissued.token, ctx.viewer.user.name);
       return { id: input.id, expiresAt: reissued.row.expires_at };
     }),
@@ -129,8 +170,14 @@ export const invitationsRouter = router({
       const invitation = await usableInvitation(ctx, input.token);
       const lease = await ctx.services.pool.acquire(invitation.tenant_id);
       try {
-        const role = await runInTenant({ tenantId: invitation.tenant_id, db: lease.db, access: FULL_ACCESS }, () => resolveRole(invitation.role).catch(() => null));
-        const account = await ctx.services.control.selectFrom("users").select("id").where("email", "=", invitation.email).executeTakeFirst();
+        const role = await runInTenant({ tenantId: invitation.tenant_id, db: lease.db, access: FULL_ACCESS }, () =>
+          resolveRole(invitation.role).catch(() => null),
+        );
+        const account = await ctx.services.control
+          .selectFrom("users")
+          .select("id")
+          .where("email", "=", invitation.email)
+          .executeTakeFirst();
         return {
           orgName: invitation.org_name,
           email: invitation.email,
@@ -155,11 +202,23 @@ export const invitationsRouter = router({
       const user = ctx.viewer.user;
       if (user.isStaff) throw forbidden("Platform staff accounts cannot join organisations. Use a personal account.");
       if (user.email.toLowerCase() !== invitation.email) {
-        await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "invitation.refused", { userId: user.id, email: user.email }, ctx.info, { reason: "other_email", invitation: invitation.id });
+        await logSecurityEvent(
+          ctx.services.control,
+          ctx.services.clock.now(),
+          "invitation.refused",
+          { userId: user.id, email: user.email },
+          ctx.info,
+          { reason: "other_email", invitation: invitation.id },
+        );
         throw forbidden(`This invitation is for ${invitation.email}. Log in with that address to accept it.`);
       }
       // The link reached this inbox, which proves the address as well as the confirmation email would.
-      if (!user.emailVerified) await ctx.services.control.updateTable("users").set({ email_verified_at: ctx.services.clock.now() }).where("id", "=", user.id).execute();
+      if (!user.emailVerified)
+        await ctx.services.control
+          .updateTable("users")
+          .set({ email_verified_at: ctx.services.clock.now() })
+          .where("id", "=", user.id)
+          .execute();
       return acceptFor(ctx, invitation, user);
     }),
 
@@ -172,8 +231,16 @@ export const invitationsRouter = router({
       if (invitation.accepted_at !== null) throw conflict("This invitation has already been used.");
       const account = await ctx.services.control.selectFrom("users").select("id").where("email", "=", invitation.email).executeTakeFirst();
       if (account) throw conflict("An account with this address exists. Log in to accept the invitation.");
-      const user = await createUser(ctx.services, { name: input.name, email: invitation.email, password: input.password, isStaff: false, verified: true });
-      await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "signup", { userId: user.id, email: user.email }, ctx.info, { via: "invitation" });
+      const user = await createUser(ctx.services, {
+        name: input.name,
+        email: invitation.email,
+        password: input.password,
+        isStaff: false,
+        verified: true,
+      });
+      await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "signup", { userId: user.id, email: user.email }, ctx.info, {
+        via: "invitation",
+      });
       const joined = await acceptFor(ctx, invitation, user);
       ctx.setCookie(await startSession(ctx.services, user.id, ctx.info));
       return joined;

@@ -41,9 +41,15 @@ const createInput = orgInput
     notes: notesSchema.default(""),
     lines: z.array(manualLine).max(100, "Use at most 100 lines.").default([]),
   })
-  .refine((v) => (v.from === undefined) === (v.to === undefined), { message: "Give both ends of the date range, or neither.", path: ["to"] })
+  .refine((v) => (v.from === undefined) === (v.to === undefined), {
+    message: "Give both ends of the date range, or neither.",
+    path: ["to"],
+  })
   .refine(rangeInOrder, RANGE_ORDER)
-  .refine((v) => v.from !== undefined || v.lines.length > 0, { message: "Give a date range to bill time, or at least one line.", path: ["lines"] });
+  .refine((v) => v.from !== undefined || v.lines.length > 0, {
+    message: "Give a date range to bill time, or at least one line.",
+    path: ["lines"],
+  });
 
 export const invoicesRouter = router({
   list: tenantProcedure
@@ -72,7 +78,12 @@ export const invoicesRouter = router({
       const { timeZone, currency } = await getOrgSettings();
       const groups = await unbilledGroups(scopeOf(timeZone, input.clientId, input));
       const lines = groups.map((g) => ({ ...timeLine(g), entries: g.entries }));
-      const { subtotal } = withinLimits(() => totalsOf(lines.map((l) => l.amount), 0));
+      const { subtotal } = withinLimits(() =>
+        totalsOf(
+          lines.map((l) => l.amount),
+          0,
+        ),
+      );
       const count = (key: "entries" | "quantity") => lines.reduce((n, l) => n + l[key], 0);
       return { currency, timeZone, entries: count("entries"), seconds: count("quantity"), subtotal, lines };
     }),
@@ -87,21 +98,42 @@ export const invoicesRouter = router({
         const now = ctx.services.clock.now();
         const id = newId("i");
         const range = input.from && input.to ? { from: input.from, to: input.to } : null;
-        const fields = { client_id: input.clientId, currency, tax_rate_bp: input.taxRateBp, period_from: range?.from ?? null, period_to: range?.to ?? null };
+        const fields = {
+          client_id: input.clientId,
+          currency,
+          tax_rate_bp: input.taxRateBp,
+          period_from: range?.from ?? null,
+          period_to: range?.to ?? null,
+        };
         await insertDraft(id, { ...fields, due_date: input.dueDate, notes: input.notes, created_by: ctx.actor.id }, now);
         const entries = range ? await takeUnbilled(scopeOf(timeZone, input.clientId, range), id) : 0;
         const lines = [...(entries ? (await takenGroups(id)).map(timeLine) : []), ...input.lines.map(manualRow)];
-        if (lines.length === 0) throw badRequest("This client has no unbilled billable time in that range, and no lines were given: there is nothing to invoice.");
+        if (lines.length === 0)
+          throw badRequest(
+            "This client has no unbilled billable time in that range, and no lines were given: there is nothing to invoice.",
+          );
         await insertLines(numbered(id, 1, lines));
         const totals = await recomputeTotals(id, input.taxRateBp, now);
-        await audit(ctx.actor, "invoice.create", { type: "invoice", id }, { client_id: input.clientId, entries, lines: lines.length, ...totals, currency });
+        await audit(
+          ctx.actor,
+          "invoice.create",
+          { type: "invoice", id },
+          { client_id: input.clientId, entries, lines: lines.length, ...totals, currency },
+        );
         return invoiceDetail(id);
       }),
     ),
 
   update: tenantProcedure
     .meta({ permission: "invoice.update" })
-    .input(orgInput.extend({ id: invoiceId, taxRateBp: taxRateBp.optional(), dueDate: isoDate.nullable().optional(), notes: notesSchema.optional() }))
+    .input(
+      orgInput.extend({
+        id: invoiceId,
+        taxRateBp: taxRateBp.optional(),
+        dueDate: isoDate.nullable().optional(),
+        notes: notesSchema.optional(),
+      }),
+    )
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, id, ...changes } = input;
@@ -144,7 +176,12 @@ export const invoicesRouter = router({
         const released = line.project_id ? await releaseEntries(input.id, { projectId: line.project_id, hourlyRate: line.unit_price }) : 0;
         await deleteLine(input.id, input.lineId);
         await recomputeTotals(input.id, invoice.tax_rate_bp, ctx.services.clock.now());
-        await audit(ctx.actor, "invoice.line_remove", { type: "invoice", id: input.id }, { line_id: line.id, amount: line.amount, released });
+        await audit(
+          ctx.actor,
+          "invoice.line_remove",
+          { type: "invoice", id: input.id },
+          { line_id: line.id, amount: line.amount, released },
+        );
         return invoiceDetail(input.id);
       }),
     ),
@@ -175,8 +212,23 @@ export const invoicesRouter = router({
           if (isUniqueViolation(error)) throw conflict(`Number ${number} is already taken; the ${year} counter needs checking.`);
           throw error;
         });
-        await audit(ctx.actor, "invoice.issue", { type: "invoice", id: input.id }, { number, total: invoice.total, currency: invoice.currency });
-        await emitEvent(ctx.services, "invoice.issued", { invoice: { id: input.id, number, client_id: invoice.client_id, issue_date: issueDate, due_date: invoice.due_date, total: invoice.total, currency: invoice.currency } });
+        await audit(
+          ctx.actor,
+          "invoice.issue",
+          { type: "invoice", id: input.id },
+          { number, total: invoice.total, currency: invoice.currency },
+        );
+        await emitEvent(ctx.services, "invoice.issued", {
+          invoice: {
+            id: input.id,
+            number,
+            client_id: invoice.client_id,
+            issue_date: issueDate,
+            due_date: invoice.due_date,
+            total: invoice.total,
+            currency: invoice.currency,
+          },
+        });
         return invoiceDetail(input.id);
       }),
     ),
@@ -188,7 +240,12 @@ export const invoicesRouter = router({
    */
   void: tenantProcedure
     .meta({ permission: "invoice.void" })
-    .input(orgInput.extend({ id: invoiceId, reason: z.string().trim().min(3, "Give a reason (at least 3 characters).").max(500, "Use at most 500 characters.") }))
+    .input(
+      orgInput.extend({
+        id: invoiceId,
+        reason: z.string().trim().min(3, "Give a reason (at least 3 characters).").max(500, "Use at most 500 characters."),
+      }),
+    )
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const invoice = await requireInvoice(input.id);
@@ -197,7 +254,12 @@ export const invoicesRouter = router({
         if (invoice.paid > 0) throw conflict(`${label(invoice)} has payments recorded; delete them before voiding it.`);
         const released = await releaseEntries(input.id);
         await markVoid(input.id, input.reason, ctx.services.clock.now());
-        await audit(ctx.actor, "invoice.void", { type: "invoice", id: input.id }, { number: invoice.number, reason: input.reason, released });
+        await audit(
+          ctx.actor,
+          "invoice.void",
+          { type: "invoice", id: input.id },
+          { number: invoice.number, reason: input.reason, released },
+        );
         return invoiceDetail(input.id);
       }),
     ),
@@ -214,7 +276,12 @@ export const invoicesRouter = router({
         const released = await releaseEntries(input.id);
         const files = await deleteAttachmentsOf("invoice", input.id);
         await deleteDraft(input.id);
-        await audit(ctx.actor, "invoice.delete", { type: "invoice", id: input.id }, { client_id: invoice.client_id, total: invoice.total, released, ...(files.length > 0 && { files: files.length }) });
+        await audit(
+          ctx.actor,
+          "invoice.delete",
+          { type: "invoice", id: input.id },
+          { client_id: invoice.client_id, total: invoice.total, released, ...(files.length > 0 && { files: files.length }) },
+        );
         return { released, files };
       });
       await removeAttachmentBlobs(ctx.services, ctx.tenant.id, files);

@@ -51,7 +51,7 @@ export const membersRouter = router({
       ...(await getOrgSettings()),
       userId: ctx.actor.id,
       role: ctx.role,
-      roleName: ctx.actor.kind === "support" ? "Support" : (await resolveRole(ctx.role).catch(() => null))?.name ?? ctx.role,
+      roleName: ctx.actor.kind === "support" ? "Support" : ((await resolveRole(ctx.role).catch(() => null))?.name ?? ctx.role),
       clientId: ctx.access.clientId,
       permissions: [...ctx.permissions].sort(),
     })),
@@ -75,7 +75,15 @@ export const membersRouter = router({
 
   setRole: tenantProcedure
     .meta({ permission: "member.role.assign" })
-    .input(orgInput.extend({ userId, role: roleKeySchema, clientId: idSchema("c").nullish().transform((v) => v ?? null) }))
+    .input(
+      orgInput.extend({
+        userId,
+        role: roleKeySchema,
+        clientId: idSchema("c")
+          .nullish()
+          .transform((v) => v ?? null),
+      }),
+    )
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const member = await requireMember(input.userId);
@@ -87,7 +95,12 @@ export const membersRouter = router({
         assertClientTie(input.role, input.clientId);
         await requireClient(input.clientId);
         await setMemberRole(input.userId, input.role, input.clientId);
-        await audit(ctx.actor, "member.role_change", { type: "member", id: input.userId }, { from: member.role, to: input.role, clientId: input.clientId });
+        await audit(
+          ctx.actor,
+          "member.role_change",
+          { type: "member", id: input.userId },
+          { from: member.role, to: input.role, clientId: input.clientId },
+        );
         return { userId: input.userId, role: input.role };
       }),
     ),

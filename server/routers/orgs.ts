@@ -8,16 +8,18 @@ import { nameSchema } from "./inputs";
 
 /** Organisations as the control DB knows them: the switcher and creation. Tenant data is elsewhere. */
 export const orgsRouter = router({
-  mine: authedProcedure.meta({ access: "authed" }).query(({ ctx }) =>
-    ctx.services.control
-      .selectFrom("memberships")
-      .innerJoin("tenants", "tenants.id", "memberships.tenant_id")
-      .select(["tenants.slug", "tenants.name", "memberships.created_at as joined_at"])
-      .where("memberships.user_id", "=", ctx.viewer.user.id)
-      .where("tenants.status", "=", "active")
-      .orderBy("tenants.name")
-      .execute(),
-  ),
+  mine: authedProcedure
+    .meta({ access: "authed" })
+    .query(({ ctx }) =>
+      ctx.services.control
+        .selectFrom("memberships")
+        .innerJoin("tenants", "tenants.id", "memberships.tenant_id")
+        .select(["tenants.slug", "tenants.name", "memberships.created_at as joined_at"])
+        .where("memberships.user_id", "=", ctx.viewer.user.id)
+        .where("tenants.status", "=", "active")
+        .orderBy("tenants.name")
+        .execute(),
+    ),
 
   create: authedProcedure
     .meta({ access: "authed" })

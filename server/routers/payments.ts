@@ -50,8 +50,23 @@ export const paymentsRouter = router({
         await insertPayment(payment);
         const paidInFull = invoice.paid + input.amount >= invoice.total;
         if (paidInFull) await setPaid(invoice.id, now, now);
-        await audit(ctx.actor, "payment.create", { type: "payment", id: payment.id }, { invoice_id: invoice.id, number: invoice.number, amount: input.amount, method: input.method, paid_in_full: paidInFull });
-        if (paidInFull) await emitEvent(ctx.services, "invoice.paid", { invoice: { id: invoice.id, number: invoice.number, client_id: invoice.client_id, total: invoice.total, currency: invoice.currency }, payment_id: payment.id });
+        await audit(
+          ctx.actor,
+          "payment.create",
+          { type: "payment", id: payment.id },
+          { invoice_id: invoice.id, number: invoice.number, amount: input.amount, method: input.method, paid_in_full: paidInFull },
+        );
+        if (paidInFull)
+          await emitEvent(ctx.services, "invoice.paid", {
+            invoice: {
+              id: invoice.id,
+              number: invoice.number,
+              client_id: invoice.client_id,
+              total: invoice.total,
+              currency: invoice.currency,
+            },
+            payment_id: payment.id,
+          });
         return { payment, invoice: await invoiceDetail(invoice.id) };
       }),
     ),
@@ -69,7 +84,12 @@ export const paymentsRouter = router({
         const now = ctx.services.clock.now();
         const reopened = invoice.status === "paid" && invoice.paid - payment.amount < invoice.total;
         if (reopened) await setPaid(invoice.id, null, now);
-        await audit(ctx.actor, "payment.delete", { type: "payment", id: input.id }, { invoice_id: invoice.id, number: invoice.number, amount: payment.amount, reopened });
+        await audit(
+          ctx.actor,
+          "payment.delete",
+          { type: "payment", id: input.id },
+          { invoice_id: invoice.id, number: invoice.number, amount: payment.amount, reopened },
+        );
         return { id: input.id, invoice: await invoiceDetail(invoice.id) };
       }),
     ),

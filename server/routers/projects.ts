@@ -23,7 +23,13 @@ const fields = z.object({
   status: z.enum(["planned", "active", "on_hold", "completed"]),
   /** Minor units (cents) per hour. */
   hourlyRate: z.number().int("Use whole cents.").min(0).max(100_000_000),
-  budgetSeconds: z.number().int().min(0).max(100_000 * 3600).nullish().transform((v) => v ?? null),
+  budgetSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(100_000 * 3600)
+    .nullish()
+    .transform((v) => v ?? null),
 });
 
 // Defaults only on create: an update must not reset fields it did not mention.

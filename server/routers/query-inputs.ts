@@ -10,10 +10,9 @@ const MAX_TIME = 8_640_000_000_000_000;
  * A point in time: milliseconds since the epoch, an ISO date (YYYY-MM-DD, a whole UTC day) or an
  * ISO date-time with a zone (Z or ±hh:mm).
  */
-const instant = z.union(
-  [z.number().int().min(0).max(MAX_TIME), z.iso.date(), z.iso.datetime({ offset: true })],
-  { error: "Use a date (YYYY-MM-DD), an ISO date-time with a zone, or milliseconds since the epoch." },
-);
+const instant = z.union([z.number().int().min(0).max(MAX_TIME), z.iso.date(), z.iso.datetime({ offset: true })], {
+  error: "Use a date (YYYY-MM-DD), an ISO date-time with a zone, or milliseconds since the epoch.",
+});
 type Instant = z.infer<typeof instant>;
 
 const isDateOnly = (v: Instant): v is string => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);

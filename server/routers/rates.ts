@@ -55,12 +55,17 @@ export const ratesRouter = router({
         await requireProject(projectId);
         const previous = await findRate(input.memberId, projectId);
         await setRate(input.memberId, projectId, input.hourlyRate, Date.now());
-        await audit(ctx.actor, "rate.set", { type: "member_rate", id: input.memberId }, {
-          member_id: input.memberId,
-          project_id: projectId,
-          hourly_rate: input.hourlyRate,
-          previous_rate: previous?.hourly_rate ?? null,
-        });
+        await audit(
+          ctx.actor,
+          "rate.set",
+          { type: "member_rate", id: input.memberId },
+          {
+            member_id: input.memberId,
+            project_id: projectId,
+            hourly_rate: input.hourlyRate,
+            previous_rate: previous?.hourly_rate ?? null,
+          },
+        );
         return { memberId: input.memberId, projectId, hourlyRate: input.hourlyRate };
       }),
     ),
@@ -77,7 +82,12 @@ export const ratesRouter = router({
         const previous = await findRate(input.memberId, projectId);
         if (!previous) return { removed: false };
         await clearRate(input.memberId, projectId);
-        await audit(ctx.actor, "rate.clear", { type: "member_rate", id: input.memberId }, { member_id: input.memberId, project_id: projectId, previous_rate: previous.hourly_rate });
+        await audit(
+          ctx.actor,
+          "rate.clear",
+          { type: "member_rate", id: input.memberId },
+          { member_id: input.memberId, project_id: projectId, previous_rate: previous.hourly_rate },
+        );
         return { removed: true };
       }),
     ),

@@ -65,19 +65,41 @@ export const reportTable = {
   budgets(r: ReportResults["budgets"]) {
     return table(
       ["project", "client", "budget_hours", "tracked_hours", "percent_used", "over_budget"],
-      r.rows.map((row) => [row.projectName, row.clientName, hours(row.budgetSeconds), hours(row.trackedSeconds), row.percent, row.overBudget ? "yes" : "no"]),
+      r.rows.map((row) => [
+        row.projectName,
+        row.clientName,
+        hours(row.budgetSeconds),
+        hours(row.trackedSeconds),
+        row.percent,
+        row.overBudget ? "yes" : "no",
+      ]),
     );
   },
   utilisation(r: ReportResults["utilisation"]) {
     return table(
       ["member", "tracked_hours", "billable_hours", "billable_percent", "tracked_seconds", "billable_seconds"],
-      r.rows.map((row) => [row.name, hours(row.trackedSeconds), hours(row.billableSeconds), percent(row.billableRatio), row.trackedSeconds, row.billableSeconds]),
+      r.rows.map((row) => [
+        row.name,
+        hours(row.trackedSeconds),
+        hours(row.billableSeconds),
+        percent(row.billableRatio),
+        row.trackedSeconds,
+        row.billableSeconds,
+      ]),
     );
   },
   unbilled(r: ReportResults["unbilled"]) {
     return table(
       ["client", "project", "entries", "hours", "seconds", "amount", "currency"],
-      r.rows.map((row) => [row.clientName, row.projectName, row.entries, hours(row.seconds), row.seconds, majorUnits(row.amount, r.currency), r.currency]),
+      r.rows.map((row) => [
+        row.clientName,
+        row.projectName,
+        row.entries,
+        hours(row.seconds),
+        row.seconds,
+        majorUnits(row.amount, r.currency),
+        r.currency,
+      ]),
     );
   },
   financials(r: ReportResults["financials"]) {

@@ -117,15 +117,23 @@ async function setup(caller: Caller, input: Filters & { from?: string; to?: stri
   const scope = scopeFor(caller, input, range ? rangeBounds(range, settings.timeZone) : undefined);
   // `today` and `weekStart` let a page offer "this week" and "last month" in the organisation's zone.
   const today = localDate(caller.services.clock.now(), settings.timeZone);
-  return { settings, range, scope, head: { currency: settings.currency, timeZone: settings.timeZone, weekStart: settings.weekStart, today, range } };
+  return {
+    settings,
+    range,
+    scope,
+    head: { currency: settings.currency, timeZone: settings.timeZone, weekStart: settings.weekStart, today, range },
+  };
 }
 
 function sumHours(rows: HoursRow[]) {
-  return rows.reduce((t, r) => ({ seconds: t.seconds + r.seconds, billableSeconds: t.billableSeconds + r.billableSeconds, amount: t.amount + r.amount }), {
-    seconds: 0,
-    billableSeconds: 0,
-    amount: 0,
-  });
+  return rows.reduce(
+    (t, r) => ({ seconds: t.seconds + r.seconds, billableSeconds: t.billableSeconds + r.billableSeconds, amount: t.amount + r.amount }),
+    {
+      seconds: 0,
+      billableSeconds: 0,
+      amount: 0,
+    },
+  );
 }
 
 const run = {
@@ -146,19 +154,30 @@ const run = {
     const rows = await utilisationReport(scope);
     const tracked = rows.reduce((n, r) => n + r.trackedSeconds, 0);
     const billable = rows.reduce((n, r) => n + r.billableSeconds, 0);
-    return { ...head, rows, totals: { trackedSeconds: tracked, billableSeconds: billable, billableRatio: tracked > 0 ? billable / tracked : null } };
+    return {
+      ...head,
+      rows,
+      totals: { trackedSeconds: tracked, billableSeconds: billable, billableRatio: tracked > 0 ? billable / tracked : null },
+    };
   },
   async unbilled(caller: Caller, input: Input<"unbilled">) {
     const { scope, head } = await setup(caller, input);
     const rows = await unbilledReport(scope);
-    const totals = rows.reduce((t, r) => ({ entries: t.entries + r.entries, seconds: t.seconds + r.seconds, amount: t.amount + r.amount }), { entries: 0, seconds: 0, amount: 0 });
+    const totals = rows.reduce(
+      (t, r) => ({ entries: t.entries + r.entries, seconds: t.seconds + r.seconds, amount: t.amount + r.amount }),
+      { entries: 0, seconds: 0, amount: 0 },
+    );
     return { ...head, rows, totals };
   },
   async financials(caller: Caller, input: Input<"financials">) {
     const { scope, head } = await setup(caller, input);
     const rows = await financialsReport(scope);
     const totals = rows.reduce(
-      (t, r) => ({ billableAmount: t.billableAmount + r.billableAmount, unbilledAmount: t.unbilledAmount + r.unbilledAmount, invoicedAmount: t.invoicedAmount + r.invoicedAmount }),
+      (t, r) => ({
+        billableAmount: t.billableAmount + r.billableAmount,
+        unbilledAmount: t.unbilledAmount + r.unbilledAmount,
+        invoicedAmount: t.invoicedAmount + r.invoicedAmount,
+      }),
       { billableAmount: 0, unbilledAmount: 0, invoicedAmount: 0 },
     );
     return { ...head, rows, totals };
@@ -225,7 +244,17 @@ export const reportsRouter = router({
       if (!ctx.permissions.has(needed)) throw forbidden(`Your role does not allow this report (needs ${needed}).`);
       const table = await exportTable(ctx, input);
       const range = rangeOf(input);
-      const parts = [ctx.tenant.slug, input.report, ...(input.report === "hours" ? [`by-${input.groupBy}`] : []), ...(range ? [range.from, "to", range.to] : ["all-time"])];
-      return { filename: `${parts.join("-")}.csv`, contentType: "text/csv; charset=utf-8", rowCount: table.rows.length, content: table.csv() };
+      const parts = [
+        ctx.tenant.slug,
+        input.report,
+        ...(input.report === "hours" ? [`by-${input.groupBy}`] : []),
+        ...(range ? [range.from, "to", range.to] : ["all-time"]),
+      ];
+      return {
+        filename: `${parts.join("-")}.csv`,
+        contentType: "text/csv; charset=utf-8",
+        rowCount: table.rows.length,
+        content: table.csv(),
+      };
     }),
 });

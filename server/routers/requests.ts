@@ -40,8 +40,16 @@ export const requestsRouter = router({
         await requireLiveProject(input.projectId);
         const status = await defaultStatus("todo");
         const id = newId("k");
-        await insertTask({ id, ...input, estimateSeconds: null, statusId: status.id, kind: "request", createdBy: ctx.actor.id }, Date.now());
-        await audit(ctx.actor, "request.create", { type: "task", id }, taskDetail({ id, projectId: input.projectId }, { title: input.title }));
+        await insertTask(
+          { id, ...input, estimateSeconds: null, statusId: status.id, kind: "request", createdBy: ctx.actor.id },
+          Date.now(),
+        );
+        await audit(
+          ctx.actor,
+          "request.create",
+          { type: "task", id },
+          taskDetail({ id, projectId: input.projectId }, { title: input.title }),
+        );
         return taskView(await requireTask(id), ctx.permissions);
       }),
     ),
@@ -62,7 +70,12 @@ export const requestsRouter = router({
         } else {
           const to = input.statusId ? await requireStatus(input.statusId, "done") : await defaultStatus("done");
           await setTaskState(task.id, { statusId: to.id, declineReason: input.reason }, now);
-          await audit(ctx.actor, "request.decline", { type: "task", id: task.id }, taskDetail(task, { from: task.status.id, to: to.id, reason: input.reason }));
+          await audit(
+            ctx.actor,
+            "request.decline",
+            { type: "task", id: task.id },
+            taskDetail(task, { from: task.status.id, to: to.id, reason: input.reason }),
+          );
         }
         return taskView(await requireTask(task.id), ctx.permissions);
       }),

@@ -49,7 +49,16 @@ export const rolesRouter = router({
         description: BUILT_IN_ROLE_LABELS[key as keyof typeof BUILT_IN_ROLES].description,
         permissions: [...permissions].sort(),
       }));
-      const all = [...builtIn, ...custom.map((r) => ({ id: r.id, builtIn: false, name: r.name, description: r.description, permissions: parsePermissionList(r.permissions) }))];
+      const all = [
+        ...builtIn,
+        ...custom.map((r) => ({
+          id: r.id,
+          builtIn: false,
+          name: r.name,
+          description: r.description,
+          permissions: parsePermissionList(r.permissions),
+        })),
+      ];
       return Promise.all(all.map(async (r) => ({ ...r, members: await countMembersWithRole(r.id) })));
     }),
 
@@ -68,7 +77,14 @@ export const rolesRouter = router({
 
   update: tenantProcedure
     .meta({ permission: "role.manage" })
-    .input(orgInput.extend({ id: roleId, name: fields.shape.name.optional(), description: z.string().trim().max(500).optional(), permissions: permissionList.optional() }))
+    .input(
+      orgInput.extend({
+        id: roleId,
+        name: fields.shape.name.optional(),
+        description: z.string().trim().max(500).optional(),
+        permissions: permissionList.optional(),
+      }),
+    )
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, id, ...changes } = input;
@@ -79,11 +95,16 @@ export const rolesRouter = router({
         await updateCustomRole(id, changes, Date.now()).catch(duplicateName);
         const before = new Set(parsePermissionList(role.permissions));
         const after = changes.permissions ? new Set(changes.permissions) : before;
-        await audit(ctx.actor, "role.update", { type: "role", id }, {
-          ...(changes.name !== undefined && { name: changes.name }),
-          added: [...after].filter((p) => !before.has(p)),
-          removed: [...before].filter((p) => !after.has(p)),
-        });
+        await audit(
+          ctx.actor,
+          "role.update",
+          { type: "role", id },
+          {
+            ...(changes.name !== undefined && { name: changes.name }),
+            added: [...after].filter((p) => !before.has(p)),
+            removed: [...before].filter((p) => !after.has(p)),
+          },
+        );
         return { id };
       }),
     ),
@@ -98,7 +119,10 @@ export const rolesRouter = router({
         const holders = await countMembersWithRole(input.id);
         if (holders > 0) throw conflict(`${holders} member${holders === 1 ? " has" : "s have"} this role; give them another role first.`);
         const invited = await pendingInvitationsWithRole(ctx.services, ctx.tenant.id, input.id);
-        if (invited > 0) throw conflict(`${invited} pending invitation${invited === 1 ? " uses" : "s use"} this role; revoke ${invited === 1 ? "it" : "them"} first.`);
+        if (invited > 0)
+          throw conflict(
+            `${invited} pending invitation${invited === 1 ? " uses" : "s use"} this role; revoke ${invited === 1 ? "it" : "them"} first.`,
+          );
         await deleteCustomRole(input.id);
         await audit(ctx.actor, "role.delete", { type: "role", id: input.id }, { name: role.name });
         return { ok: true };

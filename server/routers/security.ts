@@ -2,7 +2,17 @@ import { sql } from "kysely";
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { authedProcedure, staffProcedure } from "../trpc/procedures";
-import { RANGE_ORDER_ERROR, dateRangeFields, endOf, exactOrPrefix, filterText, namePattern, pageFields, rangeInOrder, startOf } from "./query-inputs";
+import {
+  RANGE_ORDER_ERROR,
+  dateRangeFields,
+  endOf,
+  exactOrPrefix,
+  filterText,
+  namePattern,
+  pageFields,
+  rangeInOrder,
+  startOf,
+} from "./query-inputs";
 
 function parseDetail(text: string): Record<string, unknown> {
   try {

@@ -53,7 +53,11 @@ export const sharingRouter = router({
         shares: shares.map((s) => ({
           kind: s.subject_kind,
           id: s.subject_id,
-          label: s.member_name ?? s.role_name ?? s.client_name ?? (isBuiltInRole(s.subject_id) ? BUILT_IN_ROLE_LABELS[s.subject_id].name : s.subject_id),
+          label:
+            s.member_name ??
+            s.role_name ??
+            s.client_name ??
+            (isBuiltInRole(s.subject_id) ? BUILT_IN_ROLE_LABELS[s.subject_id].name : s.subject_id),
           createdAt: s.created_at,
         })),
       };
@@ -93,7 +97,12 @@ export const sharingRouter = router({
       inTenantTransaction(async () => {
         const project = await requireProject(input.projectId);
         await setSharedSpace(project.id, input.shared, Date.now());
-        await audit(ctx.actor, input.shared ? "project.shared_space_add" : "project.shared_space_remove", { type: "project", id: project.id }, { project_id: project.id });
+        await audit(
+          ctx.actor,
+          input.shared ? "project.shared_space_add" : "project.shared_space_remove",
+          { type: "project", id: project.id },
+          { project_id: project.id },
+        );
         return { sharedSpace: input.shared };
       }),
     ),

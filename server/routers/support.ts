@@ -39,7 +39,14 @@ function clearPending(ctx: Context) {
 /** Every refused link is a security event: someone holds a token that does not work for them. */
 async function refuse(ctx: Context, refusal: RedeemRefusal): Promise<never> {
   clearPending(ctx);
-  await logSecurityEvent(ctx.services.control, ctx.services.clock.now(), "support.redeem_refused", { userId: ctx.viewer?.user.id, email: ctx.viewer?.user.email }, ctx.info, { reason: refusal });
+  await logSecurityEvent(
+    ctx.services.control,
+    ctx.services.clock.now(),
+    "support.redeem_refused",
+    { userId: ctx.viewer?.user.id, email: ctx.viewer?.user.email },
+    ctx.info,
+    { reason: refusal },
+  );
   throw new TRPCError({ code: refusal === "not_staff" ? "FORBIDDEN" : "NOT_FOUND", message: refusalText(refusal) });
 }
 
@@ -49,7 +56,12 @@ export const supportRouter = router({
     .input(
       orgInput.extend({
         scope: z.enum(["read", "write"]),
-        hours: z.number().int().min(GRANT_HOURS.min, "At least one hour.").max(GRANT_HOURS.max, "At most seven days.").default(GRANT_HOURS.default),
+        hours: z
+          .number()
+          .int()
+          .min(GRANT_HOURS.min, "At least one hour.")
+          .max(GRANT_HOURS.max, "At most seven days.")
+          .default(GRANT_HOURS.default),
         reason: z.string().trim().min(5, "Say briefly why support needs access.").max(500, "Use at most 500 characters."),
         emailSupport: z.boolean().default(false),
       }),
@@ -59,7 +71,14 @@ export const supportRouter = router({
       // Control DB first (the grant), then the tenant's own audit row: a crash in between leaves an
       // unaudited but harmless grant, never an audited grant that does not exist.
       const { grant, token } = await createGrant(services, ctx.tenant.id, ctx.actor.id, input, ctx.info);
-      await inTenantTransaction(() => audit(ctx.actor, "support.grant_created", { type: "support_grant", id: grant.id }, { scope: grant.scope, hours: input.hours, reason: grant.reason }));
+      await inTenantTransaction(() =>
+        audit(
+          ctx.actor,
+          "support.grant_created",
+          { type: "support_grant", id: grant.id },
+          { scope: grant.scope, hours: input.hours, reason: grant.reason },
+        ),
+      );
       const link = `${ctx.origin}/support/open?token=${token}`;
       const emailTo = input.emailSupport ? services.config.supportEmail : null;
       if (emailTo) await services.mailer.send(supportMessage(emailTo, ctx.tenant.name, grant.scope, grant.expires_at, grant.reason, link));
@@ -103,7 +122,13 @@ export const supportRouter = router({
         .limit(50)
         .execute();
       return {
-        active: grants.map((g) => ({ id: g.id, scope: g.scope, expiresAt: g.expires_at, staffName: g.redeemed_by_name, staffEmail: g.redeemed_by_email })),
+        active: grants.map((g) => ({
+          id: g.id,
+          scope: g.scope,
+          expiresAt: g.expires_at,
+          staffName: g.redeemed_by_name,
+          staffEmail: g.redeemed_by_email,
+        })),
         actions,
       };
     }),
@@ -146,13 +171,26 @@ export const supportRouter = router({
       const names = supportCookieNames(config);
       clearPending(ctx);
       ctx.setCookie(supportCookie(config, names.session, sessionToken, (grant.expires_at - clock.now()) / 1000));
-      await logSecurityEvent(control, clock.now(), "support.grant_redeemed", { userId: staff.id, email: staff.email }, ctx.info, { grant: grant.id, org: grant.slug });
+      await logSecurityEvent(control, clock.now(), "support.grant_redeemed", { userId: staff.id, email: staff.email }, ctx.info, {
+        grant: grant.id,
+        org: grant.slug,
+      });
       const tenant = await control.selectFrom("tenants").select("id").where("slug", "=", grant.slug).executeTakeFirstOrThrow();
       const lease = await pool.acquire(tenant.id);
       try {
         await lease.db
           .insertInto("audit_log")
-          .values({ at: clock.now(), actor_kind: "support", actor_id: staff.id, ip: ctx.info.ip, user_agent: ctx.info.userAgent?.slice(0, 300) ?? null, action: "support.session_started", target_type: "support_grant", target_id: grant.id, detail: JSON.stringify({ scope: grant.scope, staff: staff.email }) })
+          .values({
+            at: clock.now(),
+            actor_kind: "support",
+            actor_id: staff.id,
+            ip: ctx.info.ip,
+            user_agent: ctx.info.userAgent?.slice(0, 300) ?? null,
+            action: "support.session_started",
+            target_type: "support_grant",
+            target_id: grant.id,
+            detail: JSON.stringify({ scope: grant.scope, staff: staff.email }),
+          })
           .execute();
       } finally {
         lease.release();
@@ -171,4 +209,3 @@ export const supportRouter = router({
     return { ok: true };
   }),
 });
-

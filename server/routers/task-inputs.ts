@@ -26,7 +26,11 @@ export const kindSchema = z.enum(["task", "request"]);
 export const descriptionSchema = z.string().max(20_000, "Use at most 20,000 characters.");
 export const commentBody = z.string().trim().min(1, "Required.").max(10_000, "Use at most 10,000 characters.");
 /** Seconds; at most 10,000 hours. */
-export const estimateSchema = z.number().int("Use whole seconds.").min(0).max(10_000 * 3600);
+export const estimateSchema = z
+  .number()
+  .int("Use whole seconds.")
+  .min(0)
+  .max(10_000 * 3600);
 
 export const assigneeIds = z.array(userId).max(20, "Assign at most 20 people.");
 export const labelIds = z.array(labelId).max(20, "Use at most 20 labels.");

@@ -4,7 +4,16 @@ import { deleteAttachmentsOf } from "../../db/tenant/files/attachments";
 import { listStatuses } from "../../db/tenant/tasks/statuses";
 import { boardTasks, listTasks } from "../../db/tenant/tasks/task-list";
 import { visibleProjectOptions } from "../../db/tenant/tasks/project-options";
-import { assignableMembers, deleteTask, insertTask, setAssignees, setLabels, setTaskState, taskHasTime, updateTask } from "../../db/tenant/tasks/tasks";
+import {
+  assignableMembers,
+  deleteTask,
+  insertTask,
+  setAssignees,
+  setLabels,
+  setTaskState,
+  taskHasTime,
+  updateTask,
+} from "../../db/tenant/tasks/tasks";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
 import { removeAttachmentBlobs } from "../files/cleanup";
@@ -14,7 +23,17 @@ import { emitEvent } from "../webhooks/events";
 import { tenantProcedure } from "../trpc/procedures";
 import { nameSchema, orgInput } from "./inputs";
 import * as I from "./task-inputs";
-import { defaultStatus, requireLabels, requireLiveProject, requireMembers, requireStatus, requireTask, taskAbilities, taskDetail, taskView } from "./task-rules";
+import {
+  defaultStatus,
+  requireLabels,
+  requireLiveProject,
+  requireMembers,
+  requireStatus,
+  requireTask,
+  taskAbilities,
+  taskDetail,
+  taskView,
+} from "./task-rules";
 
 const editable = z.object({
   title: nameSchema,
@@ -48,7 +67,10 @@ export const tasksRouter = router({
           direction: z.enum(["asc", "desc"]).optional(),
           ...I.offsetPage,
         })
-        .refine((v) => !v.dueBefore || !v.dueAfter || v.dueAfter <= v.dueBefore, { message: "“Due after” is later than “due before”.", path: ["dueBefore"] }),
+        .refine((v) => !v.dueBefore || !v.dueAfter || v.dueAfter <= v.dueBefore, {
+          message: "“Due after” is later than “due before”.",
+          path: ["dueBefore"],
+        }),
     )
     .query(({ input }) => {
       const { org: _org, sort, direction, limit, offset, ...filter } = input;
@@ -57,7 +79,13 @@ export const tasksRouter = router({
 
   board: tenantProcedure
     .meta({ permission: "task.read" })
-    .input(orgInput.extend({ projectId: I.projectId.optional(), kind: I.kindSchema.optional(), perColumn: z.number().int().min(1).max(100).default(25) }))
+    .input(
+      orgInput.extend({
+        projectId: I.projectId.optional(),
+        kind: I.kindSchema.optional(),
+        perColumn: z.number().int().min(1).max(100).default(25),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const statuses = await listStatuses();
       const { byStatus, totals } = await boardTasks(
@@ -109,7 +137,8 @@ export const tasksRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         // Assigning is its own permission, whether at creation or later.
-        if (input.assigneeIds.length > 0 && !ctx.permissions.has("task.assign")) throw forbidden("Your role does not allow this (needs task.assign).");
+        if (input.assigneeIds.length > 0 && !ctx.permissions.has("task.assign"))
+          throw forbidden("Your role does not allow this (needs task.assign).");
         await requireLiveProject(input.projectId);
         const status = input.statusId ? await requireStatus(input.statusId) : await defaultStatus("todo");
         await requireMembers(input.assigneeIds);
@@ -118,8 +147,23 @@ export const tasksRouter = router({
         await insertTask({ id, ...input, statusId: status.id, kind: "task", createdBy: ctx.actor.id }, Date.now());
         await setLabels(id, input.labelIds);
         await setAssignees(id, input.assigneeIds);
-        await audit(ctx.actor, "task.create", { type: "task", id }, taskDetail({ id, projectId: input.projectId }, { title: input.title, status_id: status.id, assignees: input.assigneeIds }));
-        await emitEvent(ctx.services, "task.created", { task: { id, project_id: input.projectId, title: input.title, status_id: status.id, priority: input.priority, due_date: input.dueDate, assignee_ids: input.assigneeIds } });
+        await audit(
+          ctx.actor,
+          "task.create",
+          { type: "task", id },
+          taskDetail({ id, projectId: input.projectId }, { title: input.title, status_id: status.id, assignees: input.assigneeIds }),
+        );
+        await emitEvent(ctx.services, "task.created", {
+          task: {
+            id,
+            project_id: input.projectId,
+            title: input.title,
+            status_id: status.id,
+            priority: input.priority,
+            due_date: input.dueDate,
+            assignee_ids: input.assigneeIds,
+          },
+        });
         return taskView(await requireTask(id), ctx.permissions);
       }),
     ),
@@ -166,8 +210,17 @@ export const tasksRouter = router({
         // Moving to where it already is changes nothing, so there is nothing to record.
         if (to.id !== task.status.id) {
           await setTaskState(input.id, { statusId: to.id }, Date.now());
-          await audit(ctx.actor, "task.move", { type: "task", id: input.id }, taskDetail(task, { from: task.status.id, from_name: task.status.name, to: to.id, to_name: to.name }));
-          await emitEvent(ctx.services, "task.status_changed", { task: { id: input.id, project_id: task.projectId, title: task.title }, from: { id: task.status.id, name: task.status.name }, to: { id: to.id, name: to.name } });
+          await audit(
+            ctx.actor,
+            "task.move",
+            { type: "task", id: input.id },
+            taskDetail(task, { from: task.status.id, from_name: task.status.name, to: to.id, to_name: to.name }),
+          );
+          await emitEvent(ctx.services, "task.status_changed", {
+            task: { id: input.id, project_id: task.projectId, title: task.title },
+            from: { id: task.status.id, name: task.status.name },
+            to: { id: to.id, name: to.name },
+          });
         }
         return taskView(await requireTask(input.id), ctx.permissions);
       }),
@@ -180,10 +233,16 @@ export const tasksRouter = router({
       // The task's attachments go with it: their rows in this transaction, their blobs once it has committed.
       const files = await inTenantTransaction(async () => {
         const task = await requireTask(input.id);
-        if (await taskHasTime(input.id)) throw conflict("Time has been tracked on this task; it cannot be deleted. Move it to a done status instead.");
+        if (await taskHasTime(input.id))
+          throw conflict("Time has been tracked on this task; it cannot be deleted. Move it to a done status instead.");
         const files = await deleteAttachmentsOf("task", input.id);
         await deleteTask(input.id);
-        await audit(ctx.actor, "task.delete", { type: "task", id: input.id }, taskDetail(task, { title: task.title, ...(files.length > 0 && { files: files.length }) }));
+        await audit(
+          ctx.actor,
+          "task.delete",
+          { type: "task", id: input.id },
+          taskDetail(task, { title: task.title, ...(files.length > 0 && { files: files.length }) }),
+        );
         return files;
       });
       await removeAttachmentBlobs(ctx.services, ctx.tenant.id, files);

@@ -44,7 +44,12 @@ export const terminationRouter = router({
     .input(orgInput)
     .query(({ ctx }) => {
       const graceMs = ctx.services.config.orgGraceMs;
-      return { slug: ctx.tenant.slug, name: ctx.tenant.name, graceDays: Math.round(graceMs / 86_400_000), purgeAfterIfClosedNow: ctx.services.clock.now() + graceMs };
+      return {
+        slug: ctx.tenant.slug,
+        name: ctx.tenant.name,
+        graceDays: Math.round(graceMs / 86_400_000),
+        purgeAfterIfClosedNow: ctx.services.clock.now() + graceMs,
+      };
     }),
 
   /**
@@ -56,18 +61,28 @@ export const terminationRouter = router({
     .input(orgInput.extend({ confirmSlug: z.string().max(100, "Too long.") }))
     .mutation(async ({ ctx, input }) => {
       if (ctx.actor.kind !== "user") throw forbidden("Only a signed-in owner can close an organisation, not an API token.");
-      if (input.confirmSlug.trim() !== ctx.tenant.slug) throw badRequest(`Type the organisation's address (${ctx.tenant.slug}) to confirm.`);
+      if (input.confirmSlug.trim() !== ctx.tenant.slug)
+        throw badRequest(`Type the organisation's address (${ctx.tenant.slug}) to confirm.`);
       const closed = await closeOrganisation(ctx.services, ctx.tenant.id, { userId: ctx.actor.id }, ctx.info);
       return { slug: closed.slug, closedAt: closed.closedAt, purgeAfter: closed.purgeAfter };
     }),
 
   /** For the organisations page: what the caller could still restore, and until when. */
   closed: authedProcedure.meta({ access: "authed" }).query(async ({ ctx }) => {
-    const rows = await closedMemberships(ctx.services, ctx.viewer.user.id).where("tenants.purge_after", ">", ctx.services.clock.now()).orderBy("tenants.purge_after").execute();
+    const rows = await closedMemberships(ctx.services, ctx.viewer.user.id)
+      .where("tenants.purge_after", ">", ctx.services.clock.now())
+      .orderBy("tenants.purge_after")
+      .execute();
     const out = [];
     for (const r of rows) {
       if (!(await mayRestore(ctx.services, r.id, ctx.viewer.user.id))) continue;
-      out.push({ slug: r.slug, name: r.name, closedAt: r.closed_at!, purgeAfter: r.purge_after!, closedByYou: r.closed_by === ctx.viewer.user.id });
+      out.push({
+        slug: r.slug,
+        name: r.name,
+        closedAt: r.closed_at!,
+        purgeAfter: r.purge_after!,
+        closedByYou: r.closed_by === ctx.viewer.user.id,
+      });
     }
     return out;
   }),
@@ -78,7 +93,8 @@ export const terminationRouter = router({
     .mutation(async ({ ctx, input }) => {
       const tenant = await closedMemberships(ctx.services, ctx.viewer.user.id).where("tenants.slug", "=", input.slug).executeTakeFirst();
       if (!tenant) throw notFound("Closed organisation");
-      if (!(await mayRestore(ctx.services, tenant.id, ctx.viewer.user.id))) throw forbidden("Only an owner of this organisation can restore it.");
+      if (!(await mayRestore(ctx.services, tenant.id, ctx.viewer.user.id)))
+        throw forbidden("Only an owner of this organisation can restore it.");
       // Past its grace period, restoreOrganisation refuses with the date it ended.
       const restored = await restoreOrganisation(ctx.services, tenant.id, { userId: ctx.viewer.user.id }, ctx.info);
       return { slug: restored.slug, name: restored.name };

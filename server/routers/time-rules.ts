@@ -29,7 +29,12 @@ export const taskIdSchema = z.string().regex(/^[a-z]{1,2}[a-z2-7]{24}$/, "Not a 
 /** A manual entry's time: a date and a duration, a date with local start and end times, or two instants. */
 export const whenFields = {
   date: localDateSchema.optional(),
-  durationSeconds: z.number().int("Use whole seconds.").min(1, "Use at least one second.").max(MAX_ENTRY_SECONDS, "An entry can be at most 24 hours.").optional(),
+  durationSeconds: z
+    .number()
+    .int("Use whole seconds.")
+    .min(1, "Use at least one second.")
+    .max(MAX_ENTRY_SECONDS, "An entry can be at most 24 hours.")
+    .optional(),
   start: clockTime.optional(),
   end: clockTime.optional(),
   startedAt: instant.optional(),
@@ -145,7 +150,8 @@ export async function intervalOf(when: When, memberId: string, zone: string, now
   } else {
     const latest = Math.min(dayEnd(when.date, zone), now + FUTURE_GRACE_MS);
     const at = await firstFreeGap(memberId, dayStart(when.date, zone), latest, when.seconds, exceptId);
-    if (at === undefined) throw conflict("That day has no free stretch this long left: one person's entries may not overlap, or reach into the future.");
+    if (at === undefined)
+      throw conflict("That day has no free stretch this long left: one person's entries may not overlap, or reach into the future.");
     startedAt = at;
     endedAt = at + when.seconds * 1000;
   }

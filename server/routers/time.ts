@@ -3,7 +3,16 @@ import { inTenantTransaction } from "../../db/tenant/context";
 import { emitEvent } from "../webhooks/events";
 import { getOrgSettings } from "../../db/tenant/settings";
 import { dayEnd, dayStart, localDate, weekOf } from "../../db/tenant/time/days";
-import { deleteEntry, entryTotals, findEntry, insertEntry, listEntries, runningEntry, updateEntry, type EntryFilter } from "../../db/tenant/time/entries";
+import {
+  deleteEntry,
+  entryTotals,
+  findEntry,
+  insertEntry,
+  listEntries,
+  runningEntry,
+  updateEntry,
+  type EntryFilter,
+} from "../../db/tenant/time/entries";
 import { loggableProjects } from "../../db/tenant/time/projects";
 import { findTrackingMember, resolveRate } from "../../db/tenant/time/rates";
 import { audit } from "../audit/audit";
@@ -52,7 +61,13 @@ const listFields = {
 };
 const rangeInOrder = (v: { from?: string; to?: string }) => !v.from || !v.to || v.from <= v.to;
 const RANGE_ERROR = { message: "The end of the range is before its start.", path: ["to"] };
-const entryFields = { projectId, taskId: taskIdSchema.nullish(), note: noteSchema.default(""), billable: z.boolean().default(true), ...whenFields };
+const entryFields = {
+  projectId,
+  taskId: taskIdSchema.nullish(),
+  note: noteSchema.default(""),
+  billable: z.boolean().default(true),
+  ...whenFields,
+};
 const createInput = orgInput.extend(entryFields).superRefine(checkWhen(true));
 
 function timerRunning(error: unknown): never {
@@ -95,18 +110,39 @@ function createEntry(ctx: Ctx, memberId: string, input: z.output<typeof createIn
     await requireNoOverlap(memberId, startedAt, endedAt, timeZone);
     const { hourlyRate } = await resolveRate(memberId, input.projectId);
     const id = newId("e");
-    await insertEntry(id, memberId, { projectId: input.projectId, taskId, note: input.note, billable: input.billable, startedAt, endedAt, hourlyRate }, now);
+    await insertEntry(
+      id,
+      memberId,
+      { projectId: input.projectId, taskId, note: input.note, billable: input.billable, startedAt, endedAt, hourlyRate },
+      now,
+    );
     const entry = await requireEntry(id);
-    await audit(ctx.actor, "time.create", { type: "time_entry", id }, {
-      project_id: entry.project_id,
-      member_id: memberId,
-      task_id: taskId,
-      started_at: startedAt,
-      ended_at: endedAt,
-      duration_seconds: entry.duration_seconds,
-      billable: input.billable,
+    await audit(
+      ctx.actor,
+      "time.create",
+      { type: "time_entry", id },
+      {
+        project_id: entry.project_id,
+        member_id: memberId,
+        task_id: taskId,
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_seconds: entry.duration_seconds,
+        billable: input.billable,
+      },
+    );
+    await emitEvent(ctx.services, "time_entry.created", {
+      time_entry: {
+        id,
+        project_id: entry.project_id,
+        task_id: taskId,
+        member_id: memberId,
+        started_at: startedAt,
+        ended_at: endedAt,
+        duration_seconds: entry.duration_seconds,
+        billable: input.billable,
+      },
     });
-    await emitEvent(ctx.services, "time_entry.created", { time_entry: { id, project_id: entry.project_id, task_id: taskId, member_id: memberId, started_at: startedAt, ended_at: endedAt, duration_seconds: entry.duration_seconds, billable: input.billable } });
     return entryView(entry, timeZone, canSeeRates(ctx));
   });
 }
@@ -125,7 +161,15 @@ export const timeRouter = router({
       const e = await runningEntry(ctx.actor.id);
       if (!e) return null;
       // project_name is null when the project is no longer shared with the caller.
-      return { id: e.id, project_id: e.project_id, project_name: e.project_name, task_id: e.task_id, note: e.note, billable: e.billable === 1, started_at: e.started_at };
+      return {
+        id: e.id,
+        project_id: e.project_id,
+        project_name: e.project_name,
+        task_id: e.task_id,
+        note: e.note,
+        billable: e.billable === 1,
+        started_at: e.started_at,
+      };
     }),
 
   /** Projects the caller may log time on (visible, not archived). */
@@ -140,7 +184,8 @@ export const timeRouter = router({
     .input(orgInput.extend({ ...listFields, memberId: memberIdSchema.optional() }).refine(rangeInOrder, RANGE_ERROR))
     .query(({ ctx, input }) => {
       const memberId = input.memberId ?? ctx.actor.id;
-      if (memberId !== ctx.actor.id && !ctx.permissions.has("time.read.all")) throw forbidden("You can see only your own time (needs time.read.all).");
+      if (memberId !== ctx.actor.id && !ctx.permissions.has("time.read.all"))
+        throw forbidden("You can see only your own time (needs time.read.all).");
       return listing(ctx, input, memberId);
     }),
 
@@ -163,7 +208,9 @@ export const timeRouter = router({
   /** Starts the caller's timer now. One running timer per member: the file's unique index says so. */
   start: tenantProcedure
     .meta({ permission: "time.write.own" })
-    .input(orgInput.extend({ projectId, taskId: taskIdSchema.nullish(), note: noteSchema.default(""), billable: z.boolean().default(true) }))
+    .input(
+      orgInput.extend({ projectId, taskId: taskIdSchema.nullish(), note: noteSchema.default(""), billable: z.boolean().default(true) }),
+    )
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const memberId = requireTracker(ctx);
@@ -176,8 +223,18 @@ export const timeRouter = router({
         await requireNoOverlap(memberId, now, null, timeZone);
         const { hourlyRate } = await resolveRate(memberId, input.projectId);
         const id = newId("e");
-        await insertEntry(id, memberId, { projectId: input.projectId, taskId, note: input.note, billable: input.billable, startedAt: now, endedAt: null, hourlyRate }, now).catch(timerRunning);
-        await audit(ctx.actor, "time.start", { type: "time_entry", id }, { project_id: input.projectId, member_id: memberId, task_id: taskId, started_at: now });
+        await insertEntry(
+          id,
+          memberId,
+          { projectId: input.projectId, taskId, note: input.note, billable: input.billable, startedAt: now, endedAt: null, hourlyRate },
+          now,
+        ).catch(timerRunning);
+        await audit(
+          ctx.actor,
+          "time.start",
+          { type: "time_entry", id },
+          { project_id: input.projectId, member_id: memberId, task_id: taskId, started_at: now },
+        );
         return entryView(await requireEntry(id), timeZone, canSeeRates(ctx));
       }),
     ),
@@ -196,18 +253,42 @@ export const timeRouter = router({
         const endedAt = Math.max(now, e.started_at);
         // The rate is resolved again: the entry is written now.
         const { hourlyRate } = await resolveRate(memberId, e.project_id);
-        const fields = { projectId: e.project_id, taskId: e.task_id, note: e.note, billable: e.billable === 1, startedAt: e.started_at, endedAt, hourlyRate };
+        const fields = {
+          projectId: e.project_id,
+          taskId: e.task_id,
+          note: e.note,
+          billable: e.billable === 1,
+          startedAt: e.started_at,
+          endedAt,
+          hourlyRate,
+        };
         await updateEntry(e.id, fields, now);
         const { timeZone } = await getOrgSettings();
         const entry = await findEntry(e.id);
-        await audit(ctx.actor, "time.stop", { type: "time_entry", id: e.id }, {
-          project_id: e.project_id,
-          member_id: memberId,
-          started_at: e.started_at,
-          ended_at: endedAt,
-          duration_seconds: entry?.duration_seconds ?? Math.round((endedAt - e.started_at) / 1000),
+        await audit(
+          ctx.actor,
+          "time.stop",
+          { type: "time_entry", id: e.id },
+          {
+            project_id: e.project_id,
+            member_id: memberId,
+            started_at: e.started_at,
+            ended_at: endedAt,
+            duration_seconds: entry?.duration_seconds ?? Math.round((endedAt - e.started_at) / 1000),
+          },
+        );
+        await emitEvent(ctx.services, "time_entry.created", {
+          time_entry: {
+            id: e.id,
+            project_id: e.project_id,
+            task_id: e.task_id,
+            member_id: memberId,
+            started_at: e.started_at,
+            ended_at: endedAt,
+            duration_seconds: entry?.duration_seconds ?? null,
+            billable: e.billable === 1,
+          },
         });
-        await emitEvent(ctx.services, "time_entry.created", { time_entry: { id: e.id, project_id: e.project_id, task_id: e.task_id, member_id: memberId, started_at: e.started_at, ended_at: endedAt, duration_seconds: entry?.duration_seconds ?? null, billable: e.billable === 1 } });
         return entry ? entryView(entry, timeZone, canSeeRates(ctx)) : null;
       }),
     ),
@@ -229,7 +310,14 @@ export const timeRouter = router({
     .meta({ permission: "time.write.own" })
     .input(
       orgInput
-        .extend({ id: entryId, projectId: projectId.optional(), taskId: taskIdSchema.nullish(), note: noteSchema.optional(), billable: z.boolean().optional(), ...whenFields })
+        .extend({
+          id: entryId,
+          projectId: projectId.optional(),
+          taskId: taskIdSchema.nullish(),
+          note: noteSchema.optional(),
+          billable: z.boolean().optional(),
+          ...whenFields,
+        })
         .superRefine(checkWhen(false)),
     )
     .mutation(({ ctx, input }) =>
@@ -246,20 +334,27 @@ export const timeRouter = router({
         const now = ctx.services.clock.now();
         const when = parsedWhen(input);
         if (when && entry.ended_at === null) throw badRequest("Stop the timer before changing its times.");
-        const times = when ? await intervalOf(when, entry.member_id, timeZone, now, entry.id) : { startedAt: entry.started_at, endedAt: entry.ended_at };
+        const times = when
+          ? await intervalOf(when, entry.member_id, timeZone, now, entry.id)
+          : { startedAt: entry.started_at, endedAt: entry.ended_at };
         if (when) await requireNoOverlap(entry.member_id, times.startedAt, times.endedAt, timeZone, entry.id);
         const { hourlyRate } = await resolveRate(entry.member_id, projectId);
         const note = input.note ?? entry.note;
         const billable = input.billable ?? entry.billable === 1;
         await updateEntry(entry.id, { projectId, taskId, note, billable, ...times, hourlyRate }, now);
         const { org: _org, id, ...changes } = input;
-        await audit(ctx.actor, "time.update", { type: "time_entry", id }, {
-          project_id: projectId,
-          member_id: entry.member_id,
-          fields: Object.keys(changes),
-          ...(projectChanged && { previous_project_id: entry.project_id }),
-          ...(when && { started_at: times.startedAt, ended_at: times.endedAt }),
-        });
+        await audit(
+          ctx.actor,
+          "time.update",
+          { type: "time_entry", id },
+          {
+            project_id: projectId,
+            member_id: entry.member_id,
+            fields: Object.keys(changes),
+            ...(projectChanged && { previous_project_id: entry.project_id }),
+            ...(when && { started_at: times.startedAt, ended_at: times.endedAt }),
+          },
+        );
         return entryView(await requireEntry(id), timeZone, canSeeRates(ctx));
       }),
     ),
@@ -273,13 +368,18 @@ export const timeRouter = router({
         requireMayWrite(ctx, entry);
         requireUnlocked(entry);
         await deleteEntry(entry.id);
-        await audit(ctx.actor, "time.delete", { type: "time_entry", id: entry.id }, {
-          project_id: entry.project_id,
-          member_id: entry.member_id,
-          started_at: entry.started_at,
-          ended_at: entry.ended_at,
-          duration_seconds: entry.duration_seconds,
-        });
+        await audit(
+          ctx.actor,
+          "time.delete",
+          { type: "time_entry", id: entry.id },
+          {
+            project_id: entry.project_id,
+            member_id: entry.member_id,
+            started_at: entry.started_at,
+            ended_at: entry.ended_at,
+            duration_seconds: entry.duration_seconds,
+          },
+        );
         return { id: entry.id };
       }),
     ),

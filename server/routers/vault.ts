@@ -119,7 +119,12 @@ export const connectionsRouter = router({
           created_at: now,
           updated_at: now,
         });
-        await audit(ctx.actor, "connection.create", { type: "connected_service", id }, { name: input.name, kind: input.kind, credentialType: input.credential.type });
+        await audit(
+          ctx.actor,
+          "connection.create",
+          { type: "connected_service", id },
+          { name: input.name, kind: input.kind, credentialType: input.credential.type },
+        );
         return publicService(await requireService(id));
       });
     }),
@@ -147,7 +152,12 @@ export const connectionsRouter = router({
             }),
           updated_at: ctx.services.clock.now(),
         });
-        await audit(ctx.actor, "connection.update", { type: "connected_service", id }, { fields: Object.keys(fields), secretReplaced: credential !== undefined });
+        await audit(
+          ctx.actor,
+          "connection.update",
+          { type: "connected_service", id },
+          { fields: Object.keys(fields), secretReplaced: credential !== undefined },
+        );
         return publicService(await requireService(id));
       });
     }),
@@ -195,7 +205,12 @@ export const serversRouter = router({
           created_at: now,
           updated_at: now,
         });
-        await audit(ctx.actor, "server.create", { type: "server", id }, { name: input.name, host: input.host, credentialType: input.credential.type });
+        await audit(
+          ctx.actor,
+          "server.create",
+          { type: "server", id },
+          { name: input.name, host: input.host, credentialType: input.credential.type },
+        );
         return publicServer(await requireServer(id));
       });
     }),
@@ -216,7 +231,12 @@ export const serversRouter = router({
           ...(credential && secret && { credential_type: credential.type, secret, secret_hint: hintOf(credential) }),
           updated_at: ctx.services.clock.now(),
         });
-        await audit(ctx.actor, "server.update", { type: "server", id }, { fields: Object.keys(fields), secretReplaced: credential !== undefined });
+        await audit(
+          ctx.actor,
+          "server.update",
+          { type: "server", id },
+          { fields: Object.keys(fields), secretReplaced: credential !== undefined },
+        );
         return publicServer(await requireServer(id));
       });
     }),
@@ -251,9 +271,29 @@ export const serversRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         await requireServer(input.serverId);
-        const entry = await insertServerLog({ server_id: input.serverId, at: ctx.services.clock.now(), actor_id: ctx.actor.id, action: input.action, outcome: input.outcome, log: input.log });
-        await audit(ctx.actor, "server.log_append", { type: "server", id: input.serverId }, { action: input.action, outcome: input.outcome, logId: entry.id });
-        return { id: entry.id, serverId: entry.server_id, at: entry.at, actorId: entry.actor_id, action: entry.action, outcome: entry.outcome, log: entry.log };
+        const entry = await insertServerLog({
+          server_id: input.serverId,
+          at: ctx.services.clock.now(),
+          actor_id: ctx.actor.id,
+          action: input.action,
+          outcome: input.outcome,
+          log: input.log,
+        });
+        await audit(
+          ctx.actor,
+          "server.log_append",
+          { type: "server", id: input.serverId },
+          { action: input.action, outcome: input.outcome, logId: entry.id },
+        );
+        return {
+          id: entry.id,
+          serverId: entry.server_id,
+          at: entry.at,
+          actorId: entry.actor_id,
+          action: entry.action,
+          outcome: entry.outcome,
+          log: entry.log,
+        };
       }),
     ),
 
@@ -269,6 +309,14 @@ export const serversRouter = router({
     .query(async ({ input }) => {
       await requireServer(input.serverId);
       const rows = await listServerLogs(input.serverId, { limit: input.limit, beforeId: input.beforeId });
-      return rows.map((r) => ({ id: r.id, serverId: r.server_id, at: r.at, actorId: r.actor_id, action: r.action, outcome: r.outcome, log: r.log }));
+      return rows.map((r) => ({
+        id: r.id,
+        serverId: r.server_id,
+        at: r.at,
+        actorId: r.actor_id,
+        action: r.action,
+        outcome: r.outcome,
+        log: r.log,
+      }));
     }),
 });

@@ -1,7 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { currentTenant, inTenantTransaction } from "../../db/tenant/context";
-import { countWebhooks, deleteWebhook, findDelivery, findWebhook, insertDelivery, insertWebhook, listDeliveries, listWebhooks, updateWebhook } from "../../db/tenant/webhooks/store";
+import {
+  countWebhooks,
+  deleteWebhook,
+  findDelivery,
+  findWebhook,
+  insertDelivery,
+  insertWebhook,
+  listDeliveries,
+  listWebhooks,
+  updateWebhook,
+} from "../../db/tenant/webhooks/store";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
 import type { Services } from "../services";
@@ -86,8 +96,21 @@ export const webhooksRouter = router({
       return inTenantTransaction(async () => {
         if ((await countWebhooks()) >= MAX_WEBHOOKS) throw conflict(`An organisation can have at most ${MAX_WEBHOOKS} webhooks.`);
         const now = ctx.services.clock.now();
-        await insertWebhook({ id, url: input.url, events: JSON.stringify(input.events), secret: sealed, active: input.active ? 1 : 0, created_at: now, updated_at: now });
-        await audit(ctx.actor, "webhook.create", { type: "webhook", id }, { origin: origin(input.url), events: input.events, active: input.active });
+        await insertWebhook({
+          id,
+          url: input.url,
+          events: JSON.stringify(input.events),
+          secret: sealed,
+          active: input.active ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+        });
+        await audit(
+          ctx.actor,
+          "webhook.create",
+          { type: "webhook", id },
+          { origin: origin(input.url), events: input.events, active: input.active },
+        );
         return { webhook: await requireWebhook(id), secret };
       });
     }),
@@ -101,7 +124,16 @@ export const webhooksRouter = router({
       const hook = await inTenantTransaction(async () => {
         const before = await requireWebhook(id);
         await updateWebhook(id, changes, ctx.services.clock.now());
-        await audit(ctx.actor, "webhook.update", { type: "webhook", id }, { fields: Object.keys(changes), ...(changes.url !== undefined && { origin: origin(changes.url) }), ...(changes.active !== undefined && { active: changes.active }) });
+        await audit(
+          ctx.actor,
+          "webhook.update",
+          { type: "webhook", id },
+          {
+            fields: Object.keys(changes),
+            ...(changes.url !== undefined && { origin: origin(changes.url) }),
+            ...(changes.active !== undefined && { active: changes.active }),
+          },
+        );
         return { before, after: await requireWebhook(id) };
       });
       // Resumed: deliveries that waited while it was paused are due again.
@@ -167,8 +199,26 @@ export const webhooksRouter = router({
         const id = newId("d");
         const sent = JSON.parse(original.payload) as { created_at: string; data: unknown };
         const payload = deliveryBody(id, original.event, Date.parse(sent.created_at), sent.data);
-        await insertDelivery({ id, webhook_id: hook.id, event: original.event, payload, status: "pending", attempts: 0, next_attempt_at: now, last_status_code: null, last_duration_ms: null, last_error: null, created_at: now, delivered_at: null });
-        await audit(ctx.actor, "webhook.redeliver", { type: "webhook", id: hook.id }, { delivery_id: id, of: original.id, event: original.event });
+        await insertDelivery({
+          id,
+          webhook_id: hook.id,
+          event: original.event,
+          payload,
+          status: "pending",
+          attempts: 0,
+          next_attempt_at: now,
+          last_status_code: null,
+          last_duration_ms: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+        });
+        await audit(
+          ctx.actor,
+          "webhook.redeliver",
+          { type: "webhook", id: hook.id },
+          { delivery_id: id, of: original.id, event: original.event },
+        );
         return deliveryView((await findDelivery(id))!);
       });
       ctx.services.webhooks.notify(tenantId, created.created_at);

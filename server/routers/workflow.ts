@@ -112,7 +112,12 @@ export const workflowRouter = router({
           moved = await reassignTasks(input.id, target.id, now);
         }
         await deleteStatus(input.id, now);
-        await audit(ctx.actor, "workflow.status_delete", { type: "workflow_status", id: input.id }, { name: status.name, moved_to: moved ? input.moveTo : null, moved });
+        await audit(
+          ctx.actor,
+          "workflow.status_delete",
+          { type: "workflow_status", id: input.id },
+          { name: status.name, moved_to: moved ? input.moveTo : null, moved },
+        );
         return { id: input.id, deleted: true };
       }),
     ),

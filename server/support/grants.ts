@@ -41,7 +41,12 @@ export async function createGrant(
     expiry_logged: 0,
   };
   await services.control.insertInto("support_grants").values(grant).execute();
-  await logSecurityEvent(services.control, now, "support.grant_created", { userId: creatorId }, info, { grant: grant.id, tenant: tenantId, scope: input.scope, hours: input.hours });
+  await logSecurityEvent(services.control, now, "support.grant_created", { userId: creatorId }, info, {
+    grant: grant.id,
+    tenant: tenantId,
+    scope: input.scope,
+    hours: input.hours,
+  });
   return { grant, token };
 }
 
@@ -82,7 +87,8 @@ export async function revokeGrant(services: Services, tenantId: string, grantId:
     await trx.deleteFrom("support_sessions").where("grant_id", "=", grantId).execute();
     return Number(r.numUpdatedRows);
   });
-  if (updated) await logSecurityEvent(services.control, now, "support.grant_revoked", { userId: by }, info, { grant: grantId, tenant: tenantId });
+  if (updated)
+    await logSecurityEvent(services.control, now, "support.grant_revoked", { userId: by }, info, { grant: grantId, tenant: tenantId });
   return updated > 0;
 }
 
@@ -106,7 +112,19 @@ export async function inspectToken(services: Services, token: string) {
     .selectFrom("support_grants as g")
     .innerJoin("tenants as t", "t.id", "g.tenant_id")
     .leftJoin("users as creator", "creator.id", "g.created_by")
-    .select(["g.id", "g.scope", "g.reason", "g.expires_at", "g.revoked_at", "g.redeemed_by", "g.redeemed_at", "t.slug", "t.name", "t.status", "creator.name as created_by_name"])
+    .select([
+      "g.id",
+      "g.scope",
+      "g.reason",
+      "g.expires_at",
+      "g.revoked_at",
+      "g.redeemed_by",
+      "g.redeemed_at",
+      "t.slug",
+      "t.name",
+      "t.status",
+      "creator.name as created_by_name",
+    ])
     .where("g.token_hash", "=", sha256Hex(token))
     .executeTakeFirst();
   if (!row || row.status !== "active") return { refusal: "unknown" as const };
@@ -156,13 +174,27 @@ export interface LiveSupport {
 }
 
 /** The support session named by the cookie, if it is the viewer's and its grant is still live. */
-export async function liveSupportSession(services: Services, cookieValue: string | undefined, staffId: string): Promise<LiveSupport | null> {
+export async function liveSupportSession(
+  services: Services,
+  cookieValue: string | undefined,
+  staffId: string,
+): Promise<LiveSupport | null> {
   if (!cookieValue) return null;
   const row = await services.control
     .selectFrom("support_sessions as s")
     .innerJoin("support_grants as g", "g.id", "s.grant_id")
     .innerJoin("tenants as t", "t.id", "g.tenant_id")
-    .select(["g.id as grantId", "g.tenant_id as tenantId", "t.slug", "t.name", "t.status", "g.scope", "g.expires_at", "g.revoked_at", "s.staff_user_id"])
+    .select([
+      "g.id as grantId",
+      "g.tenant_id as tenantId",
+      "t.slug",
+      "t.name",
+      "t.status",
+      "g.scope",
+      "g.expires_at",
+      "g.revoked_at",
+      "s.staff_user_id",
+    ])
     .where("s.id", "=", sha256Hex(cookieValue))
     .executeTakeFirst();
   if (!row || row.staff_user_id !== staffId || row.revoked_at !== null || row.status !== "active") return null;
@@ -171,8 +203,13 @@ export async function liveSupportSession(services: Services, cookieValue: string
 }
 
 export async function endSupportSession(services: Services, cookieValue: string, staffId: string, info: RequestInfo) {
-  const r = await services.control.deleteFrom("support_sessions").where("id", "=", sha256Hex(cookieValue)).where("staff_user_id", "=", staffId).executeTakeFirst();
-  if (Number(r.numDeletedRows)) await logSecurityEvent(services.control, services.clock.now(), "support.session_ended", { userId: staffId }, info);
+  const r = await services.control
+    .deleteFrom("support_sessions")
+    .where("id", "=", sha256Hex(cookieValue))
+    .where("staff_user_id", "=", staffId)
+    .executeTakeFirst();
+  if (Number(r.numDeletedRows))
+    await logSecurityEvent(services.control, services.clock.now(), "support.session_ended", { userId: staffId }, info);
 }
 
 /** Logs each grant's expiry once and drops support sessions past their end; run by the purge job. */
@@ -186,7 +223,14 @@ export async function sweepExpiredGrants(services: Services) {
     .where("expiry_logged", "=", 0)
     .execute();
   for (const g of expired) {
-    await logSecurityEvent(services.control, now, "support.grant_expired", { userId: g.redeemed_by }, { ip: "system", userAgent: null }, { grant: g.id, tenant: g.tenant_id });
+    await logSecurityEvent(
+      services.control,
+      now,
+      "support.grant_expired",
+      { userId: g.redeemed_by },
+      { ip: "system", userAgent: null },
+      { grant: g.id, tenant: g.tenant_id },
+    );
     await services.control.updateTable("support_grants").set({ expiry_logged: 1 }).where("id", "=", g.id).execute();
   }
   await services.control.deleteFrom("support_sessions").where("expires_at", "<=", now).execute();

@@ -22,7 +22,18 @@ export async function createTenant(services: Services, owner: Owner, org: { name
   try {
     await control
       .insertInto("tenants")
-      .values({ id, slug: org.slug, name: org.name, status: "provisioning", plan: "standard", features: "{}", file_name: `${id}.sqlite`, wrapped_key: services.keys.createDataKey(id), created_by: owner.id, created_at: now })
+      .values({
+        id,
+        slug: org.slug,
+        name: org.name,
+        status: "provisioning",
+        plan: "standard",
+        features: "{}",
+        file_name: `${id}.sqlite`,
+        wrapped_key: services.keys.createDataKey(id),
+        created_by: owner.id,
+        created_at: now,
+      })
       .execute();
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("That address is taken; choose another.");
@@ -30,10 +41,23 @@ export async function createTenant(services: Services, owner: Owner, org: { name
   }
   try {
     await provisionTenantFile(config.dataDir, id, config.synchronous, async (db) => {
-      await db.insertInto("members").values({ user_id: owner.id, role: "owner", name: owner.name, email: owner.email, joined_at: now }).execute();
+      await db
+        .insertInto("members")
+        .values({ user_id: owner.id, role: "owner", name: owner.name, email: owner.email, joined_at: now })
+        .execute();
       await db
         .insertInto("audit_log")
-        .values({ at: now, actor_kind: "user", actor_id: owner.id, ip: info.ip, user_agent: info.userAgent, action: "org.create", target_type: "org", target_id: id, detail: JSON.stringify({ name: org.name, slug: org.slug }) })
+        .values({
+          at: now,
+          actor_kind: "user",
+          actor_id: owner.id,
+          ip: info.ip,
+          user_agent: info.userAgent,
+          action: "org.create",
+          target_type: "org",
+          target_id: id,
+          detail: JSON.stringify({ name: org.name, slug: org.slug }),
+        })
         .execute();
     });
     await control.transaction().execute(async (trx) => {

@@ -43,14 +43,22 @@ function fileIsCurrent(file: string, migrations: Record<string, Migration>) {
  * the Kysely migrator. One file is open at a time, so ten thousand organisations need a handful of
  * file descriptors. A failure is recorded and the run goes on.
  */
-export async function migrateAllTenants(deps: { config: Config; control: ControlDb } | Config, options: MigrateAllOptions = {}): Promise<MigrateAllResult> {
+export async function migrateAllTenants(
+  deps: { config: Config; control: ControlDb } | Config,
+  options: MigrateAllOptions = {},
+): Promise<MigrateAllResult> {
   const started = performance.now();
   const ownControl = "dataDir" in deps;
   const config = ownControl ? deps : deps.config;
   const control = ownControl ? await openControlDb(config.dataDir, config.synchronous) : deps.control;
   try {
     const migrations = options.migrations ?? tenantMigrations;
-    const tenants = await control.selectFrom("tenants").select(["id", "slug"]).where("status", "in", ["active", "closed"]).orderBy("slug").execute();
+    const tenants = await control
+      .selectFrom("tenants")
+      .select(["id", "slug"])
+      .where("status", "in", ["active", "closed"])
+      .orderBy("slug")
+      .execute();
     const result: MigrateAllResult = { total: tenants.length, upToDate: 0, migrated: 0, failed: [], ms: 0 };
     for (const [i, t] of tenants.entries()) {
       options.onProgress?.({ done: i, total: tenants.length, slug: t.slug });

@@ -37,7 +37,14 @@ async function tenantRow(services: Services, tenantId: string) {
 }
 
 /** One row in the organisation's own audit log; best effort once the control DB has decided. */
-async function auditInTenant(services: Services, tenantId: string, by: Actor, info: RequestInfo, action: string, detail: Record<string, unknown>) {
+async function auditInTenant(
+  services: Services,
+  tenantId: string,
+  by: Actor,
+  info: RequestInfo,
+  action: string,
+  detail: Record<string, unknown>,
+) {
   const lease = await services.pool.acquire(tenantId);
   try {
     await lease.db
@@ -68,7 +75,8 @@ async function auditInTenant(services: Services, tenantId: string, by: Actor, in
 export async function closeOrganisation(services: Services, tenantId: string, by: Actor, info: RequestInfo) {
   const { control, clock, config } = services;
   const tenant = await tenantRow(services, tenantId);
-  if (tenant.status !== "active") throw conflict(tenant.status === "closed" ? "This organisation is already closed." : "This organisation cannot be closed.");
+  if (tenant.status !== "active")
+    throw conflict(tenant.status === "closed" ? "This organisation is already closed." : "This organisation cannot be closed.");
   const now = clock.now();
   const purgeAfter = now + config.orgGraceMs;
   const closed = await control.transaction().execute(async (trx) => {
@@ -81,7 +89,12 @@ export async function closeOrganisation(services: Services, tenantId: string, by
     if (Number(r.numUpdatedRows) === 0) return false;
     const live = trx.selectFrom("support_grants").select("id").where("tenant_id", "=", tenantId).where("revoked_at", "is", null);
     await trx.deleteFrom("support_sessions").where("grant_id", "in", live).execute();
-    await trx.updateTable("support_grants").set({ revoked_at: now, revoked_by: by.userId }).where("tenant_id", "=", tenantId).where("revoked_at", "is", null).execute();
+    await trx
+      .updateTable("support_grants")
+      .set({ revoked_at: now, revoked_by: by.userId })
+      .where("tenant_id", "=", tenantId)
+      .where("revoked_at", "is", null)
+      .execute();
     await trx
       .updateTable("invitations")
       .set({ revoked_at: now, revoked_by: by.userId })
@@ -154,12 +167,20 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
   const { control, clock, config, pool, keys } = services;
   const now = clock.now();
   const dueOrClaimed = (eb: ExpressionBuilder<ControlDB, "tenants">) =>
-    eb.or([eb.and([eb("status", "=", "closed"), eb("purge_after", "is not", null), eb("purge_after", "<=", now)]), eb("status", "=", "purging")]);
+    eb.or([
+      eb.and([eb("status", "=", "closed"), eb("purge_after", "is not", null), eb("purge_after", "<=", now)]),
+      eb("status", "=", "purging"),
+    ]);
   const due = await control.selectFrom("tenants").select(["id", "slug"]).where(dueOrClaimed).orderBy("purge_after").execute();
   const result: PurgeResult = { purged: [], failed: [] };
   for (const tenant of due) {
     try {
-      const claim = await control.updateTable("tenants").set({ status: "purging" }).where("id", "=", tenant.id).where(dueOrClaimed).executeTakeFirst();
+      const claim = await control
+        .updateTable("tenants")
+        .set({ status: "purging" })
+        .where("id", "=", tenant.id)
+        .where(dueOrClaimed)
+        .executeTakeFirst();
       if (Number(claim.numUpdatedRows) === 0) continue;
       await pool.close(tenant.id);
       deleteTenantFile(config.dataDir, tenant.id);

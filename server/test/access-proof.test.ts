@@ -43,7 +43,10 @@ function snapshot() {
   const control = new Database(`${instance.dataDir}/control.sqlite`, { readonly: true });
   try {
     const hash = createHash("sha256");
-    for (const table of control.prepare("select name from sqlite_master where type = 'table' and name <> 'sessions' order by name").pluck().all() as string[]) {
+    for (const table of control
+      .prepare("select name from sqlite_master where type = 'table' and name <> 'sessions' order by name")
+      .pluck()
+      .all() as string[]) {
       hash.update(table + JSON.stringify(control.prepare(`select * from "${table}" order by rowid`).all()));
     }
     return [tenantDigest(instance.dataDir, world.tenantId), tenantDigest(instance.dataDir, other.tenantId), hash.digest("hex")];
@@ -59,7 +62,13 @@ beforeAll(async () => {
   const org = world.slug;
   lackingRole = (await world.client.mutate("roles.create", { org, name: "All but one", permissions: ALL_PERMISSIONS })).data.id;
   lacking = (await inviteMember(instance, world.client, org, lackingRole, { name: "Lacks One" })).client;
-  const blindRole = (await world.client.mutate("roles.create", { org, name: "Sees shared only", permissions: ALL_PERMISSIONS.filter((p) => p !== "project.read.all") })).data.id;
+  const blindRole = (
+    await world.client.mutate("roles.create", {
+      org,
+      name: "Sees shared only",
+      permissions: ALL_PERMISSIONS.filter((p) => p !== "project.read.all"),
+    })
+  ).data.id;
   blind = (await inviteMember(instance, world.client, org, blindRole, { name: "Sees Shared Only" })).client;
 }, 60_000);
 afterAll(() => instance.stop());
@@ -91,7 +100,12 @@ describe.each(paths)("%s", (path) => {
 
   it("(c) refuses an API token whose scopes lack only the declared permission, though its owner holds it", async () => {
     const needed = permissionOf(path);
-    const created = await world.client.mutate("apiTokens.create", { org: world.slug, name: `all but ${needed}`, scopes: ALL_PERMISSIONS.filter((p) => p !== needed), expiresInDays: 1 });
+    const created = await world.client.mutate("apiTokens.create", {
+      org: world.slug,
+      name: `all but ${needed}`,
+      scopes: ALL_PERMISSIONS.filter((p) => p !== needed),
+      expiresInDays: 1,
+    });
     expect(created.status).toBe(200);
     const before = snapshot();
     const res = await call(new BearerClient(instance.url, created.data.token), path, world.target);
@@ -104,7 +118,11 @@ describe.each(paths)("%s", (path) => {
 
   it("(c) refuses a member whose role lacks only the declared permission", async () => {
     const needed = permissionOf(path);
-    const revoke = await world.client.mutate("roles.update", { org: world.slug, id: lackingRole, permissions: ALL_PERMISSIONS.filter((p) => p !== needed) });
+    const revoke = await world.client.mutate("roles.update", {
+      org: world.slug,
+      id: lackingRole,
+      permissions: ALL_PERMISSIONS.filter((p) => p !== needed),
+    });
     expect(revoke.status).toBe(200);
     const before = snapshot();
     const res = await call(lacking, path, world.target);

@@ -36,7 +36,10 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   customPermissions: fc.subarray(grantable).map((ps) => ["org.view", "project.read", ...ps] as Permission[]),
   clientTie: fc.option(fc.constantFrom(0, 1), { nil: null }),
   placement: fc.array(
-    fc.record({ sharedSpace: fc.boolean(), shares: fc.subarray(["viewer", "other", "viewerRole", "otherRole", "ownClient", "otherClient"] as const) }),
+    fc.record({
+      sharedSpace: fc.boolean(),
+      shares: fc.subarray(["viewer", "other", "viewerRole", "otherRole", "ownClient", "otherClient"] as const),
+    }),
     { minLength: 6, maxLength: 6 },
   ),
 });
@@ -75,12 +78,24 @@ async function apply(s: Scenario) {
   const lease = await instance.services.pool.acquire(owner.tenantId);
   try {
     await lease.db.transaction().execute(async (trx) => {
-      await trx.updateTable("roles").set({ permissions: JSON.stringify(s.customPermissions) }).where("id", "=", customRole).execute();
-      await trx.updateTable("members").set({ role: roleKey(s), client_id: tieOf(s) }).where("user_id", "=", viewer.userId).execute();
+      await trx
+        .updateTable("roles")
+        .set({ permissions: JSON.stringify(s.customPermissions) })
+        .where("id", "=", customRole)
+        .execute();
+      await trx
+        .updateTable("members")
+        .set({ role: roleKey(s), client_id: tieOf(s) })
+        .where("user_id", "=", viewer.userId)
+        .execute();
       await trx.deleteFrom("project_shares").execute();
       for (const [i, p] of projects.entries()) {
         const { sharedSpace, shares } = s.placement[i]!;
-        await trx.updateTable("projects").set({ shared_space: sharedSpace ? 1 : 0 }).where("id", "=", p.id).execute();
+        await trx
+          .updateTable("projects")
+          .set({ shared_space: sharedSpace ? 1 : 0 })
+          .where("id", "=", p.id)
+          .execute();
         const subjects = shares.map((share) => {
           switch (share) {
             case "viewer":

@@ -55,7 +55,11 @@ describe("invitations", () => {
     // The invitation proved the address: no separate confirmation is needed to work.
     expect((await newcomer.query("projects.list", { org })).status).toBe(200);
 
-    const again = await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token, name: "Someone Else", password: STRONG_PASSWORD });
+    const again = await new Client(instance.url).mutate("invitations.acceptAsNewUser", {
+      token,
+      name: "Someone Else",
+      password: STRONG_PASSWORD,
+    });
     expect(again.status).toBe(404);
     expect(again.error?.message).toBe("This invitation has already been used.");
   });
@@ -89,8 +93,16 @@ describe("invitations", () => {
     const email = uniqueEmail("late");
     const { id, token: old } = await invite(email);
     // Expired as if eight days had passed (moving the clock would also expire everyone's sessions).
-    await instance.services.control.updateTable("invitations").set({ expires_at: instance.clock.now() - DAY }).where("id", "=", id).execute();
-    const expired = await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token: old, name: "Late", password: STRONG_PASSWORD });
+    await instance.services.control
+      .updateTable("invitations")
+      .set({ expires_at: instance.clock.now() - DAY })
+      .where("id", "=", id)
+      .execute();
+    const expired = await new Client(instance.url).mutate("invitations.acceptAsNewUser", {
+      token: old,
+      name: "Late",
+      password: STRONG_PASSWORD,
+    });
     expect(expired.status).toBe(404);
     expect(expired.error?.message).toBe("This invitation has expired. Ask for a new one.");
     const listed = await owner.client.query("invitations.list", { org });
@@ -99,18 +111,28 @@ describe("invitations", () => {
     expect((await owner.client.mutate("invitations.resend", { org, id })).status).toBe(200);
     const fresh = new URL(instance.smtp.linkFor(email, "/invite")).searchParams.get("token")!;
     expect(fresh).not.toBe(old);
-    expect((await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token: old, name: "Late", password: STRONG_PASSWORD })).status).toBe(404);
-    expect((await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token: fresh, name: "Late", password: STRONG_PASSWORD })).status).toBe(200);
+    expect(
+      (await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token: old, name: "Late", password: STRONG_PASSWORD }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token: fresh, name: "Late", password: STRONG_PASSWORD }))
+        .status,
+    ).toBe(200);
   });
 
   it("refuses a revoked link", async () => {
     const email = uniqueEmail("revoked");
     const { id, token } = await invite(email);
     expect((await owner.client.mutate("invitations.revoke", { org, id })).status).toBe(200);
-    const res = await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token, name: "Too Late", password: STRONG_PASSWORD });
+    const res = await new Client(instance.url).mutate("invitations.acceptAsNewUser", {
+      token,
+      name: "Too Late",
+      password: STRONG_PASSWORD,
+    });
     expect(res.status).toBe(404);
     expect((await owner.client.mutate("invitations.resend", { org, id })).status).toBe(404);
-    expect((await instance.services.control.selectFrom("users").select("id").where("email", "=", email).execute())).toEqual([]);
+    expect(await instance.services.control.selectFrom("users").select("id").where("email", "=", email).execute()).toEqual([]);
   });
 
   it("refuses to invite an existing member or to invite the same address twice", async () => {
@@ -130,7 +152,11 @@ describe("invitations", () => {
     await staff.mutate("auth.login", { email: staffEmail, password: STRONG_PASSWORD });
     const { token } = await invite(staffEmail);
     expect((await staff.mutate("invitations.accept", { token })).status).toBe(403);
-    const signup = await new Client(instance.url).mutate("invitations.acceptAsNewUser", { token, name: "Impostor", password: STRONG_PASSWORD });
+    const signup = await new Client(instance.url).mutate("invitations.acceptAsNewUser", {
+      token,
+      name: "Impostor",
+      password: STRONG_PASSWORD,
+    });
     expect(signup.status).toBe(409);
   });
 
@@ -211,7 +237,11 @@ describe("roles and escalation", () => {
     const res = await member.client.query("projects.list", { org });
     expect(res.status).toBe(404);
     expect(tenantRows(instance.dataDir, owner.tenantId, `select * from project_shares where subject_id = '${member.userId}'`)).toEqual([]);
-    const audit = tenantRows<{ action: string }>(instance.dataDir, owner.tenantId, `select action from audit_log where target_id = '${member.userId}' order by id`);
+    const audit = tenantRows<{ action: string }>(
+      instance.dataDir,
+      owner.tenantId,
+      `select action from audit_log where target_id = '${member.userId}' order by id`,
+    );
     expect(audit.map((a) => a.action)).toEqual(["member.join", "member.remove"]);
   });
 
@@ -266,15 +296,24 @@ describe("sharing", () => {
     await owner.client.mutate("sharing.add", { org, projectId: projectA2, subject: { kind: "member", id: member.userId } });
     await owner.client.mutate("sharing.add", { org, projectId: projectA2, subject: { kind: "role", id: "member" } });
     const got = await owner.client.query("sharing.get", { org, projectId: projectA2 });
-    expect(got.data.shares.map((s: { kind: string; label: string }) => `${s.kind}:${s.label}`).sort()).toEqual(["member:Named Member", "role:Member"].sort());
-    expect((await owner.client.mutate("sharing.add", { org, projectId: projectA2, subject: { kind: "member", id: "u" + "a".repeat(24) } })).status).toBe(400);
+    expect(got.data.shares.map((s: { kind: string; label: string }) => `${s.kind}:${s.label}`).sort()).toEqual(
+      ["member:Named Member", "role:Member"].sort(),
+    );
+    expect(
+      (await owner.client.mutate("sharing.add", { org, projectId: projectA2, subject: { kind: "member", id: "u" + "a".repeat(24) } }))
+        .status,
+    ).toBe(400);
   });
 });
 
 describe("rates and budgets", () => {
   it("are hidden from a role without project.rates.view, which cannot set them either", async () => {
     await owner.client.mutate("projects.update", { org, id: projectA1, hourlyRate: 12_000, budgetSeconds: 36_000 });
-    const role = await owner.client.mutate("roles.create", { org, name: "Project editor", permissions: ["org.view", "project.read", "project.read.all", "project.update", "project.create"] });
+    const role = await owner.client.mutate("roles.create", {
+      org,
+      name: "Project editor",
+      permissions: ["org.view", "project.read", "project.read.all", "project.update", "project.create"],
+    });
     const editor = await inviteMember(instance, owner.client, org, role.data.id);
     const got = await editor.client.query("projects.get", { org, id: projectA1 });
     expect(got.data).toMatchObject({ hourly_rate: null, budget_seconds: null });
@@ -289,6 +328,10 @@ describe("rates and budgets", () => {
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
     // Other fields can change, and the rate the editor cannot see stays as it was.
     expect((await editor.client.mutate("projects.update", { org, id: projectA1, name: "A one (renamed)" })).status).toBe(200);
-    expect((await owner.client.query("projects.get", { org, id: projectA1 })).data).toMatchObject({ name: "A one (renamed)", hourly_rate: 12_000, budget_seconds: 36_000 });
+    expect((await owner.client.query("projects.get", { org, id: projectA1 })).data).toMatchObject({
+      name: "A one (renamed)",
+      hourly_rate: 12_000,
+      budget_seconds: 36_000,
+    });
   });
 });

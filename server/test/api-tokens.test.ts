@@ -35,7 +35,8 @@ async function mint(client: Client, org: string, scopes: string[], expiresInDays
   return { id: res.data.id as string, api: new BearerClient(instance.url, res.data.token) };
 }
 
-const listOf = async (client: Client, org: string) => seen(await client.query("apiTokens.list", { org })).data as { id: string; state: string; lastUsedAt: number | null; scopes: string[] }[];
+const listOf = async (client: Client, org: string) =>
+  seen(await client.query("apiTokens.list", { org })).data as { id: string; state: string; lastUsedAt: number | null; scopes: string[] }[];
 
 beforeAll(async () => {
   instance = await startInstance();
@@ -76,7 +77,14 @@ describe("API tokens", () => {
 
   it("cannot be minted with scopes the creator does not hold", async () => {
     const member = await inviteMember(instance, a.client, a.slug, "member");
-    const res = seen(await member.client.mutate("apiTokens.create", { org: a.slug, name: "Escalate", scopes: ["task.read", "org.delete", "member.remove"], expiresInDays: 30 }));
+    const res = seen(
+      await member.client.mutate("apiTokens.create", {
+        org: a.slug,
+        name: "Escalate",
+        scopes: ["task.read", "org.delete", "member.remove"],
+        expiresInDays: 30,
+      }),
+    );
     expect(res.status).toBe(403);
     expect(res.error?.code).toBe("FORBIDDEN");
     expect(res.error?.message).toContain("org.delete");
@@ -148,7 +156,11 @@ describe("API tokens", () => {
     expect((await listOf(manager.client, a.slug)).find((t) => t.id === id)?.scopes).toEqual(["client.create", "client.read"]);
 
     // The door checks membership itself (the control row is what opens it)...
-    const membership = await instance.services.control.selectFrom("memberships").selectAll().where("user_id", "=", manager.userId).executeTakeFirstOrThrow();
+    const membership = await instance.services.control
+      .selectFrom("memberships")
+      .selectAll()
+      .where("user_id", "=", manager.userId)
+      .executeTakeFirstOrThrow();
     await instance.services.control.deleteFrom("memberships").where("user_id", "=", manager.userId).execute();
     expect(seen(await api.query("clients.list", { org: a.slug })).status).toBe(404);
     await instance.services.control.insertInto("memberships").values(membership).execute();
@@ -157,7 +169,11 @@ describe("API tokens", () => {
     // ...and removal also revokes the member's tokens, so rejoining does not revive them.
     expect((await a.client.mutate("members.remove", { org: a.slug, userId: manager.userId })).status).toBe(200);
     expect(seen(await api.query("clients.list", { org: a.slug })).status).toBe(401);
-    const row = await instance.services.control.selectFrom("api_tokens").select("revoked_at").where("id", "=", id).executeTakeFirstOrThrow();
+    const row = await instance.services.control
+      .selectFrom("api_tokens")
+      .select("revoked_at")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
     expect(row.revoked_at).not.toBeNull();
   });
 
@@ -189,7 +205,9 @@ describe("API tokens", () => {
     const names = (await a.client.query("clients.list", { org: a.slug })).data.map((c: { name: string }) => c.name);
     expect(names).not.toContain("Forged");
     // Without a Bearer header the Origin check still refuses a cookie-only POST.
-    const cookieOnly = await a.client.raw("POST", "/api/trpc/clients.create", JSON.stringify({ org: a.slug, name: "Forged" }), { "content-type": "application/json" });
+    const cookieOnly = await a.client.raw("POST", "/api/trpc/clients.create", JSON.stringify({ org: a.slug, name: "Forged" }), {
+      "content-type": "application/json",
+    });
     expect(cookieOnly.status).toBe(403);
     // Other schemes and malformed tokens are simply unauthenticated.
     expect(seen(await new BearerClient(instance.url, "opl_" + "A".repeat(43)).query("clients.list", { org: a.slug })).status).toBe(401);

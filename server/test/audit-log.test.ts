@@ -44,7 +44,16 @@ const SYNTHETIC: NewAuditRow[] = [
     user_agent: "-- curl",
     detail: '{"note":"=1+2"}',
   },
-  { at: T3, actor_kind: "support", actor_id: "u-staff-somebody", action: "project.view", target_type: "project", target_id: "@target", ip: "203.0.113.9", user_agent: "\tTabbed" },
+  {
+    at: T3,
+    actor_kind: "support",
+    actor_id: "u-staff-somebody",
+    action: "project.view",
+    target_type: "project",
+    target_id: "@target",
+    ip: "203.0.113.9",
+    user_agent: "\tTabbed",
+  },
   { at: T3 + 1, actor_kind: "system", action: "clientXnote" },
   { at: T3 + 2, actor_kind: "system", action: "client_note.add" },
 ];
@@ -60,9 +69,13 @@ async function withTenant<T>(tenantId: string, fn: (db: Awaited<ReturnType<Insta
 }
 
 async function insertAudit(tenantId: string, rows: NewAuditRow[]) {
-  await withTenant(tenantId, (db) => db.insertInto("audit_log").values(rows.map((r) => ({ detail: "{}", ...r }))).execute());
+  await withTenant(tenantId, (db) =>
+    db
+      .insertInto("audit_log")
+      .values(rows.map((r) => ({ detail: "{}", ...r })))
+      .execute(),
+  );
 }
-
 
 async function userId(email: string) {
   return (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
@@ -101,26 +114,38 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"' && cell === "") quoted = true;
-    else if (c === ",") row.push(cell), (cell = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
+    else if (c === ",") (row.push(cell), (cell = ""));
+    else if (c === "\r" && text[i + 1] === "\n") (row.push(cell), rows.push(row), (row = []), (cell = ""), i++);
     else {
       expect(c, "a bare quote or line break outside a quoted cell").not.toMatch(/["\r\n]/);
       cell += c;
     }
   }
   expect(quoted, "unterminated quoted cell").toBe(false);
-  if (cell !== "" || row.length) row.push(cell), rows.push(row);
+  if (cell !== "" || row.length) (row.push(cell), rows.push(row));
   return rows;
 }
 
 const unneutralise = (cell: string) => cell.replace(/^'(?=[=+\-@\t\r])/, "");
 
 function expectedCsvRow(e: AuditEntry) {
-  return [String(e.id), new Date(e.at).toISOString(), e.actorKind, e.actorId ?? "", e.actorName ?? "", e.ip ?? "", e.userAgent ?? "", e.action, e.targetType ?? "", e.targetId ?? "", JSON.stringify(e.detail)];
+  return [
+    String(e.id),
+    new Date(e.at).toISOString(),
+    e.actorKind,
+    e.actorId ?? "",
+    e.actorName ?? "",
+    e.ip ?? "",
+    e.userAgent ?? "",
+    e.action,
+    e.targetType ?? "",
+    e.targetId ?? "",
+    JSON.stringify(e.detail),
+  ];
 }
 
 beforeAll(async () => {
@@ -146,7 +171,12 @@ beforeAll(async () => {
   await insertAudit(a.tenantId, SYNTHETIC);
   await insertAudit(
     a.tenantId,
-    Array.from({ length: BULK }, (_, i) => ({ at: T3 + 1000 + i, actor_kind: "system" as const, action: "bulk.row", detail: JSON.stringify({ n: i }) })),
+    Array.from({ length: BULK }, (_, i) => ({
+      at: T3 + 1000 + i,
+      actor_kind: "system" as const,
+      action: "bulk.row",
+      detail: JSON.stringify({ n: i }),
+    })),
   );
 
   bravoClient = (await b.client.mutate("clients.create", { org: ORG_B, name: "bravo-secret client" })).data.id;
@@ -160,7 +190,13 @@ describe("audit.list", () => {
     const inFile = tenantRows<{ id: number }>(instance.dataDir, a.tenantId, "select id from audit_log order by id desc");
     expect(items.map((e) => e.id)).toEqual(inFile.map((r) => r.id));
     const create = items.find((e) => e.action === "client.create" && e.targetId === acme)!;
-    expect(create).toMatchObject({ actorKind: "user", actorName: `Owner of ${ORG_A}`, targetType: "client", ip: "127.0.0.1", detail: { name: "Acme" } });
+    expect(create).toMatchObject({
+      actorKind: "user",
+      actorName: `Owner of ${ORG_A}`,
+      targetType: "client",
+      ip: "127.0.0.1",
+      detail: { name: "Acme" },
+    });
     expect(items.find((e) => e.actorId === admin.id)?.actorName).toBe(ADMIN_NAME);
     // No member behind the id: the id is all there is to show.
     const support = items.find((e) => e.actorKind === "support")!;
@@ -170,7 +206,12 @@ describe("audit.list", () => {
   it("filters by actor id", async () => {
     const items = await listAll(a.client, { actorId: admin.id });
     expect(items).toHaveLength(1);
-    expect(items[0]).toMatchObject({ action: "client.create", actorId: admin.id, userAgent: EVIL_AGENT, detail: { name: "Admin's client" } });
+    expect(items[0]).toMatchObject({
+      action: "client.create",
+      actorId: admin.id,
+      userAgent: EVIL_AGENT,
+      detail: { name: "Admin's client" },
+    });
   });
 
   it("filters by actor kind", async () => {
@@ -186,7 +227,9 @@ describe("audit.list", () => {
   it("filters by exact action and by prefix, matching the prefix literally", async () => {
     const creates = await listAll(a.client, { action: "client.create" });
     expect(creates.map((e) => e.targetId).sort()).toEqual(
-      tenantRows<{ target_id: string }>(instance.dataDir, a.tenantId, "select target_id from audit_log where action = 'client.create'").map((r) => r.target_id).sort(),
+      tenantRows<{ target_id: string }>(instance.dataDir, a.tenantId, "select target_id from audit_log where action = 'client.create'")
+        .map((r) => r.target_id)
+        .sort(),
     );
     expect(creates).toHaveLength(3);
 
@@ -300,7 +343,11 @@ describe("audit.export", () => {
     expect(file.rowCount).toBe(listed.length);
 
     const [newest] = (await list(a.client, { limit: 1 })).items;
-    expect(newest).toMatchObject({ action: "audit.export", actorId: await userId(a.email), detail: { format: "json", rows: listed.length, filters: {} } });
+    expect(newest).toMatchObject({
+      action: "audit.export",
+      actorId: await userId(a.email),
+      detail: { format: "json", rows: listed.length, filters: {} },
+    });
   });
 
   it("CSV holds what the list shows, with the same filters", async () => {

@@ -12,7 +12,11 @@ beforeAll(async () => {
 afterAll(() => instance.stop());
 
 async function securityEvents(email: string) {
-  const rows = await instance.services.control.selectFrom("security_log").select(["event", "ip", "user_agent"]).where("email", "=", email).execute();
+  const rows = await instance.services.control
+    .selectFrom("security_log")
+    .select(["event", "ip", "user_agent"])
+    .where("email", "=", email)
+    .execute();
   return rows;
 }
 
@@ -43,7 +47,11 @@ describe("sign-up, verification, login, logout", () => {
   it("refuses a duplicate email whatever its case", async () => {
     const email = uniqueEmail("dup");
     await verifiedUser(instance, "First", email);
-    const again = await new Client(instance.url).mutate("auth.signup", { name: "Second", email: email.toUpperCase(), password: STRONG_PASSWORD });
+    const again = await new Client(instance.url).mutate("auth.signup", {
+      name: "Second",
+      email: email.toUpperCase(),
+      password: STRONG_PASSWORD,
+    });
     expect(again.status).toBe(409);
   });
 
@@ -109,7 +117,11 @@ describe("session cookies", () => {
   it("refuses an idle-expired session", async () => {
     const { client } = await verifiedUser(instance);
     const [, raw] = client.cookieHeader().split("=");
-    await instance.services.control.updateTable("sessions").set({ expires_at: Date.now() - 1000 }).where("id", "=", sha256Hex(raw!)).execute();
+    await instance.services.control
+      .updateTable("sessions")
+      .set({ expires_at: Date.now() - 1000 })
+      .where("id", "=", sha256Hex(raw!))
+      .execute();
     expect((await client.query("orgs.mine")).status).toBe(401);
   });
 
@@ -135,7 +147,11 @@ describe("session cookies", () => {
     const res = await client.query("orgs.mine");
     expect(res.status).toBe(200);
     expect(res.setCookies[0]).toMatch(/^opslayer_session=/);
-    const row = await instance.services.control.selectFrom("sessions").select("expires_at").where("id", "=", sha256Hex(raw!)).executeTakeFirstOrThrow();
+    const row = await instance.services.control
+      .selectFrom("sessions")
+      .select("expires_at")
+      .where("id", "=", sha256Hex(raw!))
+      .executeTakeFirstOrThrow();
     expect(row.expires_at).toBeGreaterThan(halfGone + 1000);
   });
 
@@ -143,7 +159,13 @@ describe("session cookies", () => {
     const { client } = await verifiedUser(instance);
     const [, raw] = client.cookieHeader().split("=");
     const seen = async () =>
-      (await instance.services.control.selectFrom("sessions").select("last_seen_at").where("id", "=", sha256Hex(raw!)).executeTakeFirstOrThrow()).last_seen_at;
+      (
+        await instance.services.control
+          .selectFrom("sessions")
+          .select("last_seen_at")
+          .where("id", "=", sha256Hex(raw!))
+          .executeTakeFirstOrThrow()
+      ).last_seen_at;
     const first = await seen();
     await client.query("orgs.mine");
     expect(await seen()).toBe(first);
@@ -198,16 +220,32 @@ describe("passwords", () => {
   ];
   for (const [label, password, message] of cases) {
     it(`refuses a password that is ${label}`, async () => {
-      const res = await new Client(instance.url).mutate("auth.signup", { name: "Pat", email: `emailname@${label.replace(/ /g, "-")}.example.test`, password });
+      const res = await new Client(instance.url).mutate("auth.signup", {
+        name: "Pat",
+        email: `emailname@${label.replace(/ /g, "-")}.example.test`,
+        password,
+      });
       expect(res.status).toBe(400);
       expect(res.error?.message).toMatch(message);
-      const user = await instance.services.control.selectFrom("users").select("id").where("email", "=", `emailname@${label.replace(/ /g, "-")}.example.test`).executeTakeFirst();
+      const user = await instance.services.control
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", `emailname@${label.replace(/ /g, "-")}.example.test`)
+        .executeTakeFirst();
       expect(user).toBeUndefined();
     });
   }
 
   it("accepts a long passphrase and 128 characters exactly", async () => {
-    expect((await new Client(instance.url).mutate("auth.signup", { name: "Lee", email: uniqueEmail(), password: "correct horse battery staple" })).status).toBe(200);
+    expect(
+      (
+        await new Client(instance.url).mutate("auth.signup", {
+          name: "Lee",
+          email: uniqueEmail(),
+          password: "correct horse battery staple",
+        })
+      ).status,
+    ).toBe(200);
     const long = "maple-quartz-orbit-lantern-".repeat(5).slice(0, 127) + "9";
     expect(long).toHaveLength(128);
     expect((await new Client(instance.url).mutate("auth.signup", { name: "Lee", email: uniqueEmail(), password: long })).status).toBe(200);
@@ -215,7 +253,11 @@ describe("passwords", () => {
 
   it("hashes with argon2id at m=19456, t=2, p=1", async () => {
     const { email } = await verifiedUser(instance);
-    const row = await instance.services.control.selectFrom("users").select("password_hash").where("email", "=", email).executeTakeFirstOrThrow();
+    const row = await instance.services.control
+      .selectFrom("users")
+      .select("password_hash")
+      .where("email", "=", email)
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 
@@ -223,13 +265,19 @@ describe("passwords", () => {
     const { client, email } = await verifiedUser(instance);
     const other = new Client(instance.url);
     await other.mutate("auth.login", { email, password: STRONG_PASSWORD });
-    const wrongCurrent = await client.mutate("account.changePassword", { currentPassword: "not-my-password-1", newPassword: "amber-lantern-quiver-42" });
+    const wrongCurrent = await client.mutate("account.changePassword", {
+      currentPassword: "not-my-password-1",
+      newPassword: "amber-lantern-quiver-42",
+    });
     expect(wrongCurrent.status).toBe(400);
     const weak = await client.mutate("account.changePassword", { currentPassword: STRONG_PASSWORD, newPassword: "password" });
     expect(weak.status).toBe(400);
     expect((await other.query("orgs.mine")).status).toBe(200);
 
-    const changed = await client.mutate("account.changePassword", { currentPassword: STRONG_PASSWORD, newPassword: "amber-lantern-quiver-42" });
+    const changed = await client.mutate("account.changePassword", {
+      currentPassword: STRONG_PASSWORD,
+      newPassword: "amber-lantern-quiver-42",
+    });
     expect(changed.status).toBe(200);
     expect((await other.query("orgs.mine")).status).toBe(401);
     expect((await client.query("orgs.mine")).status).toBe(200);

@@ -114,7 +114,9 @@ function startWriter(file: string) {
 function writerRows(file: string) {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare("select count(*) as n, coalesce(max(cast(target_id as integer)), 0) as max from audit_log where action = 'load.write'").get() as { n: number; max: number };
+    return db
+      .prepare("select count(*) as n, coalesce(max(cast(target_id as integer)), 0) as max from audit_log where action = 'load.write'")
+      .get() as { n: number; max: number };
   } finally {
     db.close();
   }
@@ -161,13 +163,20 @@ describe("backup under write load", () => {
   it("writes backups readable only by the server's user, with a manifest of sizes and hashes", async () => {
     const summary = await backupAll(instance.services);
     const { backupDir } = config();
-    for (const dir of [backupDir, controlBackupDir(backupDir), tenantBackupDir(backupDir, world.tenantId), manifestDir(backupDir)]) expect(statSync(dir).mode & 0o777).toBe(0o700);
-    for (const file of [join(controlBackupDir(backupDir), `${summary.stamp}.sqlite`), tenantBackupPath(backupDir, world.tenantId, summary.stamp)]) {
+    for (const dir of [backupDir, controlBackupDir(backupDir), tenantBackupDir(backupDir, world.tenantId), manifestDir(backupDir)])
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const file of [
+      join(controlBackupDir(backupDir), `${summary.stamp}.sqlite`),
+      tenantBackupPath(backupDir, world.tenantId, summary.stamp),
+    ]) {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(existsSync(`${file}-wal`) || existsSync(`${file}-journal`)).toBe(false);
     }
     const manifest = JSON.parse(readFileSync(join(manifestDir(backupDir), `${summary.stamp}.json`), "utf8"));
-    expect(manifest.tenants.find((t: { tenantId: string }) => t.tenantId === world.tenantId)).toMatchObject({ bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(manifest.tenants.find((t: { tenantId: string }) => t.tenantId === world.tenantId)).toMatchObject({
+      bytes: expect.any(Number),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(manifest.control.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 });
@@ -195,15 +204,24 @@ describe("restoring one organisation", () => {
     const restored = await restoreTenant(instance.services, world.tenantId);
     expect(restored).toMatchObject({ replaced: false, blobsRestored: 1, blobsMissing: 0 });
     expect(await clientNames(world.client, world.slug)).toEqual(baseline);
-    const download = await fetch(`${instance.url}/api/files/${world.target.attachmentId}?org=${world.slug}`, { headers: { cookie: world.client.cookieHeader() } });
+    const download = await fetch(`${instance.url}/api/files/${world.target.attachmentId}?org=${world.slug}`, {
+      headers: { cookie: world.client.cookieHeader() },
+    });
     expect(download.status).toBe(200);
     expect(await download.text()).toBe(`Notes for ${world.slug}\n`);
   });
 
   it("erases again a member who deleted their account after the backup", async () => {
     const NAME = "Philippa Vanishwell";
-    const member = await inviteMember(instance, world.client, world.slug, "admin", { email: "philippa.vanishwell@example.test", name: NAME });
-    const task = await member.client.mutate("tasks.create", { org: world.slug, projectId: world.target.projectId, title: `Checklist by ${NAME}` });
+    const member = await inviteMember(instance, world.client, world.slug, "admin", {
+      email: "philippa.vanishwell@example.test",
+      name: NAME,
+    });
+    const task = await member.client.mutate("tasks.create", {
+      org: world.slug,
+      projectId: world.target.projectId,
+      title: `Checklist by ${NAME}`,
+    });
     expect(task.status).toBe(200);
     const { stamp } = await backupAll(instance.services, { org: world.slug });
     const { pseudonym } = await deleteAccount(instance.services, member.userId, { ip: "127.0.0.1", userAgent: "test" });
@@ -225,11 +243,17 @@ describe("restoring one organisation", () => {
   it("refuses a purged organisation (its key is destroyed), an unknown one, a missing stamp and a tampered backup", async () => {
     const doomed = await userWithOrg(instance, "doomed");
     await backupAll(instance.services, { org: "doomed" });
-    await instance.services.control.updateTable("tenants").set({ status: "purged", wrapped_key: null, purged_at: Date.now() }).where("id", "=", doomed.tenantId).execute();
+    await instance.services.control
+      .updateTable("tenants")
+      .set({ status: "purged", wrapped_key: null, purged_at: Date.now() })
+      .where("id", "=", doomed.tenantId)
+      .execute();
     expect(await refusal(restoreTenant(instance.services, "doomed", { force: true }))).toBe("purged");
     expect(await refusal(restoreTenant(instance.services, "no-such-org", { force: true }))).toBe("unknown");
     expect(await refusal(restoreTenant(instance.services, world.slug, { stamp: "20000101T000000Z", force: true }))).toBe("no-backup");
-    await expect(restoreTenant(instance.services, world.slug, { stamp: "../../etc/passwd", force: true })).rejects.toThrow(/not a backup stamp/);
+    await expect(restoreTenant(instance.services, world.slug, { stamp: "../../etc/passwd", force: true })).rejects.toThrow(
+      /not a backup stamp/,
+    );
 
     const { stamp } = await backupAll(instance.services, { org: world.slug });
     const backup = tenantBackupPath(config().backupDir, world.tenantId, stamp);
@@ -255,7 +279,9 @@ describe("restoring one organisation", () => {
     };
     const migrations = { ...tenantMigrations, "9999z_test_failing": failing };
 
-    await expect(restoreTenant(instance.services, world.slug, { stamp, force: true, migrations })).rejects.toThrow(/9999z_test_failing failed: boom/);
+    await expect(restoreTenant(instance.services, world.slug, { stamp, force: true, migrations })).rejects.toThrow(
+      /9999z_test_failing failed: boom/,
+    );
     expect(await refusal(restoreTenant(instance.services, world.slug, { stamp, force: true, migrations }))).toBe("migration");
     expect(await clientNames(world.client, world.slug)).toEqual(before);
     const file = tenantFilePath(instance.dataDir, world.tenantId);
@@ -263,14 +289,18 @@ describe("restoring one organisation", () => {
     expect(live.prepare("select name from sqlite_master where name = 'half_done'").get()).toBeUndefined();
     live.close();
     // No staged copy (or its journal) is left beside the live file.
-    expect(readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n))).toEqual([]);
+    expect(
+      readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n)),
+    ).toEqual([]);
 
     // The same backup with this version's migrations goes through the staged copy into the live file.
     const restored = await restoreTenant(instance.services, world.slug, { stamp, force: true });
     expect(restored).toMatchObject({ replaced: true, stamp });
     expect(await clientNames(world.client, world.slug)).toEqual(before.filter((n) => n !== "Added before a failed restore"));
     expect(integrityCheck(file)).toBe("ok");
-    expect(readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n))).toEqual([]);
+    expect(
+      readdirSync(tenantsDir(instance.dataDir)).filter((n) => n.startsWith(world.tenantId) && !/\.sqlite(-wal|-shm)?$/.test(n)),
+    ).toEqual([]);
   });
 
   it("refuses a backup whose sha256 cannot be checked: no manifest, or a manifest that does not list the file", async () => {
@@ -297,7 +327,11 @@ describe("restoring one organisation", () => {
 describe("rotation", () => {
   it("keeps the newest BACKUP_KEEP backups, lets a purged organisation's backups and deleted blobs age out", async () => {
     const { backupDir } = config();
-    const doomed = await instance.services.control.selectFrom("tenants").select("id").where("slug", "=", "doomed").executeTakeFirstOrThrow();
+    const doomed = await instance.services.control
+      .selectFrom("tenants")
+      .select("id")
+      .where("slug", "=", "doomed")
+      .executeTakeFirstOrThrow();
     expect(stampsIn(tenantBackupDir(backupDir, doomed.id)).length).toBe(1);
     const blobs = join(backupDir, "blobs", world.tenantId);
     expect(readdirSync(blobs)).toHaveLength(1);
@@ -349,7 +383,13 @@ describe("restoring everything", () => {
     expect(summary.failures).toEqual([]);
     const dataDir = mkdtempSync(join(tmpdir(), "opslayer-restore-"));
     extraDirs.push(dataDir);
-    const restoredConfig = loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, BACKUP_DIR: config().backupDir, MASTER_KEY_FILE: config().masterKeyFile!, PORT: "0" });
+    const restoredConfig = loadConfig({
+      NODE_ENV: "test",
+      DATA_DIR: dataDir,
+      BACKUP_DIR: config().backupDir,
+      MASTER_KEY_FILE: config().masterKeyFile!,
+      PORT: "0",
+    });
 
     const result = await restoreAll(restoredConfig);
     expect(result.stamp).toBe(summary.stamp);
@@ -381,7 +421,13 @@ describe("restoring everything", () => {
 describe("backup and restore CLI", () => {
   const cli = (args: string[]) =>
     runTsx("server/cli/main.ts", args, {
-      env: { ...process.env, NODE_ENV: "test", DATA_DIR: instance.dataDir, MASTER_KEY_FILE: config().masterKeyFile!, BACKUP_KEEP: String(KEEP) },
+      env: {
+        ...process.env,
+        NODE_ENV: "test",
+        DATA_DIR: instance.dataDir,
+        MASTER_KEY_FILE: config().masterKeyFile!,
+        BACKUP_KEEP: String(KEEP),
+      },
     });
 
   it("backs up while the server runs, lists backups, and exits 73 rather than overwrite a live file", async () => {
@@ -404,7 +450,13 @@ describe("migrate --all", () => {
     extraDirs.push(dataDir);
     const services = await createServices(loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir }), { log: () => {} });
     try {
-      const owner = await createUser(services, { name: "Owner", email: "owner@example.test", password: STRONG_PASSWORD, isStaff: false, verified: true });
+      const owner = await createUser(services, {
+        name: "Owner",
+        email: "owner@example.test",
+        password: STRONG_PASSWORD,
+        isStaff: false,
+        verified: true,
+      });
       const info = { ip: "127.0.0.1", userAgent: "test" };
       const current = await createTenant(services, owner, { name: "Current", slug: "current" }, info);
       const pending = await createTenant(services, owner, { name: "Pending", slug: "pending" }, info);

@@ -22,27 +22,70 @@ const long = (n: number) => "x".repeat(n);
 function badInputs(): Record<string, unknown[]> {
   const ok = { org };
   return {
-    "support.createGrant": [{ ...ok }, { ...ok, scope: "root", hours: 1, reason: "valid reason" }, { ...ok, scope: "read", hours: 0, reason: "valid reason" }, { ...ok, scope: "read", hours: 1.5, reason: "valid reason" }, { ...ok, scope: "read", hours: 1, reason: long(501) }],
+    "support.createGrant": [
+      { ...ok },
+      { ...ok, scope: "root", hours: 1, reason: "valid reason" },
+      { ...ok, scope: "read", hours: 0, reason: "valid reason" },
+      { ...ok, scope: "read", hours: 1.5, reason: "valid reason" },
+      { ...ok, scope: "read", hours: 1, reason: long(501) },
+    ],
     "support.listGrants": [{}, { org: "Not A Slug" }],
     "support.revokeGrant": [{ ...ok }, { ...ok, id: "../x" }],
     "support.activity": [{ org: 5 }],
     "support.stashLink": [{}, { token: "short" }, { token: 43 }],
     "support.redeem": [{}, { acknowledgeReason: false }, { acknowledgeReason: "yes" }],
     "auth.setup": [{}, { name: 1, email: "x", password: 2 }, { name: long(101), email: "a@b.test", password: STRONG_PASSWORD }],
-    "auth.signup": ["just a string", {}, { name: "N", email: "not-an-email", password: STRONG_PASSWORD }, { name: "N", email: `${long(250)}@b.test`, password: STRONG_PASSWORD }],
+    "auth.signup": [
+      "just a string",
+      {},
+      { name: "N", email: "not-an-email", password: STRONG_PASSWORD },
+      { name: "N", email: `${long(250)}@b.test`, password: STRONG_PASSWORD },
+    ],
     "auth.verifyEmail": [{}, { token: 5 }, { token: "short" }, { token: `${long(40)}<>!` }],
     "auth.login": [{}, { email: "a@b.test" }, { email: "nope", password: "x" }, { email: "a@b.test", password: long(1000) }],
     "auth.requestPasswordReset": [{}, { email: 1 }, { email: "'; drop table users; --" }],
     "auth.resetPassword": [{}, { token: "bad", password: STRONG_PASSWORD }, { token: long(43), password: 12 }],
     "account.revokeSession": [{}, { id: "../../etc/passwd" }, { id: 42 }],
     "account.changePassword": [{}, { currentPassword: 1, newPassword: STRONG_PASSWORD }, { currentPassword: "a", newPassword: long(1000) }],
-    "orgs.create": [{}, { name: "", slug: "fine-slug" }, { name: "Fine", slug: "UPPER CASE!" }, { name: long(201), slug: "fine-slug" }, { name: "Fine", slug: "../../etc" }, { name: "Fine", slug: "a" }],
-    "clients.list": [{ ...ok, includeArchived: "yes" }, { ...ok, search: long(201) }],
+    "orgs.create": [
+      {},
+      { name: "", slug: "fine-slug" },
+      { name: "Fine", slug: "UPPER CASE!" },
+      { name: long(201), slug: "fine-slug" },
+      { name: "Fine", slug: "../../etc" },
+      { name: "Fine", slug: "a" },
+    ],
+    "clients.list": [
+      { ...ok, includeArchived: "yes" },
+      { ...ok, search: long(201) },
+    ],
     "clients.get": [{ ...ok }, { ...ok, id: "' or 1=1 --" }, { ...ok, id: 7 }],
-    "clients.create": [{ ...ok }, { ...ok, name: "" }, { ...ok, name: "   " }, { ...ok, name: long(201) }, { ...ok, name: 5 }, { ...ok, name: "Ok", contactEmail: "nope" }, { ...ok, name: "Ok", notes: long(10_001) }],
-    "clients.update": [{ ...ok, id: "bad" }, { ...ok, id: "$clientId", name: "" }, { ...ok, id: "$clientId", contactEmail: "x" }, { ...ok, id: "$clientId", notes: 3 }],
-    "clients.setArchived": [{ ...ok, id: "$clientId" }, { ...ok, id: "$clientId", archived: "true" }],
-    "projects.list": [{ ...ok, limit: 0 }, { ...ok, limit: 1000 }, { ...ok, offset: -1 }, { ...ok, clientId: "x" }, { ...ok, limit: 1.5 }],
+    "clients.create": [
+      { ...ok },
+      { ...ok, name: "" },
+      { ...ok, name: "   " },
+      { ...ok, name: long(201) },
+      { ...ok, name: 5 },
+      { ...ok, name: "Ok", contactEmail: "nope" },
+      { ...ok, name: "Ok", notes: long(10_001) },
+    ],
+    "clients.update": [
+      { ...ok, id: "bad" },
+      { ...ok, id: "$clientId", name: "" },
+      { ...ok, id: "$clientId", contactEmail: "x" },
+      { ...ok, id: "$clientId", notes: 3 },
+    ],
+    "clients.setArchived": [
+      { ...ok, id: "$clientId" },
+      { ...ok, id: "$clientId", archived: "true" },
+    ],
+    "projects.list": [
+      { ...ok, limit: 0 },
+      { ...ok, limit: 1000 },
+      { ...ok, offset: -1 },
+      { ...ok, clientId: "x" },
+      { ...ok, limit: 1.5 },
+    ],
     "projects.get": [{ ...ok, id: 1 }, { ...ok }],
     "projects.create": [
       { ...ok, clientId: "$clientId", name: "" },
@@ -55,8 +98,15 @@ function badInputs(): Record<string, unknown[]> {
       { ...ok, clientId: "$clientId", name: "Ok", budgetSeconds: -5 },
       { ...ok, name: "No client" },
     ],
-    "projects.update": [{ ...ok, id: "$projectId", hourlyRate: "100" }, { ...ok, id: "$projectId", status: "x" }, { ...ok, id: "$projectId", name: long(201) }],
-    "projects.setArchived": [{ ...ok, id: "$projectId" }, { ...ok, id: "$projectId", archived: 1 }],
+    "projects.update": [
+      { ...ok, id: "$projectId", hourlyRate: "100" },
+      { ...ok, id: "$projectId", status: "x" },
+      { ...ok, id: "$projectId", name: long(201) },
+    ],
+    "projects.setArchived": [
+      { ...ok, id: "$projectId" },
+      { ...ok, id: "$projectId", archived: 1 },
+    ],
     "audit.list": [
       { ...ok, limit: 0 },
       { ...ok, limit: 201 },
@@ -73,11 +123,30 @@ function badInputs(): Record<string, unknown[]> {
       { ...ok, to: 1.5 },
       { ...ok, from: "2024-05-02", to: "2024-05-01" },
     ],
-    "audit.export": [{ ...ok }, { ...ok, format: "xlsx" }, { ...ok, format: "csv", from: "not a date" }, { ...ok, format: "json", actorKind: 1 }, { ...ok, format: "csv", from: 2_000, to: 1_000 }],
+    "audit.export": [
+      { ...ok },
+      { ...ok, format: "xlsx" },
+      { ...ok, format: "csv", from: "not a date" },
+      { ...ok, format: "json", actorKind: 1 },
+      { ...ok, format: "csv", from: 2_000, to: 1_000 },
+    ],
     "security.myHistory": [{ limit: 0 }, { limit: 1000 }, { cursor: -5 }, { cursor: "abc" }],
-    "security.platformLog": [{ limit: 0 }, { event: "login.*.*" }, { email: long(255) }, { ip: "" }, { from: "2024-13-01" }, { from: "2024-05-02", to: "2024-05-01" }, { cursor: 1.5 }],
+    "security.platformLog": [
+      { limit: 0 },
+      { event: "login.*.*" },
+      { email: long(255) },
+      { ip: "" },
+      { from: "2024-13-01" },
+      { from: "2024-05-02", to: "2024-05-01" },
+      { cursor: 1.5 },
+    ],
     "settings.get": [{}, { org: "../x" }],
-    "settings.update": [{ ...ok, timeZone: "Mars/Olympus" }, { ...ok, currency: "EURO" }, { ...ok, weekStart: 8 }, { ...ok, weekStart: 1.5 }],
+    "settings.update": [
+      { ...ok, timeZone: "Mars/Olympus" },
+      { ...ok, currency: "EURO" },
+      { ...ok, weekStart: 8 },
+      { ...ok, weekStart: 1.5 },
+    ],
     ...domainBadInputs(org),
   };
 }
@@ -86,7 +155,13 @@ async function controlCounts() {
   const c = instance.services.control;
   const count = async (table: "users" | "sessions" | "tenants" | "memberships" | "email_tokens") =>
     Number((await c.selectFrom(table).select(c.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
-  return { users: await count("users"), sessions: await count("sessions"), tenants: await count("tenants"), memberships: await count("memberships"), tokens: await count("email_tokens") };
+  return {
+    users: await count("users"),
+    sessions: await count("sessions"),
+    tenants: await count("tenants"),
+    memberships: await count("memberships"),
+    tokens: await count("email_tokens"),
+  };
 }
 
 const procedures = procedureDefs(appRouter);
@@ -104,7 +179,9 @@ afterAll(() => instance.stop());
 
 describe("bad input", () => {
   it("has cases for every procedure that takes input", () => {
-    const withInput = Object.entries(procedures).filter(([, p]) => p.inputs.length > 0).map(([path]) => path);
+    const withInput = Object.entries(procedures)
+      .filter(([, p]) => p.inputs.length > 0)
+      .map(([path]) => path);
     expect(Object.keys(cases).sort()).toEqual(withInput.sort());
   });
 
@@ -131,7 +208,10 @@ describe("bad input", () => {
   it("answers malformed JSON with 400, not 500", async () => {
     const res = await owner.client.raw("GET", `/api/trpc/clients.list?input=${encodeURIComponent("{not json")}`);
     expect(res.status).toBe(400);
-    const post = await owner.client.raw("POST", "/api/trpc/clients.create", "{not json", { "content-type": "application/json", origin: instance.url });
+    const post = await owner.client.raw("POST", "/api/trpc/clients.create", "{not json", {
+      "content-type": "application/json",
+      origin: instance.url,
+    });
     expect(post.status).toBe(400);
   });
 

@@ -93,13 +93,34 @@ describe("projects", () => {
   });
 
   it("creates a project with money in minor units and budget in seconds", async () => {
-    const res = await owner.client.mutate("projects.create", { org, clientId, name: "Website", code: "web-1", hourlyRate: 12050, budgetSeconds: 40 * 3600 });
+    const res = await owner.client.mutate("projects.create", {
+      org,
+      clientId,
+      name: "Website",
+      code: "web-1",
+      hourlyRate: 12050,
+      budgetSeconds: 40 * 3600,
+    });
     expect(res.status).toBe(200);
-    expect(res.data).toMatchObject({ name: "Website", code: "WEB-1", status: "active", hourly_rate: 12050, budget_seconds: 144000, client_name: "Initech" });
+    expect(res.data).toMatchObject({
+      name: "Website",
+      code: "WEB-1",
+      status: "active",
+      hourly_rate: 12050,
+      budget_seconds: 144000,
+      client_name: "Initech",
+    });
   });
 
   it("refuses a duplicate code whatever its case, and keeps fields an update does not name", async () => {
-    const first = await owner.client.mutate("projects.create", { org, clientId, name: "App", code: "APP", status: "planned", hourlyRate: 9000 });
+    const first = await owner.client.mutate("projects.create", {
+      org,
+      clientId,
+      name: "App",
+      code: "APP",
+      status: "planned",
+      hourlyRate: 9000,
+    });
     const dup = await owner.client.mutate("projects.create", { org, clientId, name: "App 2", code: "app" });
     expect(dup.status).toBe(409);
     const updated = await owner.client.mutate("projects.update", { org, id: first.data.id, name: "App v2" });
@@ -130,7 +151,9 @@ describe("projects", () => {
     expect((await owner.client.query("projects.list", { org, search: "Seasonal" })).data).toEqual([]);
     await owner.client.mutate("projects.setArchived", { org, id: p.data.id, archived: false });
     expect((await owner.client.query("projects.list", { org, search: "Seasonal" })).data).toHaveLength(1);
-    const actions = auditRows().filter((r) => r.target_id === p.data.id).map((r) => r.action);
+    const actions = auditRows()
+      .filter((r) => r.target_id === p.data.id)
+      .map((r) => r.action);
     expect(actions).toEqual(["project.create", "project.archive", "project.restore"]);
   });
 });

@@ -20,7 +20,11 @@ async function ok<T = any>(res: Promise<{ status: number; data: T; error: unknow
 }
 
 const auditActions = (targetId: string) =>
-  tenantRows<{ action: string }>(instance.dataDir, owner.tenantId, `select action from audit_log where target_id = '${targetId}' order by id`).map((r) => r.action);
+  tenantRows<{ action: string }>(
+    instance.dataDir,
+    owner.tenantId,
+    `select action from audit_log where target_id = '${targetId}' order by id`,
+  ).map((r) => r.action);
 
 beforeAll(async () => {
   instance = await startInstance();
@@ -37,7 +41,10 @@ beforeAll(async () => {
   // The sharing API belongs to another domain: the share row is written directly.
   const lease = await instance.services.pool.acquire(owner.tenantId);
   try {
-    await lease.db.insertInto("project_shares").values({ project_id: projectId, subject_kind: "member", subject_id: member.id, created_by: null, created_at: Date.now() }).execute();
+    await lease.db
+      .insertInto("project_shares")
+      .values({ project_id: projectId, subject_kind: "member", subject_id: member.id, created_by: null, created_at: Date.now() })
+      .execute();
   } finally {
     lease.release();
   }
@@ -48,12 +55,25 @@ describe("comments", () => {
   it("adds a comment rendered to safe HTML, audited with its task and project", async () => {
     const body = "Looks **good** <img src=x onerror=alert(1)> [me](javascript:alert(1)) <script>alert(2)</script>";
     const c = await ok(member.client.mutate("comments.create", { org, taskId, body }));
-    expect(c).toMatchObject({ taskId, authorId: member.id, authorName: "Plain Member", body, mine: true, canEdit: true, canDelete: true, editedAt: null });
+    expect(c).toMatchObject({
+      taskId,
+      authorId: member.id,
+      authorName: "Plain Member",
+      body,
+      mine: true,
+      canEdit: true,
+      canDelete: true,
+      editedAt: null,
+    });
     expect(c.id).toMatch(/^m[a-z2-7]{24}$/);
     expect(c.bodyHtml).toContain("<strong>good</strong>");
     expect(c.bodyHtml).not.toMatch(/<script|<img|href="javascript/i);
     expect(c.bodyHtml).toContain("&lt;img src=x onerror=alert(1)&gt;");
-    const [row] = tenantRows<{ action: string; target_type: string; detail: string }>(instance.dataDir, owner.tenantId, `select * from audit_log where target_id = '${c.id}'`);
+    const [row] = tenantRows<{ action: string; target_type: string; detail: string }>(
+      instance.dataDir,
+      owner.tenantId,
+      `select * from audit_log where target_id = '${c.id}'`,
+    );
     expect(row).toMatchObject({ action: "comment.create", target_type: "comment" });
     // The audit row says where, not what: the comment's text stays out of the log.
     expect(JSON.parse(row!.detail)).toEqual({ project_id: projectId, task_id: taskId });
@@ -109,7 +129,11 @@ describe("comments", () => {
     expect(left.items.map((c: { id: string }) => c.id)).not.toContain(theirs.id);
     expect(auditActions(mine.id)).toEqual(["comment.create", "comment.delete"]);
     expect(auditActions(theirs.id)).toEqual(["comment.create", "comment.delete"]);
-    const moderated = tenantRows<{ detail: string }>(instance.dataDir, owner.tenantId, `select detail from audit_log where target_id = '${theirs.id}' and action = 'comment.delete'`);
+    const moderated = tenantRows<{ detail: string }>(
+      instance.dataDir,
+      owner.tenantId,
+      `select detail from audit_log where target_id = '${theirs.id}' and action = 'comment.delete'`,
+    );
     expect(JSON.parse(moderated[0]!.detail)).toMatchObject({ moderated: true, author_id: expect.stringMatching(/^u/) });
     expect((await member.client.mutate("comments.delete", { org, id: mine.id })).status).toBe(404);
   });
@@ -148,9 +172,23 @@ describe("timelines", () => {
 
   it("shows a task's history, comments included (deleted ones too), newest first, without IP addresses", async () => {
     const page = await ok(member.client.query("activity.task", { org, taskId: task.id }));
-    expect(page.items.map((e: { action: string }) => e.action)).toEqual(["comment.delete", "comment.update", "comment.create", "task.move", "task.update", "task.create"]);
+    expect(page.items.map((e: { action: string }) => e.action)).toEqual([
+      "comment.delete",
+      "comment.update",
+      "comment.create",
+      "task.move",
+      "task.update",
+      "task.create",
+    ]);
     const move = page.items.find((e: { action: string }) => e.action === "task.move");
-    expect(move).toMatchObject({ actorId: member.id, actorName: "Plain Member", actorKind: "user", targetType: "task", targetId: task.id, detail: { from_name: "Backlog", to_name: "In progress" } });
+    expect(move).toMatchObject({
+      actorId: member.id,
+      actorName: "Plain Member",
+      actorKind: "user",
+      targetType: "task",
+      targetId: task.id,
+      detail: { from_name: "Backlog", to_name: "In progress" },
+    });
     expect(JSON.stringify(page)).not.toContain("127.0.0.1");
     expect(page.items[0]).not.toHaveProperty("ip");
   });
@@ -183,10 +221,18 @@ describe("timelines", () => {
 
   it("reads timelines through the project and task indexes, not a scan of the whole log", () => {
     const plan = (where: string) =>
-      tenantRows<{ detail: string }>(instance.dataDir, owner.tenantId, `explain query plan select id from audit_log where ${where} order by id desc limit 51`)
+      tenantRows<{ detail: string }>(
+        instance.dataDir,
+        owner.tenantId,
+        `explain query plan select id from audit_log where ${where} order by id desc limit 51`,
+      )
         .map((p) => p.detail)
         .join(" ");
     expect(plan(`json_extract(audit_log.detail, '$.task_id') = 'k1' and target_type in ('task', 'comment')`)).toContain("audit_log_task");
-    expect(plan(`(target_type = 'project' and target_id = 'p1') or (json_extract(audit_log.detail, '$.project_id') = 'p1' and target_type in ('task', 'comment'))`)).toContain("audit_log_project");
+    expect(
+      plan(
+        `(target_type = 'project' and target_id = 'p1') or (json_extract(audit_log.detail, '$.project_id') = 'p1' and target_type in ('task', 'comment'))`,
+      ),
+    ).toContain("audit_log_project");
   });
 });

@@ -12,9 +12,17 @@ interface TestDB {
 let dir: string;
 let db: Kysely<TestDB>;
 
-const byId = compileOnce((k: Kysely<TestDB>, v: { id: string }) => k.selectFrom("things").select(["id", "label", "n"]).where("id", "=", v.id));
+const byId = compileOnce((k: Kysely<TestDB>, v: { id: string }) =>
+  k.selectFrom("things").select(["id", "label", "n"]).where("id", "=", v.id),
+);
 const page = compileOnce((k: Kysely<TestDB>, v: { min: number; limit: number }) =>
-  k.selectFrom("things").select("id").where("n", ">=", v.min).where(sql<number>`length(label)`, ">", 0).orderBy("id").limit(v.limit),
+  k
+    .selectFrom("things")
+    .select("id")
+    .where("n", ">=", v.min)
+    .where(sql<number>`length(label)`, ">", 0)
+    .orderBy("id")
+    .limit(v.limit),
 );
 
 const settled = async (p: Promise<unknown>) => {
@@ -27,8 +35,20 @@ const settled = async (p: Promise<unknown>) => {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "opslayer-compile-once-"));
   db = kyselyFor<TestDB>(openSqlite(join(dir, "t.sqlite"), { synchronous: "NORMAL" }));
-  await db.schema.createTable("things").addColumn("id", "text", (c) => c.primaryKey()).addColumn("label", "text").addColumn("n", "integer").execute();
-  await db.insertInto("things").values([{ id: "a", label: "one", n: 1 }, { id: "b", label: "two", n: 2 }, { id: "c", label: "three", n: 3 }]).execute();
+  await db.schema
+    .createTable("things")
+    .addColumn("id", "text", (c) => c.primaryKey())
+    .addColumn("label", "text")
+    .addColumn("n", "integer")
+    .execute();
+  await db
+    .insertInto("things")
+    .values([
+      { id: "a", label: "one", n: 1 },
+      { id: "b", label: "two", n: 2 },
+      { id: "c", label: "three", n: 3 },
+    ])
+    .execute();
 });
 afterAll(async () => {
   await db.destroy();
@@ -84,6 +104,8 @@ describe("compileOnce", () => {
         return query;
       }),
     ).toThrow(/id used other than as a bound value/);
-    expect(() => compileOnce((k: Kysely<TestDB>, v: { id: string }) => k.deleteFrom("things").where("id", "=", v.id))).toThrow(/selects only/);
+    expect(() => compileOnce((k: Kysely<TestDB>, v: { id: string }) => k.deleteFrom("things").where("id", "=", v.id))).toThrow(
+      /selects only/,
+    );
   });
 });

@@ -54,19 +54,29 @@ beforeAll(async () => {
   const o = owner.client;
   ok(await o.mutate("settings.update", { org, timeZone: zone, digestHour: DIGEST_HOUR }), "settings");
   const client = ok(await o.mutate("clients.create", { org, name: "Globex" }), "client");
-  openProject = ok(await o.mutate("projects.create", { org, clientId: client.id, name: "Harbour Website", hourlyRate: 10_000 }), "open project").id;
-  secretProject = ok(await o.mutate("projects.create", { org, clientId: client.id, name: "Project Nightjar", hourlyRate: 10_000 }), "secret project").id;
+  openProject = ok(
+    await o.mutate("projects.create", { org, clientId: client.id, name: "Harbour Website", hourlyRate: 10_000 }),
+    "open project",
+  ).id;
+  secretProject = ok(
+    await o.mutate("projects.create", { org, clientId: client.id, name: "Project Nightjar", hourlyRate: 10_000 }),
+    "secret project",
+  ).id;
 
   manager = await inviteMember(instance, o, org, "manager", { name: "Mona Manager" });
   restricted = await inviteMember(instance, o, org, "member", { name: "Rita Restricted" });
   optedOut = await inviteMember(instance, o, org, "member", { name: "Otto Optedout" });
   contact = await inviteMember(instance, o, org, "client", { name: "Cleo Contact", clientId: client.id });
-  ok(await o.mutate("sharing.add", { org, projectId: openProject, subject: { kind: "member", id: restricted.userId } }), "share restricted");
+  ok(
+    await o.mutate("sharing.add", { org, projectId: openProject, subject: { kind: "member", id: restricted.userId } }),
+    "share restricted",
+  );
   ok(await o.mutate("sharing.add", { org, projectId: openProject, subject: { kind: "member", id: optedOut.userId } }), "share opted-out");
   ok(await o.mutate("sharing.add", { org, projectId: openProject, subject: { kind: "client", id: client.id } }), "share client");
 
   // Each opts in for themselves; the opted-out member does not.
-  for (const p of [manager, restricted, contact]) expect(ok(await p.client.mutate("digest.set", { org, optIn: true }), "opt in").optIn).toBe(true);
+  for (const p of [manager, restricted, contact])
+    expect(ok(await p.client.mutate("digest.set", { org, optIn: true }), "opt in").optIn).toBe(true);
 
   // Today's activity, which the digest sent tomorrow morning reports as "yesterday".
   activityDay = localDate(instance.clock.now(), zone);
@@ -77,9 +87,18 @@ beforeAll(async () => {
   ok(await o.mutate("comments.create", { org, taskId: alpha.id, body: "Looks great" }), "comment open");
   ok(await o.mutate("comments.create", { org, taskId: omega.id, body: "Keep this quiet" }), "comment secret");
   const midnight = dayStart(activityDay, zone);
-  ok(await o.mutate("time.create", { org, projectId: openProject, startedAt: midnight, endedAt: midnight + 2 * HOUR - 60 * MINUTE }), "owner time");
-  ok(await restricted.client.mutate("time.create", { org, projectId: openProject, startedAt: midnight, endedAt: midnight + 30 * MINUTE }), "restricted time");
-  ok(await manager.client.mutate("time.create", { org, projectId: secretProject, startedAt: midnight, endedAt: midnight + 30 * MINUTE }), "manager time");
+  ok(
+    await o.mutate("time.create", { org, projectId: openProject, startedAt: midnight, endedAt: midnight + 2 * HOUR - 60 * MINUTE }),
+    "owner time",
+  );
+  ok(
+    await restricted.client.mutate("time.create", { org, projectId: openProject, startedAt: midnight, endedAt: midnight + 30 * MINUTE }),
+    "restricted time",
+  );
+  ok(
+    await manager.client.mutate("time.create", { org, projectId: secretProject, startedAt: midnight, endedAt: midnight + 30 * MINUTE }),
+    "manager time",
+  );
   const invoice = ok(await o.mutate("invoices.create", { org, clientId: client.id, from: activityDay, to: activityDay }), "invoice");
   invoiceNumber = ok(await o.mutate("invoices.issue", { org, id: invoice.id }), "issue").number;
   expect(invoiceNumber).toBeTruthy();
@@ -102,13 +121,25 @@ describe("daily digest", () => {
     const [toManager] = mailsTo(manager.email);
     expect(mailsTo(manager.email)).toHaveLength(1);
     expect(toManager!.text).toContain(`Subject: Org ${org}: activity on ${activityDay}`);
-    for (const seen of ["Redesign the harbour map", "Nightjar launch codes", "Tasks created: 2", "Tasks completed: 1", "Comments: 2", "Harbour Website: 1", "Project Nightjar: 1", "Hours logged: 2 h", "Invoices issued: 1", invoiceNumber]) {
+    for (const seen of [
+      "Redesign the harbour map",
+      "Nightjar launch codes",
+      "Tasks created: 2",
+      "Tasks completed: 1",
+      "Comments: 2",
+      "Harbour Website: 1",
+      "Project Nightjar: 1",
+      "Hours logged: 2 h",
+      "Invoices issued: 1",
+      invoiceNumber,
+    ]) {
       expect(toManager!.text).toContain(seen);
     }
 
     const [toRestricted] = mailsTo(restricted.email);
     expect(mailsTo(restricted.email)).toHaveLength(1);
-    for (const seen of ["Redesign the harbour map", "Tasks created: 1", "Tasks completed: 1", "Comments: 1", "Hours you logged: 0.5 h"]) expect(toRestricted!.text).toContain(seen);
+    for (const seen of ["Redesign the harbour map", "Tasks created: 1", "Tasks completed: 1", "Comments: 1", "Hours you logged: 0.5 h"])
+      expect(toRestricted!.text).toContain(seen);
     for (const hidden of ["Nightjar", "Invoices issued", invoiceNumber]) expect(toRestricted!.text).not.toContain(hidden);
 
     const [toContact] = mailsTo(contact.email);
@@ -168,8 +199,19 @@ describe("daily digest", () => {
     // Activity on the next day, for both of them, reported the day after.
     const nextDay = addDays(activityDay, 1);
     const midnight = dayStart(nextDay, zone);
-    ok(await restricted.client.mutate("time.create", { org, projectId: openProject, startedAt: midnight + HOUR, endedAt: midnight + 2 * HOUR }), "restricted time");
-    ok(await manager.client.mutate("time.create", { org, projectId: openProject, startedAt: midnight + HOUR, endedAt: midnight + 2 * HOUR }), "manager time");
+    ok(
+      await restricted.client.mutate("time.create", {
+        org,
+        projectId: openProject,
+        startedAt: midnight + HOUR,
+        endedAt: midnight + 2 * HOUR,
+      }),
+      "restricted time",
+    );
+    ok(
+      await manager.client.mutate("time.create", { org, projectId: openProject, startedAt: midnight + HOUR, endedAt: midnight + 2 * HOUR }),
+      "manager time",
+    );
     moveClockTo(addDays(nextDay, 1));
     const counts = await sendDueDigests(instance.services);
     expect(counts.sent).toBe(1);
@@ -230,7 +272,11 @@ describe("project activity report", () => {
     const long = await manager.client.query("digest.projectReport", { org, projectId: openProject, from: "2024-01-01", to: "2025-01-01" });
     expect(long.status).toBe(400);
     expect(long.error?.fieldErrors?.to).toEqual(["Choose at most 366 days."]);
-    expect((await manager.client.query("digest.projectReport", { org, projectId: openProject, from: "2024-01-01", to: "2024-12-31" })).status).toBe(200);
-    expect((await manager.client.query("digest.projectReport", { org, projectId: openProject, from: "2024-01-02", to: "2024-01-01" })).status).toBe(400);
+    expect(
+      (await manager.client.query("digest.projectReport", { org, projectId: openProject, from: "2024-01-01", to: "2024-12-31" })).status,
+    ).toBe(200);
+    expect(
+      (await manager.client.query("digest.projectReport", { org, projectId: openProject, from: "2024-01-02", to: "2024-01-01" })).status,
+    ).toBe(400);
   });
 });

@@ -62,7 +62,9 @@ const ok = <T>(res: { status: number; data: T; error: unknown }, what = "call") 
 
 /** Every entry of a ZIP, read whole (test archives are small). */
 async function readZip(path: string): Promise<Map<string, Buffer>> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(path, { lazyEntries: true }, (e, z) => (e ? reject(e) : resolve(z))));
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true }, (e, z) => (e ? reject(e) : resolve(z))),
+  );
   const out = new Map<string, Buffer>();
   await new Promise<void>((resolve, reject) => {
     zip.on("entry", (entry: yauzl.Entry) =>
@@ -148,9 +150,16 @@ beforeAll(async () => {
   ok(await c.mutate("invoices.void", { org, id: voided.id, reason: "Sent to the wrong client" }), "void");
   // A file whose name is not ASCII and would not be safe as a path as it is.
   const qs = new URLSearchParams({ org, target: "project", id: world.target.projectId, name: "Résumé: Q3 plan?.txt" });
-  const up = await c.raw("POST", `/api/files/upload?${qs}`, "Große Pläne\n".repeat(5000), { origin: c.baseUrl, "content-type": "application/octet-stream" });
+  const up = await c.raw("POST", `/api/files/upload?${qs}`, "Große Pläne\n".repeat(5000), {
+    origin: c.baseUrl,
+    "content-type": "application/octet-stream",
+  });
   expect(up.status).toBe(201);
-  const member = await source.services.control.selectFrom("users").select("email").where("id", "=", world.target.memberUserId!).executeTakeFirstOrThrow();
+  const member = await source.services.control
+    .selectFrom("users")
+    .select("email")
+    .where("id", "=", world.target.memberUserId!)
+    .executeTakeFirstOrThrow();
   memberEmail = member.email;
 }, 120_000);
 
@@ -218,7 +227,8 @@ describe("an organisation export", () => {
     const resume = attachments.find((a) => a.name === "Résumé: Q3 plan?.txt")!;
     expect(files.get(`attachments/${resume.id}/Résumé_ Q3 plan_.txt`)!.toString("utf8")).toBe("Große Pläne\n".repeat(5000));
     // Sealed secrets are not in the archive in any form; their hints are.
-    for (const table of ["connected_services", "servers", "webhooks"] as const) for (const row of jsonLines(files, table)) expect(row.secret).toBeNull();
+    for (const table of ["connected_services", "servers", "webhooks"] as const)
+      for (const row of jsonLines(files, table)) expect(row.secret).toBeNull();
     expect(jsonLines(files, "connected_services")[0]!.secret_hint).toBe("1234");
     const everything = Buffer.concat([...files.values()]).toString("utf8");
     expect(everything).not.toContain("sk_test_seeded-secret-value");
@@ -231,7 +241,12 @@ describe("an organisation export", () => {
 
   it("covers every table of a tenant file, so nothing is silently left out", () => {
     const db = new Database(tenantFilePath(source.dataDir, world.tenantId), { readonly: true });
-    const tables = (db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'").pluck().all() as string[]).sort();
+    const tables = (
+      db
+        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'")
+        .pluck()
+        .all() as string[]
+    ).sort();
     db.close();
     expect(tables).toEqual([...TABLE_NAMES].sort());
   });
@@ -253,7 +268,8 @@ describe("importing the export into a fresh instance", () => {
     expect((await footprint(fresh)).tenants.length).toBe(before.tenants.length + 1);
     expect(result.tenantId).not.toBe(world.tenantId);
     // Account ids differ between instances: answers are compared with the new ids put back.
-    const users = async (i: Instance) => new Map((await i.services.control.selectFrom("users").select(["id", "email"]).execute()).map((u) => [u.email, u.id]));
+    const users = async (i: Instance) =>
+      new Map((await i.services.control.selectFrom("users").select(["id", "email"]).execute()).map((u) => [u.email, u.id]));
     const oldIds = await users(source);
     const newIds = await users(fresh);
     ids = new Map([...newIds].filter(([email]) => oldIds.has(email)).map(([email, id]) => [id, oldIds.get(email)!]));
@@ -272,8 +288,22 @@ describe("importing the export into a fresh instance", () => {
    * than the organisation's file (not exported, see docs/export-format.md), and the audit log,
    * compared below.
    */
-  const NOT_FROM_THE_FILE = new Set(["support.listGrants", "support.activity", "apiTokens.list", "invitations.list", "exports.list", "exports.download", "audit.list", "audit.export", "privacy.status", "termination.status", "termination.preview"]);
-  const queries = Object.entries(tenantCalls).filter(([path, c]) => c.kind === "query" && !NOT_FROM_THE_FILE.has(path) && !path.startsWith("digest."));
+  const NOT_FROM_THE_FILE = new Set([
+    "support.listGrants",
+    "support.activity",
+    "apiTokens.list",
+    "invitations.list",
+    "exports.list",
+    "exports.download",
+    "audit.list",
+    "audit.export",
+    "privacy.status",
+    "termination.status",
+    "termination.preview",
+  ]);
+  const queries = Object.entries(tenantCalls).filter(
+    ([path, c]) => c.kind === "query" && !NOT_FROM_THE_FILE.has(path) && !path.startsWith("digest."),
+  );
 
   it.each(queries.map(([path]) => path))("%s answers the same in both instances", async (path) => {
     const input = tenantCalls[path]!.input(world.target as Target);
@@ -337,12 +367,17 @@ describe("an archive that is not exactly an export", () => {
   };
 
   it("is refused when one byte of a file changed", async () => {
-    const file = await rewriteZip(zipPath, join(work, "byte.zip"), (files) => {
-      const [name, buf] = [...files].find(([n]) => n.startsWith("attachments/"))!;
-      const copy = Buffer.from(buf);
-      copy[0] = copy[0]! ^ 1;
-      files.set(name, copy);
-    }, false);
+    const file = await rewriteZip(
+      zipPath,
+      join(work, "byte.zip"),
+      (files) => {
+        const [name, buf] = [...files].find(([n]) => n.startsWith("attachments/"))!;
+        const copy = Buffer.from(buf);
+        copy[0] = copy[0]! ^ 1;
+        files.set(name, copy);
+      },
+      false,
+    );
     expect((await refuse(file, /does not match its SHA-256/)).kind).toBe("archive");
   });
 
@@ -428,7 +463,9 @@ describe("an archive that is not exactly an export", () => {
     });
     const before = await footprint(fresh);
     await expect(importOrgExport(fresh.services, strangers, { slug: "ownerless" })).rejects.toThrow(/owners has an account/);
-    await expect(importOrgExport(fresh.services, zipPath, { slug: "ownerless", ownerEmail: "nobody@example.test" })).rejects.toThrow(/no account/);
+    await expect(importOrgExport(fresh.services, zipPath, { slug: "ownerless", ownerEmail: "nobody@example.test" })).rejects.toThrow(
+      /no account/,
+    );
     expect(await footprint(fresh)).toEqual(before);
   });
 });
@@ -457,43 +494,49 @@ describe("an export that cannot be written as it should", () => {
       }
     }).length;
 
-  it.runIf(existsSync("/proc/self/fd"))("reports the disk's own error, closes its connection and leaves no file behind when the output fails part-way", async () => {
-    // Enough rows that the disk fills while a table is still being read.
-    const filler = writer();
-    const insert = filler.prepare("insert into audit_log (at, actor_kind, action, detail) values (?, 'system', 'test.filler', ?)");
-    filler.transaction(() => {
-      for (let i = 0; i < 20_000; i++) insert.run(i, JSON.stringify({ junk: createHash("sha256").update(String(i)).digest("hex") }));
-    })();
-    filler.close();
-    // SQLite keeps a closed connection's descriptor while another one in the process holds a lock on
-    // the file, so none is open while descriptors are counted.
-    await source.services.pool.close(delta.tenantId);
-    expect(openOnFile()).toBe(0);
-    const dir = mkdtempSync(join(work, "full-"));
-    disk.fullAfter = 64 * 1024;
-    const error = await writeOrgExport(source.services, delta.tenantId, join(dir, "out.zip"))
-      .then(
-        () => null,
-        (e: NodeJS.ErrnoException) => e,
-      )
-      .finally(() => (disk.fullAfter = null));
-    expect(error?.code).toBe("ENOSPC");
-    expect(error?.message).toMatch(/no space left on device/);
-    expect(openOnFile()).toBe(0);
-    expect(readdirSync(dir)).toEqual([]);
-    // No read transaction is left pinning the WAL: a writer can checkpoint all of it.
-    const db = writer();
-    try {
-      db.prepare("delete from audit_log where action = 'test.filler'").run();
-      expect((db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[])[0]!.busy).toBe(0);
-    } finally {
-      db.close();
-    }
-  });
+  it.runIf(existsSync("/proc/self/fd"))(
+    "reports the disk's own error, closes its connection and leaves no file behind when the output fails part-way",
+    async () => {
+      // Enough rows that the disk fills while a table is still being read.
+      const filler = writer();
+      const insert = filler.prepare("insert into audit_log (at, actor_kind, action, detail) values (?, 'system', 'test.filler', ?)");
+      filler.transaction(() => {
+        for (let i = 0; i < 20_000; i++) insert.run(i, JSON.stringify({ junk: createHash("sha256").update(String(i)).digest("hex") }));
+      })();
+      filler.close();
+      // SQLite keeps a closed connection's descriptor while another one in the process holds a lock on
+      // the file, so none is open while descriptors are counted.
+      await source.services.pool.close(delta.tenantId);
+      expect(openOnFile()).toBe(0);
+      const dir = mkdtempSync(join(work, "full-"));
+      disk.fullAfter = 64 * 1024;
+      const error = await writeOrgExport(source.services, delta.tenantId, join(dir, "out.zip"))
+        .then(
+          () => null,
+          (e: NodeJS.ErrnoException) => e,
+        )
+        .finally(() => (disk.fullAfter = null));
+      expect(error?.code).toBe("ENOSPC");
+      expect(error?.message).toMatch(/no space left on device/);
+      expect(openOnFile()).toBe(0);
+      expect(readdirSync(dir)).toEqual([]);
+      // No read transaction is left pinning the WAL: a writer can checkpoint all of it.
+      const db = writer();
+      try {
+        db.prepare("delete from audit_log where action = 'test.filler'").run();
+        expect((db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[])[0]!.busy).toBe(0);
+      } finally {
+        db.close();
+      }
+    },
+  );
 
   it("refuses a row the importer would refuse, naming the table and the row, and leaves no file behind", async () => {
     const db = writer();
-    const entry = db.prepare("select id, duration_seconds from time_entries order by id limit 1").get() as { id: string; duration_seconds: number };
+    const entry = db.prepare("select id, duration_seconds from time_entries order by id limit 1").get() as {
+      id: string;
+      duration_seconds: number;
+    };
     // What a float bound from JavaScript leaves in an INTEGER column: SQLite keeps it REAL.
     db.prepare("update time_entries set duration_seconds = 12.5 where id = ?").run(entry.id);
     const dir = mkdtempSync(join(work, "real-"));
@@ -524,7 +567,10 @@ describe("an export that cannot be written as it should", () => {
   it("cuts a long attachment name between characters, never inside one, so the archive imports", async () => {
     const name = `${"a".repeat(199)}\u{1F600}.txt`;
     const qs = new URLSearchParams({ org: "delta", target: "project", id: delta.target.projectId, name });
-    const up = await delta.client.raw("POST", `/api/files/upload?${qs}`, "hello\n".repeat(100), { origin: delta.client.baseUrl, "content-type": "application/octet-stream" });
+    const up = await delta.client.raw("POST", `/api/files/upload?${qs}`, "hello\n".repeat(100), {
+      origin: delta.client.baseUrl,
+      "content-type": "application/octet-stream",
+    });
     expect(up.status).toBe(201);
     const out = join(mkdtempSync(join(work, "long-name-")), "delta.zip");
     await writeOrgExport(source.services, delta.tenantId, out);
@@ -593,7 +639,21 @@ describe("expiry and restarts", () => {
     const now = source.clock.now();
     await source.services.control
       .insertInto("org_exports")
-      .values({ id: `x${"b".repeat(24)}`, tenant_id: world.tenantId, requested_by: "u", status: "running", done: 3, total: 9, file_name: null, bytes: null, sha256: null, error: null, created_at: now, finished_at: null, expires_at: null })
+      .values({
+        id: `x${"b".repeat(24)}`,
+        tenant_id: world.tenantId,
+        requested_by: "u",
+        status: "running",
+        done: 3,
+        total: 9,
+        file_name: null,
+        bytes: null,
+        sha256: null,
+        error: null,
+        created_at: now,
+        finished_at: null,
+        expires_at: null,
+      })
       .execute();
     expect(await failInterruptedExports(source.services)).toBe(1);
     const [row] = ok(await world.client.query("exports.list", { org }));

@@ -19,7 +19,13 @@ let clientId: string;
 let projectId: string;
 const org = "fast-org";
 
-const SECURITY_HEADERS = ["x-content-type-options", "x-frame-options", "referrer-policy", "cross-origin-opener-policy", "strict-transport-security"];
+const SECURITY_HEADERS = [
+  "x-content-type-options",
+  "x-frame-options",
+  "referrer-policy",
+  "cross-origin-opener-policy",
+  "strict-transport-security",
+];
 
 interface Answer {
   status: number;
@@ -60,7 +66,6 @@ const q = (path: string, input?: unknown) =>
 
 const cookieOf = (client: Client) => ({ cookie: client.cookieHeader() });
 
-
 async function setRole(tenantId: string, userId: string, role: string) {
   const lease = await instance.services.pool.acquire(tenantId);
   try {
@@ -82,7 +87,12 @@ beforeAll(async () => {
   outsider = await userWithOrg(instance, "fast-other");
   clientId = (await owner.client.mutate("clients.create", { org, name: "Acme" })).data.id;
   const other = (await owner.client.mutate("clients.create", { org, name: "Beta" })).data.id;
-  for (const [name, client] of [["Website", clientId], ["App", clientId], ["Brand refresh", other], ["Old site", other]] as const) {
+  for (const [name, client] of [
+    ["Website", clientId],
+    ["App", clientId],
+    ["Brand refresh", other],
+    ["Old site", other],
+  ] as const) {
     projectId = (await owner.client.mutate("projects.create", { org, clientId: client, name })).data.id;
   }
   expect((await owner.client.mutate("projects.setArchived", { org, id: projectId, archived: true })).status).toBe(200);
@@ -123,7 +133,11 @@ describe("fast path answers like the tRPC adapter", () => {
     expect(limit.json.error.data.code).toBe("BAD_REQUEST");
     expect(limit.json.error.data.path).toBe("projects.list");
     expect(limit.json.error.data.fieldErrors).toEqual({ limit: [expect.any(String)] });
-    for (const input of [{ org, clientId: "x" }, { org, limit: 1.5, offset: -1 }, { org, id: 7 }]) {
+    for (const input of [
+      { org, clientId: "x" },
+      { org, limit: 1.5, offset: -1 },
+      { org, id: 7 },
+    ]) {
       const path = "id" in input ? "projects.get" : "projects.list";
       const res = await bothWays(q(path, input), owned);
       expect(res.status).toBe(400);
@@ -144,7 +158,9 @@ describe("fast path answers like the tRPC adapter", () => {
     expect((await bothWays(q("orgs.mine"))).status).toBe(401);
 
     const unverified = new Client(instance.url);
-    expect((await unverified.mutate("auth.signup", { name: "Not Yet", email: uniqueEmail("unverified"), password: STRONG_PASSWORD })).status).toBe(200);
+    expect(
+      (await unverified.mutate("auth.signup", { name: "Not Yet", email: uniqueEmail("unverified"), password: STRONG_PASSWORD })).status,
+    ).toBe(200);
     const notConfirmed = await bothWays(q("projects.list", { org }), cookieOf(unverified));
     expect(notConfirmed.status).toBe(403);
     expect(notConfirmed.json.error.data.code).toBe("FORBIDDEN");
@@ -191,7 +207,18 @@ describe("fast path answers like the tRPC adapter", () => {
     const user = await control.selectFrom("users").select("id").where("email", "=", owner.email).executeTakeFirstOrThrow();
     await control
       .insertInto("tenants")
-      .values({ id: tenantId, slug: "fast-broken", name: "Broken", status: "active", plan: "standard", features: "{}", file_name: `${tenantId}.sqlite`, wrapped_key: null, created_by: user.id, created_at: Date.now() })
+      .values({
+        id: tenantId,
+        slug: "fast-broken",
+        name: "Broken",
+        status: "active",
+        plan: "standard",
+        features: "{}",
+        file_name: `${tenantId}.sqlite`,
+        wrapped_key: null,
+        created_by: user.id,
+        created_at: Date.now(),
+      })
       .execute();
     await control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
     const logged = instance.logs.length;
@@ -242,14 +269,22 @@ describe("cookies and headers on the fast path", () => {
     const client = await login(owner.email);
     const hash = await sessionHashOf(client);
     const nearlyIdle = async () => {
-      await instance.services.control.updateTable("sessions").set({ expires_at: Date.now() + 60_000 }).where("id", "=", hash).execute();
+      await instance.services.control
+        .updateTable("sessions")
+        .set({ expires_at: Date.now() + 60_000 })
+        .where("id", "=", hash)
+        .execute();
     };
     const res = await bothWays(q("projects.list", { org }), cookieOf(client), nearlyIdle);
     expect(res.fast).toBe(true);
     expect(res.status).toBe(200);
     expect(res.setCookies).toHaveLength(1);
     expect(res.setCookies[0]).toMatch(/^opslayer_session=[^;]+;/);
-    const renewed = await instance.services.control.selectFrom("sessions").select("expires_at").where("id", "=", hash).executeTakeFirstOrThrow();
+    const renewed = await instance.services.control
+      .selectFrom("sessions")
+      .select("expires_at")
+      .where("id", "=", hash)
+      .executeTakeFirstOrThrow();
     expect(renewed.expires_at).toBeGreaterThan(Date.now() + 60 * 60_000);
   });
 
@@ -264,7 +299,11 @@ describe("cookies and headers on the fast path", () => {
     const sessions = [await login(owner.email), await login(owner.email)];
     const old = instance.clock.now() - instance.services.config.sessionAbsoluteMs - 1;
     for (const s of sessions) {
-      await instance.services.control.updateTable("sessions").set({ created_at: old }).where("id", "=", await sessionHashOf(s)).execute();
+      await instance.services.control
+        .updateTable("sessions")
+        .set({ created_at: old })
+        .where("id", "=", await sessionHashOf(s))
+        .execute();
     }
     const fast = await get(q("projects.list", { org }), cookieOf(sessions[0]!));
     const standard = await get(q("projects.list", { org }), { ...cookieOf(sessions[1]!), "content-type": "application/json" });

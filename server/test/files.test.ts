@@ -21,7 +21,12 @@ const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 type Body = string | Buffer | ReadableStream<Uint8Array>;
 
-async function upload(client: Client, q: { org: string; target: string; id: string; name: string }, body: Body, headers: Record<string, string> = {}) {
+async function upload(
+  client: Client,
+  q: { org: string; target: string; id: string; name: string },
+  body: Body,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${client.baseUrl}/api/files/upload?${new URLSearchParams(q)}`, {
     method: "POST",
     body: body as BodyInit,
@@ -99,7 +104,9 @@ describe("upload and download", () => {
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("content-length")).toBe(String(data.length));
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="Bericht _ M_rz (final).png"; filename*=UTF-8''Bericht%20%E2%80%93%20M%C3%A4rz%20%28final%29.png`);
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="Bericht _ M_rz (final).png"; filename*=UTF-8''Bericht%20%E2%80%93%20M%C3%A4rz%20%28final%29.png`,
+    );
 
     const listed = await world.client.query("files.list", { org: world.slug, targetType: "task", targetId: world.target.taskId });
     expect(listed.status).toBe(200);
@@ -150,16 +157,34 @@ describe("upload and download", () => {
   it("refuses a cross-site upload (the same Origin check as every POST)", async () => {
     const res = await upload(world.client, onTask("x.txt"), "hello", { origin: "https://evil.example" });
     expect(res.status).toBe(403);
-    const anonymous = await fetch(`${instance.url}/api/files/upload?${new URLSearchParams(onTask("x.txt"))}`, { method: "POST", body: "hi", headers: { origin: instance.url } });
+    const anonymous = await fetch(`${instance.url}/api/files/upload?${new URLSearchParams(onTask("x.txt"))}`, {
+      method: "POST",
+      body: "hi",
+      headers: { origin: instance.url },
+    });
     expect(anonymous.status).toBe(401);
   });
 
   it("uploads to projects and invoices too, and invoice files need invoice.read", async () => {
-    const onProject = await upload(world.client, { org: world.slug, target: "project", id: world.target.projectId, name: "brief.txt" }, "brief");
+    const onProject = await upload(
+      world.client,
+      { org: world.slug, target: "project", id: world.target.projectId, name: "brief.txt" },
+      "brief",
+    );
     expect(onProject.status).toBe(201);
-    const onInvoice = await upload(world.client, { org: world.slug, target: "invoice", id: world.target.invoiceId!, name: "po.txt" }, "purchase order");
+    const onInvoice = await upload(
+      world.client,
+      { org: world.slug, target: "invoice", id: world.target.invoiceId!, name: "po.txt" },
+      "purchase order",
+    );
     expect(onInvoice.status).toBe(201);
-    const noInvoices = (await world.client.mutate("roles.create", { org: world.slug, name: "Files only", permissions: ["org.view", "file.read", "project.read.all", "task.read"] })).data.id;
+    const noInvoices = (
+      await world.client.mutate("roles.create", {
+        org: world.slug,
+        name: "Files only",
+        permissions: ["org.view", "file.read", "project.read.all", "task.read"],
+      })
+    ).data.id;
     const clerk = (await inviteMember(instance, world.client, world.slug, noInvoices, { name: "Clerk" })).client;
     expect((await download(clerk, world.slug, onInvoice.file.id)).status).toBe(403);
     expect((await download(clerk, world.slug, onProject.file.id)).status).toBe(200);
@@ -188,7 +213,12 @@ describe("who may reach a file", () => {
   });
 
   it("refuses uploads over /api/trpc, which carries no file", async () => {
-    const res = await world.client.mutate("files.upload", { org: world.slug, targetType: "task", targetId: world.target.taskId, name: "x.txt" });
+    const res = await world.client.mutate("files.upload", {
+      org: world.slug,
+      targetType: "task",
+      targetId: world.target.taskId,
+      name: "x.txt",
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -227,7 +257,11 @@ describe("delete and tampering", () => {
   });
 
   it("deleting a draft invoice deletes its attachments, rows and blobs", async () => {
-    const draft = await world.client.mutate("invoices.create", { org: world.slug, clientId: world.target.clientId, lines: [{ description: "Setup", quantity: 1, unitPrice: 10_000 }] });
+    const draft = await world.client.mutate("invoices.create", {
+      org: world.slug,
+      clientId: world.target.clientId,
+      lines: [{ description: "Setup", quantity: 1, unitPrice: 10_000 }],
+    });
     expect(draft.status).toBe(200);
     const up = await upload(world.client, { org: world.slug, target: "invoice", id: draft.data.id, name: "po.txt" }, "purchase order 42");
     expect(up.status).toBe(201);
@@ -270,7 +304,14 @@ describe("delete and tampering", () => {
     };
     const open = async (parts: Buffer[], a = aad) => {
       const out: Buffer[] = [];
-      for await (const p of openChunks((async function* () { yield* parts; })(), key, a)) out.push(p);
+      for await (const p of openChunks(
+        (async function* () {
+          yield* parts;
+        })(),
+        key,
+        a,
+      ))
+        out.push(p);
       return Buffer.concat(out);
     };
     const data = Buffer.from("0123456789abcdef".repeat(4) + "tail");
@@ -337,7 +378,11 @@ describe("a 100 MB file", () => {
   // response, which would measure the test client rather than the server.
   function send(method: string, path: string, body?: Readable) {
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req = request(new URL(path, instance.url), { method, headers: { cookie: world.client.cookieHeader(), origin: instance.url } }, resolve);
+      const req = request(
+        new URL(path, instance.url),
+        { method, headers: { cookie: world.client.cookieHeader(), origin: instance.url } },
+        resolve,
+      );
       req.on("error", reject);
       if (body) pipeline(body, req).catch(reject);
       else req.end();

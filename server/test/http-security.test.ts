@@ -23,7 +23,11 @@ describe("login throttling", () => {
 
     instance.clock.advance(31_000);
     expect((await client.mutate("auth.login", { email, password: STRONG_PASSWORD })).status).toBe(200);
-    const events = await instance.services.control.selectFrom("security_log").select(["event", "user_id"]).where("email", "=", email).execute();
+    const events = await instance.services.control
+      .selectFrom("security_log")
+      .select(["event", "user_id"])
+      .where("email", "=", email)
+      .execute();
     const throttled = events.find((e) => e.event === "login.throttled");
     expect(throttled?.user_id).toMatch(/^u/);
   });
@@ -45,7 +49,9 @@ describe("login throttling", () => {
 describe("cross-site request protection", () => {
   it("refuses a mutation without Origin, or from another origin", async () => {
     const { client } = await verifiedUser(instance);
-    const none = await client.raw("POST", "/api/trpc/orgs.create", JSON.stringify({ name: "X", slug: "csrf-a" }), { "content-type": "application/json" });
+    const none = await client.raw("POST", "/api/trpc/orgs.create", JSON.stringify({ name: "X", slug: "csrf-a" }), {
+      "content-type": "application/json",
+    });
     expect(none.status).toBe(403);
     const evil = await client.mutate("orgs.create", { name: "X", slug: "csrf-b" }, { origin: "https://evil.example" });
     expect(evil.status).toBe(403);
@@ -70,7 +76,10 @@ describe("cross-site request protection", () => {
   it("accepts tRPC mutations only as application/json", async () => {
     const { client } = await verifiedUser(instance);
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-      const res = await client.raw("POST", "/api/trpc/orgs.create", JSON.stringify({ name: "X", slug: "form-post" }), { "content-type": type, origin: instance.url });
+      const res = await client.raw("POST", "/api/trpc/orgs.create", JSON.stringify({ name: "X", slug: "form-post" }), {
+        "content-type": type,
+        origin: instance.url,
+      });
       expect(res.status).toBe(415);
     }
   });
@@ -88,7 +97,11 @@ describe("cookies over https", () => {
     const secure = await startInstance({ APP_URL: "https://ops.example.test" });
     try {
       const client = new Client(secure.url);
-      const res = await client.mutate("auth.signup", { name: "Sec", email: uniqueEmail("https"), password: STRONG_PASSWORD }, { origin: "https://ops.example.test" });
+      const res = await client.mutate(
+        "auth.signup",
+        { name: "Sec", email: uniqueEmail("https"), password: STRONG_PASSWORD },
+        { origin: "https://ops.example.test" },
+      );
       expect(res.status).toBe(200);
       expect(res.setCookies[0]).toMatch(/^__Host-opslayer_session=/);
       expect(res.setCookies[0]).toMatch(/; Secure/i);

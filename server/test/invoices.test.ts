@@ -66,7 +66,11 @@ const invoiceOf = (ids: string[]) =>
   );
 
 const auditActions = (targetId: string) =>
-  tenantRows<{ action: string }>(instance.dataDir, owner.tenantId, `select action from audit_log where target_id = '${targetId}' order by id`).map((r) => r.action);
+  tenantRows<{ action: string }>(
+    instance.dataDir,
+    owner.tenantId,
+    `select action from audit_log where target_id = '${targetId}' order by id`,
+  ).map((r) => r.action);
 
 async function ok<T = any>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
   const r = await res;
@@ -85,7 +89,8 @@ async function issuedInvoice(lines = [manual("Retainer", 1, 100_000)], taxRateBp
 beforeAll(async () => {
   instance = await startInstance();
   owner = await userWithOrg(instance, org);
-  ownerId = (await instance.services.control.selectFrom("users").select("id").where("email", "=", owner.email).executeTakeFirstOrThrow()).id;
+  ownerId = (await instance.services.control.selectFrom("users").select("id").where("email", "=", owner.email).executeTakeFirstOrThrow())
+    .id;
   await ok(owner.client.mutate("settings.update", { org, timeZone: "Europe/Berlin", currency: "EUR" }));
   acme = (await ok(owner.client.mutate("clients.create", { org, name: "Acme" }))).id;
   globex = (await ok(owner.client.mutate("clients.create", { org, name: "Globex" }))).id;
@@ -119,7 +124,14 @@ describe("a draft from unbilled time", () => {
     expect(preview).toMatchObject({ currency: "EUR", timeZone: "Europe/Berlin", entries: 5, seconds: 1800 + 3600 + 1234 + 5400 + 1 });
 
     const draft = await ok(create({ clientId: acme, ...range, taxRateBp: 1900, dueDate: "2099-12-31", notes: "Thank you" }));
-    expect(draft).toMatchObject({ status: "draft", number: null, currency: "EUR", period_from: "2026-01-01", period_to: "2026-01-31", client_name: "Acme" });
+    expect(draft).toMatchObject({
+      status: "draft",
+      number: null,
+      currency: "EUR",
+      period_from: "2026-01-01",
+      period_to: "2026-01-31",
+      client_name: "Acme",
+    });
     // One line per project and rate, in project-name order: App 5401 s × 90.00 = 135.025 → 135.03
     // (half-up); Website 5400 s × 120.50 = 180.75; Website 1234 s × 99.99 = 34.274… → 34.27.
     expect(draft.lines.map((l: any) => [l.kind, l.project_id, l.quantity, l.unit_price, l.amount])).toEqual([
@@ -170,7 +182,12 @@ describe("a draft from unbilled time", () => {
     );
     // 0.5 × 0.01 → 0.005 → 0.01 each (half-up; half-even would give 0); 0.333 × 1.00 = 0.333 → 0.33;
     // 1.25 × 3.33 = 4.1625 → 4.16.
-    expect(d.lines.map((l: any) => [l.quantity, l.amount])).toEqual([[500, 1], [500, 1], [333, 33], [1250, 416]]);
+    expect(d.lines.map((l: any) => [l.quantity, l.amount])).toEqual([
+      [500, 1],
+      [500, 1],
+      [333, 33],
+      [1250, 416],
+    ]);
     expect(d.subtotal).toBe(451);
     // 451 × 50 % = 225.5 → 226 once; per line it would have been 1 + 1 + 17 + 208 = 227.
     expect(d.tax).toBe(226);
@@ -200,7 +217,12 @@ describe("a draft from unbilled time", () => {
   it("writes nothing when any part fails: an amount too large leaves the time unbilled", async () => {
     const e = await entry({ project: web, start: "2026-03-02T09:00:00Z", seconds: 3600, rate: 12050 });
     const before = tenantDigest(instance.dataDir, owner.tenantId);
-    const res = await create({ clientId: acme, from: "2026-03-01", to: "2026-03-31", lines: [manual("Galaxy", 1_000_000, 10_000_000_000_000)] });
+    const res = await create({
+      clientId: acme,
+      from: "2026-03-01",
+      to: "2026-03-31",
+      lines: [manual("Galaxy", 1_000_000, 10_000_000_000_000)],
+    });
     expect(res.status).toBe(400);
     expect(res.error?.message).toBe("That amount is too large for an invoice.");
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
@@ -211,7 +233,9 @@ describe("a draft from unbilled time", () => {
   it("refuses a client that does not exist, or is another organisation's", async () => {
     const other = await userWithOrg(instance, "billing-other");
     const theirClient = (await ok(other.client.mutate("clients.create", { org: "billing-other", name: "Theirs" }))).id;
-    const theirs = await ok(other.client.mutate("invoices.create", { org: "billing-other", clientId: theirClient, lines: [manual("X", 1, 1)] }));
+    const theirs = await ok(
+      other.client.mutate("invoices.create", { org: "billing-other", clientId: theirClient, lines: [manual("X", 1, 1)] }),
+    );
     const beforeTheirs = tenantDigest(instance.dataDir, other.tenantId);
     const beforeMine = tenantDigest(instance.dataDir, owner.tenantId);
 
@@ -238,14 +262,18 @@ describe("a draft from unbilled time", () => {
 describe("numbering", () => {
   it("gives concurrent issues consecutive numbers of the issue year: no gaps, no duplicates", async () => {
     const n = 16;
-    const drafts = await Promise.all(Array.from({ length: n }, (_, i) => ok(create({ clientId: acme, lines: [manual(`Item ${i}`, 1, 1000 + i)] }))));
+    const drafts = await Promise.all(
+      Array.from({ length: n }, (_, i) => ok(create({ clientId: acme, lines: [manual(`Item ${i}`, 1, 1000 + i)] }))),
+    );
     const issued = await Promise.all(drafts.map((d) => owner.client.mutate("invoices.issue", { org, id: d.id })));
     expect(issued.map((r) => r.status)).toEqual(Array(n).fill(200));
     const year = issued[0]!.data.issue_date.slice(0, 4);
     const numbers = issued.map((r) => r.data.number as string).sort();
     expect(numbers).toEqual(Array.from({ length: n }, (_, i) => `INV-${year}-${String(i + 1).padStart(4, "0")}`));
     for (const r of issued) expect(r.data.number.slice(4, 8)).toBe(r.data.issue_date.slice(0, 4));
-    expect(tenantRows(instance.dataDir, owner.tenantId, "select year, last_number from invoice_counters")).toEqual([{ year: Number(year), last_number: n }]);
+    expect(tenantRows(instance.dataDir, owner.tenantId, "select year, last_number from invoice_counters")).toEqual([
+      { year: Number(year), last_number: n },
+    ]);
   });
 
   it("issues one draft once when asked many times at once, and a refused issue uses no number", async () => {
@@ -295,19 +323,33 @@ describe("numbering", () => {
   it("keeps numbers unique in the file itself", async () => {
     const [a, b] = [await issuedInvoice(), await ok(create({ clientId: acme, lines: [manual("B", 1, 1)] }))];
     await expect(
-      inFile(owner.tenantId, (db) => db.updateTable("invoices").set({ status: "issued", number: a.number }).where("id", "=", b.id).execute()),
+      inFile(owner.tenantId, (db) =>
+        db.updateTable("invoices").set({ status: "issued", number: a.number }).where("id", "=", b.id).execute(),
+      ),
     ).rejects.toThrow(/UNIQUE constraint failed: invoices.number/);
     // A counter set back by hand: the unique index refuses the repeat, and the caller reads why.
     const year = Number(a.issue_date.slice(0, 4));
-    await inFile(owner.tenantId, (db) => db.updateTable("invoice_counters").set((eb) => ({ last_number: eb("last_number", "-", 1) })).where("year", "=", year).execute());
+    await inFile(owner.tenantId, (db) =>
+      db
+        .updateTable("invoice_counters")
+        .set((eb) => ({ last_number: eb("last_number", "-", 1) }))
+        .where("year", "=", year)
+        .execute(),
+    );
     const repeat = await owner.client.mutate("invoices.issue", { org, id: b.id });
     expect(repeat.status).toBe(409);
     expect(repeat.error?.message).toBe(`Number ${a.number} is already taken; the ${year} counter needs checking.`);
-    await inFile(owner.tenantId, (db) => db.updateTable("invoice_counters").set((eb) => ({ last_number: eb("last_number", "+", 1) })).where("year", "=", year).execute());
-    // A draft never carries a number, an issued invoice always does.
-    await expect(inFile(owner.tenantId, (db) => db.updateTable("invoices").set({ number: "INV-1999-0001" }).where("id", "=", b.id).execute())).rejects.toThrow(
-      /CHECK constraint failed/,
+    await inFile(owner.tenantId, (db) =>
+      db
+        .updateTable("invoice_counters")
+        .set((eb) => ({ last_number: eb("last_number", "+", 1) }))
+        .where("year", "=", year)
+        .execute(),
     );
+    // A draft never carries a number, an issued invoice always does.
+    await expect(
+      inFile(owner.tenantId, (db) => db.updateTable("invoices").set({ number: "INV-1999-0001" }).where("id", "=", b.id).execute()),
+    ).rejects.toThrow(/CHECK constraint failed/);
   });
 });
 
@@ -329,7 +371,9 @@ describe("an issued invoice", () => {
       expect(res.error?.code).toBe("CONFLICT");
       expect(res.error?.message).toContain(`Invoice ${inv.number} has`);
     }
-    expect(attempts[0]!.error?.message).toBe(`Invoice ${inv.number} has been issued and can no longer be changed. Void it and create a new draft instead.`);
+    expect(attempts[0]!.error?.message).toBe(
+      `Invoice ${inv.number} has been issued and can no longer be changed. Void it and create a new draft instead.`,
+    );
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
   });
 
@@ -349,7 +393,17 @@ describe("an issued invoice", () => {
         (db) =>
           db
             .insertInto("invoice_lines")
-            .values({ id: newId("n"), invoice_id: inv.id, position: 9, kind: "manual", description: "Sneaky", project_id: null, quantity: 1000, unit_price: 1, amount: 1 })
+            .values({
+              id: newId("n"),
+              invoice_id: inv.id,
+              position: 9,
+              kind: "manual",
+              description: "Sneaky",
+              project_id: null,
+              quantity: 1000,
+              unit_price: 1,
+              amount: 1,
+            })
             .execute(),
       ],
     ];
@@ -361,9 +415,9 @@ describe("an issued invoice", () => {
 
     // A void invoice stays void.
     await ok(owner.client.mutate("invoices.void", { org, id: inv.id, reason: "Sent to the wrong address" }));
-    await expect(inFile(owner.tenantId, (db) => db.updateTable("invoices").set({ status: "issued" }).where("id", "=", inv.id).execute())).rejects.toThrow(
-      /cannot be changed/,
-    );
+    await expect(
+      inFile(owner.tenantId, (db) => db.updateTable("invoices").set({ status: "issued" }).where("id", "=", inv.id).execute()),
+    ).rejects.toThrow(/cannot be changed/);
   });
 
   it("locks its time: the file refuses edits and deletion of invoiced entries; voiding releases them and keeps the number", async () => {
@@ -377,7 +431,12 @@ describe("an issued invoice", () => {
       (db: Db) => db.updateTable("time_entries").set({ duration_seconds: 99_999 }).where("id", "=", e1).execute(),
       (db: Db) => db.updateTable("time_entries").set({ billable: 0 }).where("id", "=", e1).execute(),
       (db: Db) => db.updateTable("time_entries").set({ hourly_rate: 1 }).where("id", "=", e2).execute(),
-      (db: Db) => db.updateTable("time_entries").set({ invoice_id: "i" + "z".repeat(24) }).where("id", "=", e2).execute(),
+      (db: Db) =>
+        db
+          .updateTable("time_entries")
+          .set({ invoice_id: "i" + "z".repeat(24) })
+          .where("id", "=", e2)
+          .execute(),
       (db: Db) => db.deleteFrom("time_entries").where("id", "=", e1).execute(),
     ];
     for (const attempt of lockedAttempts) {
@@ -391,7 +450,13 @@ describe("an issued invoice", () => {
     const noReason = await owner.client.mutate("invoices.void", { org, id: draft.id, reason: " " });
     expect(noReason.status).toBe(400);
     const voided = await ok(owner.client.mutate("invoices.void", { org, id: draft.id, reason: "Wrong rate agreed" }));
-    expect(voided).toMatchObject({ status: "void", number: issued.number, void_reason: "Wrong rate agreed", total: issued.total, balance: 0 });
+    expect(voided).toMatchObject({
+      status: "void",
+      number: issued.number,
+      void_reason: "Wrong rate agreed",
+      total: issued.total,
+      balance: 0,
+    });
     expect(voided.lines).toHaveLength(2);
     expect(await invoiceOf([e1, e2])).toEqual({ [e1]: null, [e2]: null });
     expect((await owner.client.mutate("invoices.void", { org, id: draft.id, reason: "Again" })).status).toBe(409);
@@ -453,14 +518,24 @@ describe("payments", () => {
 
     const live = await issuedInvoice();
     const p = await ok(pay(live.id, 100));
-    await expect(inFile(owner.tenantId, (db) => db.updateTable("payments").set({ amount: 1 }).where("id", "=", p.payment.id).execute())).rejects.toThrow(
-      /payments cannot be changed/,
-    );
+    await expect(
+      inFile(owner.tenantId, (db) => db.updateTable("payments").set({ amount: 1 }).where("id", "=", p.payment.id).execute()),
+    ).rejects.toThrow(/payments cannot be changed/);
     await expect(
       inFile(owner.tenantId, (db) =>
         db
           .insertInto("payments")
-          .values({ id: newId("y"), invoice_id: draft.id, paid_on: "2026-01-01", amount: 1, method: "cash", reference: "", note: "", created_by: null, created_at: 0 })
+          .values({
+            id: newId("y"),
+            invoice_id: draft.id,
+            paid_on: "2026-01-01",
+            amount: 1,
+            method: "cash",
+            reference: "",
+            note: "",
+            created_by: null,
+            created_at: 0,
+          })
           .execute(),
       ),
     ).rejects.toThrow(/only be recorded against an issued invoice/);
@@ -502,17 +577,24 @@ describe("who sees what", () => {
   async function customRole(name: string, permissions: string[]) {
     const id = newId("r");
     await inFile(owner.tenantId, (db) =>
-      db.insertInto("roles").values({ id, name, description: "", permissions: JSON.stringify(permissions), created_at: 0, updated_at: 0 }).execute(),
+      db
+        .insertInto("roles")
+        .values({ id, name, description: "", permissions: JSON.stringify(permissions), created_at: 0, updated_at: 0 })
+        .execute(),
     );
     return id;
   }
 
   it("shows a client contact their own client's invoices and payments only", async () => {
     const mine = await issuedInvoice([manual("Acme work", 1, 5_000)]);
-    const p = await ok(owner.client.mutate("payments.create", { org, invoiceId: mine.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }));
+    const p = await ok(
+      owner.client.mutate("payments.create", { org, invoiceId: mine.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }),
+    );
     const draft = await ok(create({ clientId: globex, lines: [manual("Globex work", 1, 7_000)] }));
     const theirs = await ok(owner.client.mutate("invoices.issue", { org, id: draft.id }));
-    const theirPayment = await ok(owner.client.mutate("payments.create", { org, invoiceId: theirs.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }));
+    const theirPayment = await ok(
+      owner.client.mutate("payments.create", { org, invoiceId: theirs.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }),
+    );
 
     const role = await customRole("Client billing", ["invoice.read", "payment.read", "payment.delete", "invoice.update"]);
     const contact = await verifiedUser(instance, "Acme Contact");
@@ -547,7 +629,10 @@ describe("who sees what", () => {
     const biller = await verifiedUser(instance, "Biller");
     await addMember(instance, owner.tenantId, biller.email, role);
     await inFile(owner.tenantId, (db) =>
-      db.insertInto("project_shares").values({ project_id: app, subject_kind: "role", subject_id: role, created_by: null, created_at: 0 }).execute(),
+      db
+        .insertInto("project_shares")
+        .values({ project_id: app, subject_kind: "role", subject_id: role, created_by: null, created_at: 0 })
+        .execute(),
     );
     const range = { from: "2026-06-01", to: "2026-06-30" };
 

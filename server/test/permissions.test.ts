@@ -31,7 +31,14 @@ describe("declared permissions", () => {
     const careless = router({ leak: tenantProcedure.input(z.object({ org: z.string() })).query(() => "secret") });
     expect(proceduresWithoutAccess(careless)).toEqual(["leak"]);
     expect(tenantProcedurePaths(careless)).toEqual(["leak"]);
-    const ctx = { services: instance.services, info: { ip: "127.0.0.1", userAgent: null }, origin: instance.url, viewer: null, cookies: {}, setCookie: () => {} };
+    const ctx = {
+      services: instance.services,
+      info: { ip: "127.0.0.1", userAgent: null },
+      origin: instance.url,
+      viewer: null,
+      cookies: {},
+      setCookie: () => {},
+    };
     await expect(careless.createCaller(ctx).leak({ org: "perm-org" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
   });
 
@@ -53,7 +60,11 @@ describe("a member", () => {
   it("loses access on the next request when the role changes", async () => {
     expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(200);
     const lease = await instance.services.pool.acquire(owner.tenantId);
-    const user = await instance.services.control.selectFrom("users").select("id").where("email", "=", member.email).executeTakeFirstOrThrow();
+    const user = await instance.services.control
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", member.email)
+      .executeTakeFirstOrThrow();
     try {
       await lease.db.updateTable("members").set({ role: "nonexistent-role" }).where("user_id", "=", user.id).execute();
       expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(403);
@@ -64,12 +75,19 @@ describe("a member", () => {
   });
 
   it("loses access at once when the membership is removed", async () => {
-    const user = await instance.services.control.selectFrom("users").select("id").where("email", "=", member.email).executeTakeFirstOrThrow();
+    const user = await instance.services.control
+      .selectFrom("users")
+      .select("id")
+      .where("email", "=", member.email)
+      .executeTakeFirstOrThrow();
     await instance.services.control.deleteFrom("memberships").where("user_id", "=", user.id).execute();
     try {
       expect((await member.client.query("clients.list", { org: "perm-org" })).status).toBe(404);
     } finally {
-      await instance.services.control.insertInto("memberships").values({ user_id: user.id, tenant_id: owner.tenantId, created_at: Date.now() }).execute();
+      await instance.services.control
+        .insertInto("memberships")
+        .values({ user_id: user.id, tenant_id: owner.tenantId, created_at: Date.now() })
+        .execute();
     }
   });
 
@@ -79,7 +97,11 @@ describe("a member", () => {
       const res = await member.client.query("clients.list", { org: "perm-org" });
       expect(res.status).toBe(403);
     } finally {
-      await instance.services.control.updateTable("users").set({ email_verified_at: Date.now() }).where("email", "=", member.email).execute();
+      await instance.services.control
+        .updateTable("users")
+        .set({ email_verified_at: Date.now() })
+        .where("email", "=", member.email)
+        .execute();
     }
   });
 });

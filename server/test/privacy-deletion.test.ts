@@ -27,7 +27,8 @@ function filesWithBytes(...needles: string[]) {
   });
 }
 
-const userIdOf = async (email: string) => (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
+const userIdOf = async (email: string) =>
+  (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
 
 beforeAll(async () => {
   instance = await startInstance();
@@ -38,8 +39,19 @@ describe("the raw byte scan", () => {
   it("finds a name or email with non-ASCII capitals as typed, lower-cased or upper-cased", async () => {
     const dir = mkdtempSync(join(tmpdir(), "opslayer-scan-"));
     try {
-      const replacer = new Replacer({ name: "Émilie Dubois-Łukasiewicz", email: "Élodie@Exämple.test", pseudonym: "p", pseudonymEmail: "p@deleted.invalid" });
-      const stored = ["… Émilie Dubois-Łukasiewicz …", "… ÉMILIE DUBOIS-ŁUKASIEWICZ …", "… émilie dubois-łukasiewicz …", "… ÉLODIE@EXÄMPLE.TEST …", "… élodie@exämple.test …"];
+      const replacer = new Replacer({
+        name: "Émilie Dubois-Łukasiewicz",
+        email: "Élodie@Exämple.test",
+        pseudonym: "p",
+        pseudonymEmail: "p@deleted.invalid",
+      });
+      const stored = [
+        "… Émilie Dubois-Łukasiewicz …",
+        "… ÉMILIE DUBOIS-ŁUKASIEWICZ …",
+        "… émilie dubois-łukasiewicz …",
+        "… ÉLODIE@EXÄMPLE.TEST …",
+        "… élodie@exämple.test …",
+      ];
       for (const [i, text] of stored.entries()) {
         writeFileSync(join(dir, `${i}`), Buffer.concat([Buffer.alloc(3000, 1), Buffer.from(text, "utf8")]));
         expect(await fileContains(join(dir, `${i}`), replacer.rawNeedles()), text).toBe(true);
@@ -63,7 +75,10 @@ describe("a name with capitals outside ASCII, and what was made before the delet
 
   beforeAll(async () => {
     owner = await userWithOrg(instance, "unicode-org");
-    const hook = ok(await owner.client.mutate("webhooks.create", { org: "unicode-org", url: "http://127.0.0.1:9/hooks", events: ["member.joined"] }), "webhook");
+    const hook = ok(
+      await owner.client.mutate("webhooks.create", { org: "unicode-org", url: "http://127.0.0.1:9/hooks", events: ["member.joined"] }),
+      "webhook",
+    );
     const emilie = await verifiedUser(instance, NAME, EMAIL);
     await inviteMember(instance, owner.client, "unicode-org", "member", { email: EMAIL, existing: emilie.client });
     ok(await owner.client.mutate("webhooks.update", { org: "unicode-org", id: hook.webhook.id, active: false }), "pause");
@@ -89,7 +104,11 @@ describe("a name with capitals outside ASCII, and what was made before the delet
   });
 
   it("expires an organisation export made before the deletion: 410, and its file is gone", async () => {
-    const row = await instance.services.control.selectFrom("org_exports").select("status").where("id", "=", exportId).executeTakeFirstOrThrow();
+    const row = await instance.services.control
+      .selectFrom("org_exports")
+      .select("status")
+      .where("id", "=", exportId)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe("expired");
     expect(existsSync(exportFilePath(instance.dataDir, exportId))).toBe(false);
     expect((await owner.client.raw("GET", `/api/exports/${exportId}`)).status).toBe(410);
@@ -98,11 +117,19 @@ describe("a name with capitals outside ASCII, and what was made before the delet
   it("refuses to give the deleted account's member row a role, to remove it, or to share with it, with a reason", async () => {
     const setRole = await owner.client.mutate("members.setRole", { org: "unicode-org", userId: emilieId, role: "member" });
     expect(setRole.status).toBe(409);
-    expect(setRole.error?.message).toBe("Cannot change the role: this member deleted their account. Their row stays so their past work keeps a name.");
+    expect(setRole.error?.message).toBe(
+      "Cannot change the role: this member deleted their account. Their row stays so their past work keeps a name.",
+    );
     const remove = await owner.client.mutate("members.remove", { org: "unicode-org", userId: emilieId });
     expect(remove.status).toBe(409);
-    expect(remove.error?.message).toBe("Cannot remove: this member deleted their account. Their row stays so their past work keeps a name.");
-    const [row] = tenantRows<{ name: string; role: string }>(instance.dataDir, owner.tenantId, `select name, role from members where user_id = '${emilieId}'`);
+    expect(remove.error?.message).toBe(
+      "Cannot remove: this member deleted their account. Their row stays so their past work keeps a name.",
+    );
+    const [row] = tenantRows<{ name: string; role: string }>(
+      instance.dataDir,
+      owner.tenantId,
+      `select name, role from members where user_id = '${emilieId}'`,
+    );
     expect(row).toEqual({ name: pseudonym, role: "deleted" });
     const share = await owner.client.mutate("sharing.add", { org: "unicode-org", projectId, subject: { kind: "member", id: emilieId } });
     expect(share.status).toBe(400);
@@ -119,8 +146,18 @@ describe("an organisation the person was never linked to", () => {
   beforeAll(async () => {
     bart = await userWithOrg(instance, "bart-co");
     // A different John Smith is bart-co's customer, named on an issued invoice.
-    const namesake = ok(await bart.client.mutate("clients.create", { org: "bart-co", name: NAME, contactEmail: "client@smith.example" }), "client");
-    const invoice = ok(await bart.client.mutate("invoices.create", { org: "bart-co", clientId: namesake.id, lines: [{ description: `Logo design for ${NAME}`, quantity: 1, unitPrice: 50000 }] }), "invoice");
+    const namesake = ok(
+      await bart.client.mutate("clients.create", { org: "bart-co", name: NAME, contactEmail: "client@smith.example" }),
+      "client",
+    );
+    const invoice = ok(
+      await bart.client.mutate("invoices.create", {
+        org: "bart-co",
+        clientId: namesake.id,
+        lines: [{ description: `Logo design for ${NAME}`, quantity: 1, unitPrice: 50000 }],
+      }),
+      "invoice",
+    );
     ok(await bart.client.mutate("invoices.issue", { org: "bart-co", id: invoice.id ?? invoice.invoice?.id }), "issue");
     // The person's own address is on file there too, so the file is searched and rewritten.
     ok(await bart.client.mutate("clients.create", { org: "bart-co", name: "Elsewhere Ltd", contactEmail: EMAIL }), "contact");
@@ -130,12 +167,20 @@ describe("an organisation the person was never linked to", () => {
   });
 
   it("replaces their email there but leaves a namesake client and an issued invoice as they were", () => {
-    const clients = tenantRows<{ name: string; contact_email: string | null }>(instance.dataDir, bart.tenantId, "select name, contact_email from clients order by name");
+    const clients = tenantRows<{ name: string; contact_email: string | null }>(
+      instance.dataDir,
+      bart.tenantId,
+      "select name, contact_email from clients order by name",
+    );
     expect(clients).toEqual([
       { name: "Elsewhere Ltd", contact_email: `${pseudonym}@deleted.invalid` },
       { name: NAME, contact_email: "client@smith.example" },
     ]);
-    const lines = tenantRows(instance.dataDir, bart.tenantId, "select i.status, l.description from invoice_lines l join invoices i on i.id = l.invoice_id");
+    const lines = tenantRows(
+      instance.dataDir,
+      bart.tenantId,
+      "select i.status, l.description from invoice_lines l join invoices i on i.id = l.invoice_id",
+    );
     expect(lines).toEqual([{ status: "issued", description: `Logo design for ${NAME}` }]);
   });
 });
@@ -158,7 +203,10 @@ describe("access ends before any organisation file is rewritten", () => {
     const zed = await verifiedUser(instance, NAME, EMAIL);
     await inviteMember(instance, alpha.client, "alpha-org", "admin", { email: EMAIL, existing: zed.client });
     await inviteMember(instance, beta.client, "beta-org", "admin", { email: EMAIL, existing: zed.client });
-    ok(await zed.client.mutate("apiTokens.create", { org: "alpha-org", name: "script", scopes: ["client.read"], expiresInDays: 30 }), "token");
+    ok(
+      await zed.client.mutate("apiTokens.create", { org: "alpha-org", name: "script", scopes: ["client.read"], expiresInDays: 30 }),
+      "token",
+    );
     zedId = await userIdOf(EMAIL);
 
     // Every time the deletion opens an organisation file: what the control DB still lets in, and
@@ -180,7 +228,13 @@ describe("access ends before any organisation file is rewritten", () => {
           if (sessions === 0 && !joined) {
             joined = true;
             const actor = { kind: "system" as const, id: "system", ip: "127.0.0.1", userAgent: null };
-            await joinOrganisation(instance.services, gamma.tenantId, { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null }, actor, {});
+            await joinOrganisation(
+              instance.services,
+              gamma.tenantId,
+              { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null },
+              actor,
+              {},
+            );
           }
         } finally {
           inside = false;
@@ -207,7 +261,11 @@ describe("access ends before any organisation file is rewritten", () => {
       { name: pseudonym, email: `${pseudonym}@deleted.invalid`, role: "deleted" },
     ]);
     expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
-    const memberships = await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute();
+    const memberships = await instance.services.control
+      .selectFrom("memberships")
+      .select("tenant_id")
+      .where("user_id", "=", zedId)
+      .execute();
     expect(memberships).toEqual([]);
   });
 
@@ -215,11 +273,21 @@ describe("access ends before any organisation file is rewritten", () => {
     const delta = await userWithOrg(instance, "delta-org");
     const actor = { kind: "system" as const, id: "system", ip: "127.0.0.1", userAgent: null };
     // The other order of the race: the deletion is done, then a join already past its checks writes.
-    await expect(joinOrganisation(instance.services, delta.tenantId, { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null }, actor, {})).rejects.toThrow(
-      "This account has been deleted.",
+    await expect(
+      joinOrganisation(
+        instance.services,
+        delta.tenantId,
+        { userId: zedId, role: "member", name: NAME, email: EMAIL, clientId: null },
+        actor,
+        {},
+      ),
+    ).rejects.toThrow("This account has been deleted.");
+    expect(await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute()).toEqual(
+      [],
     );
-    expect(await instance.services.control.selectFrom("memberships").select("tenant_id").where("user_id", "=", zedId).execute()).toEqual([]);
-    expect(tenantRows(instance.dataDir, delta.tenantId, `select name, role from members where user_id = '${zedId}'`)).toEqual([{ name: pseudonym, role: "deleted" }]);
+    expect(tenantRows(instance.dataDir, delta.tenantId, `select name, role from members where user_id = '${zedId}'`)).toEqual([
+      { name: pseudonym, role: "deleted" },
+    ]);
     expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
   });
 });

@@ -63,7 +63,8 @@ beforeAll(async () => {
   void signedUp;
   zebId = (await instance.services.control.selectFrom("users").select("id").where("email", "=", EMAIL).executeTakeFirstOrThrow()).id;
   ok(await zeb.mutate("orgs.create", { name: "Zeb Studio", slug: "zeb-studio" }, fromIp), "studio");
-  studioId = (await instance.services.control.selectFrom("tenants").select("id").where("slug", "=", "zeb-studio").executeTakeFirstOrThrow()).id;
+  studioId = (await instance.services.control.selectFrom("tenants").select("id").where("slug", "=", "zeb-studio").executeTakeFirstOrThrow())
+    .id;
 
   // A webhook on member.joined copies the joiner's name into acme's delivery log.
   const hook = ok(await alice.client.mutate("webhooks.create", { org: "acme", url: DEAD_URL, events: ["member.joined"] }), "webhook");
@@ -86,17 +87,34 @@ beforeAll(async () => {
   ok(await alice.client.mutate("sharing.setSharedSpace", { org: "acme", projectId: project.id, shared: true }), "shared space");
   acmeTask = ok(await alice.client.mutate("tasks.create", { org: "acme", projectId: project.id, title: "Launch plan" }), "task").id;
   ok(await alice.client.mutate("tasks.create", { org: "acme", projectId: project.id, title: `Ask ${NAME} about the launch` }), "mention");
-  ok(await zeb.mutate("tasks.create", { org: "acme", projectId: project.id, title: "Zeb's checklist", description: "Written by the person" }, fromIp), "zeb task");
+  ok(
+    await zeb.mutate(
+      "tasks.create",
+      { org: "acme", projectId: project.id, title: "Zeb's checklist", description: "Written by the person" },
+      fromIp,
+    ),
+    "zeb task",
+  );
   ok(await zeb.mutate("comments.create", { org: "acme", taskId: acmeTask, body: "Zeb's comment on the plan" }, fromIp), "zeb comment");
   ok(await bart.client.mutate("comments.create", { org: "acme", taskId: acmeTask, body: "Bart's comment" }), "bart comment");
   const now = instance.clock.now();
-  ok(await zeb.mutate("time.create", { org: "acme", projectId: project.id, startedAt: now - 3 * HOUR, endedAt: now - 2 * HOUR, note: "Zeb's hour" }, fromIp), "time");
+  ok(
+    await zeb.mutate(
+      "time.create",
+      { org: "acme", projectId: project.id, startedAt: now - 3 * HOUR, endedAt: now - 2 * HOUR, note: "Zeb's hour" },
+      fromIp,
+    ),
+    "time",
+  );
 
   // At the studio: a project and a timer still running when the account goes.
   const sc = ok(await zeb.mutate("clients.create", { org: "zeb-studio", name: "Initech", contactEmail: EMAIL }, fromIp), "studio client");
   const sp = ok(await zeb.mutate("projects.create", { org: "zeb-studio", clientId: sc.id, name: "Studio work" }, fromIp), "studio project");
   ok(await zeb.mutate("time.start", { org: "zeb-studio", projectId: sp.id, note: "running" }, fromIp), "timer");
-  ok(await zeb.mutate("apiTokens.create", { org: "acme", name: "zeb script", scopes: ["client.read"], expiresInDays: 30 }, fromIp), "token");
+  ok(
+    await zeb.mutate("apiTokens.create", { org: "acme", name: "zeb script", scopes: ["client.read"], expiresInDays: 30 }, fromIp),
+    "token",
+  );
 });
 afterAll(() => instance.stop());
 
@@ -105,7 +123,11 @@ describe("personal data export", () => {
     const res = await zeb.query("account.exportData");
     expect(res.status).toBe(200);
     const data = res.data;
-    expect(data).toMatchObject({ format: "opslayer-personal-data", version: 1, account: { id: zebId, name: NAME, email: EMAIL, emailVerified: true, staff: false } });
+    expect(data).toMatchObject({
+      format: "opslayer-personal-data",
+      version: 1,
+      account: { id: zebId, name: NAME, email: EMAIL, emailVerified: true, staff: false },
+    });
     expect(data.memberships.map((m: { organisation: string }) => m.organisation)).toEqual(["acme", "zeb-studio"]);
     expect(data.sessions.some((s: { ip: string }) => s.ip === IP)).toBe(true);
     const events = data.loginHistory.map((h: { event: string }) => h.event);
@@ -121,7 +143,12 @@ describe("personal data export", () => {
     for (const foreign of [OTHER.name, OTHER.email, alice.email, alice.name, "Bart's comment", `Ask ${NAME}`]) {
       expect(text).not.toContain(foreign);
     }
-    const logged = await instance.services.control.selectFrom("security_log").select("event").where("user_id", "=", zebId).where("event", "=", "account.exported").execute();
+    const logged = await instance.services.control
+      .selectFrom("security_log")
+      .select("event")
+      .where("user_id", "=", zebId)
+      .where("event", "=", "account.exported")
+      .execute();
     expect(logged).toHaveLength(1);
   });
 });
@@ -143,7 +170,9 @@ describe("account deletion", () => {
     const before = { control: await controlState(), files: digests() };
     const res = await zeb.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL });
     expect(res.status).toBe(409);
-    expect(res.error?.message).toBe("You are the last owner of Zeb Studio (zeb-studio). Make someone else an owner there before deleting your account.");
+    expect(res.error?.message).toBe(
+      "You are the last owner of Zeb Studio (zeb-studio). Make someone else an owner there before deleting your account.",
+    );
     expect(await controlState()).toEqual(before.control);
     expect(digests()).toEqual(before.files);
   });
@@ -195,8 +224,15 @@ describe("account deletion", () => {
       for (const e of log.items) expect(e).toMatchObject({ actorId: zebId, actorName: pseudonym, ip: null, userAgent: null });
       const comments = ok(await alice.client.query("comments.list", { org: "acme", taskId: acmeTask }), "comments");
       const items = Array.isArray(comments) ? comments : comments.items;
-      expect(items.map((c: { authorName: string; body: string }) => [c.authorName, c.body])).toContainEqual([pseudonym, "Zeb's comment on the plan"]);
-      const time = tenantRows<{ member_id: string; note: string; ended_at: number | null }>(instance.dataDir, studioId, "select member_id, note, ended_at from time_entries");
+      expect(items.map((c: { authorName: string; body: string }) => [c.authorName, c.body])).toContainEqual([
+        pseudonym,
+        "Zeb's comment on the plan",
+      ]);
+      const time = tenantRows<{ member_id: string; note: string; ended_at: number | null }>(
+        instance.dataDir,
+        studioId,
+        "select member_id, note, ended_at from time_entries",
+      );
       expect(time).toEqual([{ member_id: zebId, note: "running", ended_at: expect.any(Number) }]);
       const members = ok(await alice.client.query("members.list", { org: "acme" }), "members");
       const row = members.find((m: { userId: string }) => m.userId === zebId);

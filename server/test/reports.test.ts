@@ -60,7 +60,10 @@ async function insertEntries(tenantId: string, specs: EntrySpec[]) {
 async function shareWith(tenantId: string, projectId: string, userId: string) {
   const lease = await instance.services.pool.acquire(tenantId);
   try {
-    await lease.db.insertInto("project_shares").values({ project_id: projectId, subject_kind: "member", subject_id: userId, created_by: null, created_at: Date.now() }).execute();
+    await lease.db
+      .insertInto("project_shares")
+      .values({ project_id: projectId, subject_kind: "member", subject_id: userId, created_by: null, created_at: Date.now() })
+      .execute();
   } finally {
     lease.release();
   }
@@ -104,7 +107,13 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     ids.W = (await member(owner.tenantId, "Worker", "member")).id;
     ids.acme = await create(owner.client, "clients.create", { org, name: "Acme" });
     ids.evil = await create(owner.client, "clients.create", { org, name: "=SUM(A1:A9)" });
-    ids.P1 = await create(owner.client, "projects.create", { org, clientId: ids.acme, name: "Website", hourlyRate: 10000, budgetSeconds: 36000 });
+    ids.P1 = await create(owner.client, "projects.create", {
+      org,
+      clientId: ids.acme,
+      name: "Website",
+      hourlyRate: 10000,
+      budgetSeconds: 36000,
+    });
     ids.P2 = await create(owner.client, "projects.create", { org, clientId: ids.acme, name: "App", hourlyRate: 9000, budgetSeconds: 3600 });
     ids.P3 = await create(owner.client, "projects.create", { org, clientId: ids.evil, name: "Formula", hourlyRate: 6000 });
     const { O, W, P1, P2, P3 } = ids;
@@ -207,7 +216,11 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
   it("lists unbilled time without invoiced, non-billable or running entries, all time or in a range", async () => {
     const all = await ok(owner.client.query("reports.unbilled", { org }));
     const pick = (rows: any[]) => Object.fromEntries(rows.map((x) => [x.projectName, [x.clientName, x.entries, x.seconds, x.amount]]));
-    expect(pick(all.rows)).toEqual({ Website: ["Acme", 3, 9000, 25001], App: ["Acme", 3, 5402, 18519], Formula: ["=SUM(A1:A9)", 1, 600, 1000] });
+    expect(pick(all.rows)).toEqual({
+      Website: ["Acme", 3, 9000, 25001],
+      App: ["Acme", 3, 5402, 18519],
+      Formula: ["=SUM(A1:A9)", 1, 600, 1000],
+    });
     expect(all.totals).toEqual({ entries: 7, seconds: 15002, amount: 44520 });
     const may = await ok(owner.client.query("reports.unbilled", { org, ...MAY }));
     expect(pick(may.rows)).toEqual({ Website: ["Acme", 2, 5400, 15001], App: ["Acme", 3, 5402, 18519] });
@@ -215,7 +228,9 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("shows each project's rate, budget, billable, unbilled and invoiced amounts", async () => {
     const r = await ok(owner.client.query("reports.financials", { org }));
-    expect(r.rows.map((x: any) => [x.projectName, x.hourlyRate, x.budgetSeconds, x.billableAmount, x.unbilledAmount, x.invoicedAmount])).toEqual([
+    expect(
+      r.rows.map((x: any) => [x.projectName, x.hourlyRate, x.budgetSeconds, x.billableAmount, x.unbilledAmount, x.invoicedAmount]),
+    ).toEqual([
       ["App", 9000, 3600, 18519, 18519, 0],
       ["Formula", 6000, null, 2000, 1000, 1000],
       ["Website", 10000, 36000, 25001, 25001, 0],
@@ -292,7 +307,9 @@ describe("query plans", () => {
           const rows = await lease.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]));
           return rows.rows.map((r) => r.detail).join("\n");
         });
-      const month = await plan(() => scopedEntries({ ownMemberId: null, startMs: 0, endMs: 1 }).select(totals()).groupBy("time_entries.project_id"));
+      const month = await plan(() =>
+        scopedEntries({ ownMemberId: null, startMs: 0, endMs: 1 }).select(totals()).groupBy("time_entries.project_id"),
+      );
       expect(month).toContain("USING COVERING INDEX time_entries_report (project_id=? AND started_at>? AND started_at<?)");
       const own = await plan(() => scopedEntries({ ownMemberId: "u1", startMs: 0, endMs: 1 }).select(totals()));
       expect(own).toContain("USING INDEX time_entries_member_start (member_id=? AND started_at>? AND started_at<?)");
@@ -418,10 +435,18 @@ describe("visibility and whose time counts", () => {
     expect(byWeek.totals.seconds).toBe(200);
     expect(byMonth.rows.map((x: any) => x.seconds)).toEqual([200]);
     expect(budgets.rows.map((x: any) => [x.projectId, x.trackedSeconds])).toEqual([[shared, 200]]);
-    expect(utilisation.rows).toEqual([{ memberId: viewer.id, name: "Viewer", trackedSeconds: 200, billableSeconds: 200, billableRatio: 1 }]);
+    expect(utilisation.rows).toEqual([
+      { memberId: viewer.id, name: "Viewer", trackedSeconds: 200, billableSeconds: 200, billableRatio: 1 },
+    ]);
     expect(unbilled.totals).toEqual({ entries: 1, seconds: 200, amount: 200 });
     expect(csv.content.split("\r\n").filter(Boolean)).toHaveLength(2);
-    expect(dash).toMatchObject({ secondsThisMonth: 200, secondsThisWeek: 0, activeProjects: 1, projectsOverBudget: 0, billableAmountThisMonth: 200 });
+    expect(dash).toMatchObject({
+      secondsThisMonth: 200,
+      secondsThisWeek: 0,
+      activeProjects: 1,
+      projectsOverBudget: 0,
+      billableAmountThisMonth: 200,
+    });
     expect(dash.topProjects.map((p: any) => p.projectId)).toEqual([shared]);
   });
 
@@ -449,7 +474,13 @@ describe("visibility and whose time counts", () => {
 
   it("gives a plain member the dashboard's hours and counts, and no money", async () => {
     const dash = await ok(teammate.client.query("dashboard.summary", { org }));
-    expect(dash).toMatchObject({ secondsThisWeek: 7, secondsThisMonth: 7, billableAmountThisMonth: null, unbilledAmount: null, activeProjects: 1 });
+    expect(dash).toMatchObject({
+      secondsThisWeek: 7,
+      secondsThisMonth: 7,
+      billableAmountThisMonth: null,
+      unbilledAmount: null,
+      activeProjects: 1,
+    });
     expect(dash.topProjects).toEqual([{ projectId: shared, name: "Shared one", clientName: "Vis Co", seconds: 7, amount: null }]);
     const refused = await teammate.client.query("reports.hours", { org, ...MAY });
     expect(refused.status).toBe(403);

@@ -32,7 +32,20 @@ async function inTenant<T>(tenantId: string, fn: (db: Awaited<ReturnType<Instanc
 /** An audit row at `at`, marked so the test can find it among the rows the API wrote. */
 function auditAt(tenantId: string, at: number, mark: string) {
   return inTenant(tenantId, (db) =>
-    db.insertInto("audit_log").values({ at, actor_kind: "system", actor_id: null, ip: null, user_agent: null, action: "test.mark", target_type: null, target_id: null, detail: JSON.stringify({ mark }) }).execute(),
+    db
+      .insertInto("audit_log")
+      .values({
+        at,
+        actor_kind: "system",
+        actor_id: null,
+        ip: null,
+        user_agent: null,
+        action: "test.mark",
+        target_type: null,
+        target_id: null,
+        detail: JSON.stringify({ mark }),
+      })
+      .execute(),
   );
 }
 
@@ -56,12 +69,22 @@ afterAll(() => instance.stop());
 describe("retention", () => {
   it("purges the security log and job records past SECURITY_LOG_RETENTION_DAYS, and nothing younger", async () => {
     const cutoff = now() - instance.services.config.securityLogRetentionMs;
-    const log = (at: number, mark: string) => control().insertInto("security_log").values({ at, event: "test.mark", user_id: null, email: null, ip: null, user_agent: null, detail: JSON.stringify({ mark }) }).execute();
+    const log = (at: number, mark: string) =>
+      control()
+        .insertInto("security_log")
+        .values({ at, event: "test.mark", user_id: null, email: null, ip: null, user_agent: null, detail: JSON.stringify({ mark }) })
+        .execute();
     await log(cutoff - 1, "old");
     await log(cutoff, "boundary");
     await log(cutoff + 1, "young");
-    await control().insertInto("job_runs").values({ job: "test.mark", started_at: cutoff - 1, finished_at: cutoff, ok: 1, detail: "{}" }).execute();
-    await control().insertInto("job_runs").values({ job: "test.mark", started_at: cutoff + 1, finished_at: cutoff + 2, ok: 1, detail: "{}" }).execute();
+    await control()
+      .insertInto("job_runs")
+      .values({ job: "test.mark", started_at: cutoff - 1, finished_at: cutoff, ok: 1, detail: "{}" })
+      .execute();
+    await control()
+      .insertInto("job_runs")
+      .values({ job: "test.mark", started_at: cutoff + 1, finished_at: cutoff + 2, ok: 1, detail: "{}" })
+      .execute();
 
     const result = await retention();
     expect(result.ok).toBe(true);
@@ -75,7 +98,10 @@ describe("retention", () => {
   });
 
   it("keeps each organisation's audit log for its own number of days", async () => {
-    for (const [org, days] of [[a, 30], [b, 400]] as const) {
+    for (const [org, days] of [
+      [a, 30],
+      [b, 400],
+    ] as const) {
       const cutoff = now() - days * DAY;
       await auditAt(org.tenantId, cutoff - 1, `${days}:outside`);
       await auditAt(org.tenantId, cutoff + 1, `${days}:inside`);
@@ -87,23 +113,43 @@ describe("retention", () => {
     expect(await auditMarks(a.tenantId)).toEqual(["30:inside"]);
     expect(await auditMarks(b.tenantId)).toEqual(["400:100-days-old", "400:inside"]);
     // What the API wrote today (creating the organisation, changing the setting) is still there.
-    const recent = await inTenant(a.tenantId, (db) => db.selectFrom("audit_log").select("action").where("action", "=", "org.settings_update").execute());
+    const recent = await inTenant(a.tenantId, (db) =>
+      db.selectFrom("audit_log").select("action").where("action", "=", "org.settings_update").execute(),
+    );
     expect(recent).toHaveLength(1);
     if (result.ok) expect(result.detail.auditRows).toBe(3);
   });
 
   it("purges expired sessions and emailed tokens, and keeps live ones", async () => {
     const session = (id: string, expires: number) =>
-      control().insertInto("sessions").values({ id: sha256Hex(id), user_id: ownerId, expires_at: expires, created_at: now() - DAY, last_seen_at: now() - DAY, ip: null, user_agent: null }).execute();
+      control()
+        .insertInto("sessions")
+        .values({
+          id: sha256Hex(id),
+          user_id: ownerId,
+          expires_at: expires,
+          created_at: now() - DAY,
+          last_seen_at: now() - DAY,
+          ip: null,
+          user_agent: null,
+        })
+        .execute();
     await session("expired", now() - 1);
     await session("live", now() + 1);
     const token = (purpose: "verify_email" | "reset_password", expires: number) =>
-      control().insertInto("email_tokens").values({ token_hash: sha256Hex(newToken()), user_id: ownerId, purpose, expires_at: expires, created_at: now() - DAY }).execute();
+      control()
+        .insertInto("email_tokens")
+        .values({ token_hash: sha256Hex(newToken()), user_id: ownerId, purpose, expires_at: expires, created_at: now() - DAY })
+        .execute();
     await token("reset_password", now() - 1);
     await token("verify_email", now() + 1);
 
     await retention();
-    const sessions = await control().selectFrom("sessions").select("id").where("id", "in", [sha256Hex("expired"), sha256Hex("live")]).execute();
+    const sessions = await control()
+      .selectFrom("sessions")
+      .select("id")
+      .where("id", "in", [sha256Hex("expired"), sha256Hex("live")])
+      .execute();
     expect(sessions.map((s) => s.id)).toEqual([sha256Hex("live")]);
     const tokens = await control().selectFrom("email_tokens").select("expires_at").where("user_id", "=", ownerId).execute();
     expect(tokens.every((t) => t.expires_at > now())).toBe(true);
@@ -115,7 +161,22 @@ describe("retention", () => {
     const invite = (id: string, f: { expires: number; revoked?: number; accepted?: number }) =>
       control()
         .insertInto("invitations")
-        .values({ id, tenant_id: a.tenantId, email: `${id}@example.test`, role: "member", client_id: null, token_hash: sha256Hex(newToken()), invited_by: ownerId, created_at: cutoff - DAY, sent_at: cutoff - DAY, expires_at: f.expires, accepted_at: f.accepted ?? null, accepted_by: f.accepted ? ownerId : null, revoked_at: f.revoked ?? null, revoked_by: f.revoked ? ownerId : null })
+        .values({
+          id,
+          tenant_id: a.tenantId,
+          email: `${id}@example.test`,
+          role: "member",
+          client_id: null,
+          token_hash: sha256Hex(newToken()),
+          invited_by: ownerId,
+          created_at: cutoff - DAY,
+          sent_at: cutoff - DAY,
+          expires_at: f.expires,
+          accepted_at: f.accepted ?? null,
+          accepted_by: f.accepted ? ownerId : null,
+          revoked_at: f.revoked ?? null,
+          revoked_by: f.revoked ? ownerId : null,
+        })
         .execute();
     await invite("v-expired-long-ago", { expires: cutoff - 1 });
     await invite("v-expired-lately", { expires: cutoff + 1 });
@@ -127,7 +188,18 @@ describe("retention", () => {
     const apiToken = (id: string, f: { expires: number; revoked?: number }) =>
       control()
         .insertInto("api_tokens")
-        .values({ id, user_id: ownerId, tenant_id: a.tenantId, name: id, token_hash: sha256Hex(newToken()), scopes: "[]", created_at: cutoff - DAY, expires_at: f.expires, last_used_at: null, revoked_at: f.revoked ?? null })
+        .values({
+          id,
+          user_id: ownerId,
+          tenant_id: a.tenantId,
+          name: id,
+          token_hash: sha256Hex(newToken()),
+          scopes: "[]",
+          created_at: cutoff - DAY,
+          expires_at: f.expires,
+          last_used_at: null,
+          revoked_at: f.revoked ?? null,
+        })
         .execute();
     await apiToken("k-expired-long-ago", { expires: cutoff - 1 });
     await apiToken("k-expired-lately", { expires: cutoff + 1 });
@@ -149,7 +221,21 @@ describe("retention", () => {
       const id = newId("g");
       await control()
         .insertInto("support_grants")
-        .values({ id, tenant_id: b.tenantId, token_hash: sha256Hex(newToken()), scope: "read", reason: "test", created_by: ownerId, created_at: cutoff - DAY, expires_at: f.expires, revoked_at: f.revoked ?? null, revoked_by: f.revoked ? ownerId : null, redeemed_by: ownerId, redeemed_at: cutoff - DAY, expiry_logged: 0 })
+        .values({
+          id,
+          tenant_id: b.tenantId,
+          token_hash: sha256Hex(newToken()),
+          scope: "read",
+          reason: "test",
+          created_by: ownerId,
+          created_at: cutoff - DAY,
+          expires_at: f.expires,
+          revoked_at: f.revoked ?? null,
+          revoked_by: f.revoked ? ownerId : null,
+          redeemed_by: ownerId,
+          redeemed_at: cutoff - DAY,
+          expiry_logged: 0,
+        })
         .execute();
       return id;
     };
@@ -158,7 +244,16 @@ describe("retention", () => {
     const revokedLongAgo = await grant({ expires: now() + DAY, revoked: cutoff - 1 });
     const live = await grant({ expires: now() + DAY });
     // A session that is still "open" on a long-dead grant goes with the grant.
-    await control().insertInto("support_sessions").values({ id: sha256Hex(newToken()), grant_id: revokedLongAgo, staff_user_id: ownerId, created_at: cutoff - DAY, expires_at: now() + DAY }).execute();
+    await control()
+      .insertInto("support_sessions")
+      .values({
+        id: sha256Hex(newToken()),
+        grant_id: revokedLongAgo,
+        staff_user_id: ownerId,
+        created_at: cutoff - DAY,
+        expires_at: now() + DAY,
+      })
+      .execute();
 
     const result = await retention();
     expect(result.ok).toBe(true);
@@ -176,7 +271,12 @@ describe("retention", () => {
     instance.logs.length = 0;
     const result = await retention();
     expect(result.ok).toBe(true);
-    const run = await control().selectFrom("job_runs").selectAll().where("job", "=", "retention").orderBy("id", "desc").executeTakeFirstOrThrow();
+    const run = await control()
+      .selectFrom("job_runs")
+      .selectAll()
+      .where("job", "=", "retention")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
     expect(run.ok).toBe(1);
     expect(run.started_at).toBe(now());
     expect(run.finished_at).toBe(now());
@@ -200,7 +300,18 @@ describe("retention", () => {
     const brokenId = newId("t");
     await control()
       .insertInto("tenants")
-      .values({ id: brokenId, slug: "no-file-here", name: "No file", status: "active", plan: "free", features: "[]", file_name: `${brokenId}.sqlite`, wrapped_key: null, created_by: ownerId, created_at: now() })
+      .values({
+        id: brokenId,
+        slug: "no-file-here",
+        name: "No file",
+        status: "active",
+        plan: "free",
+        features: "[]",
+        file_name: `${brokenId}.sqlite`,
+        wrapped_key: null,
+        created_by: ownerId,
+        created_at: now(),
+      })
       .execute();
     try {
       await auditAt(a.tenantId, now() - 31 * DAY, "30:after-a-broken-one");
@@ -217,7 +328,9 @@ describe("retention", () => {
 describe("scheduler", () => {
   it("refuses a bad cron expression at start, naming the setting", () => {
     expect(() => checkCronPattern("every day at noon", "BACKUP_CRON")).toThrow(/BACKUP_CRON: "every day at noon" is not a cron expression/);
-    expect(() => startScheduler(instance.services, [{ name: "backup", pattern: "61 * * * *", setting: "BACKUP_CRON", run: async () => ({}) }])).toThrow(/BACKUP_CRON/);
+    expect(() =>
+      startScheduler(instance.services, [{ name: "backup", pattern: "61 * * * *", setting: "BACKUP_CRON", run: async () => ({}) }]),
+    ).toThrow(/BACKUP_CRON/);
     expect(() => checkCronPattern("30 2 * * *", "BACKUP_CRON")).not.toThrow();
   });
 

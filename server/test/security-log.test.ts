@@ -38,7 +38,12 @@ async function idOf(email: string) {
 }
 
 async function rowsOf(userId: string) {
-  return instance.services.control.selectFrom("security_log").select(["id", "event"]).where("user_id", "=", userId).orderBy("id", "desc").execute();
+  return instance.services.control
+    .selectFrom("security_log")
+    .select(["id", "event"])
+    .where("user_id", "=", userId)
+    .orderBy("id", "desc")
+    .execute();
 }
 
 /** The last hop of X-Forwarded-For is the client address when TRUST_PROXY is on. */
@@ -63,9 +68,20 @@ beforeAll(async () => {
   const a = await verifiedUser(instance, "Alice");
   alice = { ...a, id: await idOf(a.email) };
   const attacker = new Client(instance.url);
-  expect((await attacker.mutate("auth.login", { email: alice.email, password: "guessing-the-password-1" }, from(ATTACKER_IP, "AttackerBot/6.6"))).status).toBe(401);
+  expect(
+    (await attacker.mutate("auth.login", { email: alice.email, password: "guessing-the-password-1" }, from(ATTACKER_IP, "AttackerBot/6.6")))
+      .status,
+  ).toBe(401);
   unknownEmail = uniqueEmail("nobody");
-  expect((await attacker.mutate("auth.login", { email: unknownEmail, password: "guessing-the-password-2" }, from(ATTACKER_IP, "AttackerBot/6.6"))).status).toBe(401);
+  expect(
+    (
+      await attacker.mutate(
+        "auth.login",
+        { email: unknownEmail, password: "guessing-the-password-2" },
+        from(ATTACKER_IP, "AttackerBot/6.6"),
+      )
+    ).status,
+  ).toBe(401);
   const laptop = new Client(instance.url);
   expect((await laptop.mutate("auth.login", { email: alice.email, password: STRONG_PASSWORD }, from(HOME_IP))).status).toBe(200);
   dayOneEnd = instance.clock.now();
@@ -79,7 +95,9 @@ beforeAll(async () => {
 
   const b = await verifiedUser(instance, "Bob");
   bob = { ...b, id: await idOf(b.email) };
-  expect((await new Client(instance.url).mutate("auth.login", { email: bob.email, password: "not-bobs-password-9" }, from(OTHER_IP))).status).toBe(401);
+  expect(
+    (await new Client(instance.url).mutate("auth.login", { email: bob.email, password: "not-bobs-password-9" }, from(OTHER_IP))).status,
+  ).toBe(401);
 
   const staffEmail = uniqueEmail("staff");
   await createUser(instance.services, { name: "Operator", email: staffEmail, password: STRONG_PASSWORD, isStaff: true, verified: true });
@@ -126,7 +144,9 @@ describe("security.myHistory", () => {
 
   it("records signing out", async () => {
     const phone = new Client(instance.url);
-    expect((await phone.mutate("auth.login", { email: alice.email, password: STRONG_PASSWORD }, from(HOME_IP, "Phone/2.0"))).status).toBe(200);
+    expect((await phone.mutate("auth.login", { email: alice.email, password: STRONG_PASSWORD }, from(HOME_IP, "Phone/2.0"))).status).toBe(
+      200,
+    );
     expect((await phone.mutate("auth.logout", undefined, from(HOME_IP, "Phone/2.0"))).status).toBe(200);
     const [latest, before] = (await alice.client.query("security.myHistory", { limit: 2 })).data.items as HistoryRow[];
     expect(latest).toMatchObject({ event: "logout", userAgent: "Phone/2.0", ip: HOME_IP });

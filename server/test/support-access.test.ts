@@ -130,7 +130,11 @@ describe("grant lifecycle", () => {
     expect((await redeem(client, token)).status).toBe(200);
     const created = await client.mutate("clients.create", { org, name: "Fixed by support" });
     expect(created.status).toBe(200);
-    const rows = tenantRows<{ actor_kind: string; action: string }>(instance.dataDir, owner.tenantId, `select actor_kind, action from audit_log where target_id = '${created.data.id}'`);
+    const rows = tenantRows<{ actor_kind: string; action: string }>(
+      instance.dataDir,
+      owner.tenantId,
+      `select actor_kind, action from audit_log where target_id = '${created.data.id}'`,
+    );
     expect(rows).toEqual([{ actor_kind: "support", action: "client.create" }]);
     const grantMore = await client.mutate("support.createGrant", { org, scope: "write", hours: 168, reason: "extend myself please" });
     expect(grantMore.status).toBe(403);
@@ -224,7 +228,12 @@ describe("grant lifecycle", () => {
   });
 
   it("validates grant input", async () => {
-    for (const bad of [{ scope: "root", hours: 1, reason: "valid reason" }, { scope: "read", hours: 0, reason: "valid reason" }, { scope: "read", hours: 169, reason: "valid reason" }, { scope: "read", hours: 1, reason: "no" }]) {
+    for (const bad of [
+      { scope: "root", hours: 1, reason: "valid reason" },
+      { scope: "read", hours: 0, reason: "valid reason" },
+      { scope: "read", hours: 169, reason: "valid reason" },
+      { scope: "read", hours: 1, reason: "no" },
+    ]) {
       expect((await owner.client.mutate("support.createGrant", { org, ...bad })).status).toBe(400);
     }
   });

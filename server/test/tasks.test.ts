@@ -164,7 +164,13 @@ describe("tasks", () => {
     await ok(owner.client.mutate("tasks.move", { org, id: task.id, statusId: statuses["In progress"]!.id }));
     const moves = auditRows(task.id).filter((r) => r.action === "task.move");
     expect(moves).toHaveLength(1);
-    expect(JSON.parse(moves[0]!.detail)).toMatchObject({ from: statuses.Backlog!.id, to: statuses["In progress"]!.id, from_name: "Backlog", to_name: "In progress", project_id: projectA });
+    expect(JSON.parse(moves[0]!.detail)).toMatchObject({
+      from: statuses.Backlog!.id,
+      to: statuses["In progress"]!.id,
+      from_name: "Backlog",
+      to_name: "In progress",
+      project_id: projectA,
+    });
     const ghost = await owner.client.mutate("tasks.move", { org, id: task.id, statusId: "w" + "b".repeat(24) });
     expect(ghost.status).toBe(400);
   });
@@ -192,7 +198,17 @@ describe("tasks", () => {
   it("needs task.assign to assign at creation", async () => {
     const limited = await verifiedUser(instance, "Creator only");
     await inTenant(async (db) => {
-      await db.insertInto("roles").values({ id: "creator", name: "Creator", description: "", permissions: JSON.stringify(["task.read", "task.create", "project.read.all"]), created_at: 0, updated_at: 0 }).execute();
+      await db
+        .insertInto("roles")
+        .values({
+          id: "creator",
+          name: "Creator",
+          description: "",
+          permissions: JSON.stringify(["task.read", "task.create", "project.read.all"]),
+          created_at: 0,
+          updated_at: 0,
+        })
+        .execute();
     });
     await addMember(instance, owner.tenantId, limited.email, "creator");
     const refused = await createTask(limited.client, { projectId: projectA, title: "With people", assigneeIds: [member.id] });
@@ -203,9 +219,17 @@ describe("tasks", () => {
 
   it("updates only the fields it names, sets labels, and refuses unknown labels", async () => {
     const label = await ok(owner.client.mutate("labels.create", { org, name: "Bug", color: "#ff0000" }));
-    const task = await ok(createTask(owner.client, { projectId: projectA, title: "Edit me", priority: "high", dueDate: "2026-03-01", estimateSeconds: 7200 }));
+    const task = await ok(
+      createTask(owner.client, { projectId: projectA, title: "Edit me", priority: "high", dueDate: "2026-03-01", estimateSeconds: 7200 }),
+    );
     const updated = await ok(owner.client.mutate("tasks.update", { org, id: task.id, title: "Edited", labelIds: [label.id] }));
-    expect(updated).toMatchObject({ title: "Edited", priority: "high", dueDate: "2026-03-01", estimateSeconds: 7200, labels: [{ id: label.id, name: "Bug", color: "#ff0000" }] });
+    expect(updated).toMatchObject({
+      title: "Edited",
+      priority: "high",
+      dueDate: "2026-03-01",
+      estimateSeconds: 7200,
+      labels: [{ id: label.id, name: "Bug", color: "#ff0000" }],
+    });
     const cleared = await ok(owner.client.mutate("tasks.update", { org, id: task.id, dueDate: null }));
     expect(cleared.dueDate).toBeNull();
     expect((await owner.client.mutate("tasks.update", { org, id: task.id, labelIds: ["l" + "d".repeat(24)] })).status).toBe(400);
@@ -241,7 +265,8 @@ describe("the task list", () => {
   let ownerId: string;
   let st: Record<string, string>;
 
-  const list = async (input: Record<string, unknown>) => ok<{ items: { title: string }[]; total: number }>(o.client.query("tasks.list", { org: slug, ...input }));
+  const list = async (input: Record<string, unknown>) =>
+    ok<{ items: { title: string }[]; total: number }>(o.client.query("tasks.list", { org: slug, ...input }));
   const titles = async (input: Record<string, unknown>) => (await list(input)).items.map((t) => t.title);
 
   beforeAll(async () => {
@@ -251,7 +276,9 @@ describe("the task list", () => {
     p1 = (await ok(o.client.mutate("projects.create", { org: slug, clientId: c, name: "P1" }))).id;
     p2 = (await ok(o.client.mutate("projects.create", { org: slug, clientId: c, name: "P2" }))).id;
     labelId = (await ok(o.client.mutate("labels.create", { org: slug, name: "Urgent-ish" }))).id;
-    st = Object.fromEntries((await ok(o.client.query("workflow.list", { org: slug }))).map((s: { name: string; id: string }) => [s.name, s.id]));
+    st = Object.fromEntries(
+      (await ok(o.client.query("workflow.list", { org: slug }))).map((s: { name: string; id: string }) => [s.name, s.id]),
+    );
     const specs = [
       { projectId: p1, title: "Alpha", priority: "low", dueDate: "2026-01-10" },
       { projectId: p1, title: "bravo", priority: "urgent", dueDate: "2026-01-05", labelIds: [labelId], assigneeIds: [ownerId] },
@@ -264,17 +291,17 @@ describe("the task list", () => {
   });
 
   it("filters by project, assignee, status, category, kind, label, due range and title", async () => {
-    expect((await titles({ projectId: p1, sort: "title" }))).toEqual(["Alpha", "bravo", "Charlie 100%"]);
-    expect((await titles({ assigneeId: ownerId, sort: "title" }))).toEqual(["bravo", "Delta"]);
-    expect((await titles({ statusId: st["In progress"] }))).toEqual(["Charlie 100%"]);
-    expect((await titles({ category: "done" }))).toEqual(["Delta"]);
-    expect((await titles({ kind: "request" }))).toEqual(["Foxtrot request"]);
-    expect((await titles({ labelId, sort: "title" }))).toEqual(["bravo", "echo_x"]);
-    expect((await titles({ dueAfter: "2026-01-06", dueBefore: "2026-01-20", sort: "due" }))).toEqual(["Alpha", "echo_x"]);
-    expect((await titles({ search: "ALP" }))).toEqual(["Alpha"]);
+    expect(await titles({ projectId: p1, sort: "title" })).toEqual(["Alpha", "bravo", "Charlie 100%"]);
+    expect(await titles({ assigneeId: ownerId, sort: "title" })).toEqual(["bravo", "Delta"]);
+    expect(await titles({ statusId: st["In progress"] })).toEqual(["Charlie 100%"]);
+    expect(await titles({ category: "done" })).toEqual(["Delta"]);
+    expect(await titles({ kind: "request" })).toEqual(["Foxtrot request"]);
+    expect(await titles({ labelId, sort: "title" })).toEqual(["bravo", "echo_x"]);
+    expect(await titles({ dueAfter: "2026-01-06", dueBefore: "2026-01-20", sort: "due" })).toEqual(["Alpha", "echo_x"]);
+    expect(await titles({ search: "ALP" })).toEqual(["Alpha"]);
     // "%" and "_" are literal characters in a search, not wildcards.
-    expect((await titles({ search: "%" }))).toEqual(["Charlie 100%"]);
-    expect((await titles({ search: "_" }))).toEqual(["echo_x"]);
+    expect(await titles({ search: "%" })).toEqual(["Charlie 100%"]);
+    expect(await titles({ search: "_" })).toEqual(["echo_x"]);
   });
 
   it("sorts by due (undated last), priority, title, and created either way", async () => {
@@ -283,7 +310,14 @@ describe("the task list", () => {
     expect(byDue.slice(4).sort()).toEqual(["Charlie 100%", "Foxtrot request"]);
     expect((await titles({ sort: "priority" })).slice(0, 2)).toEqual(["bravo", "Delta"]);
     expect(await titles({ sort: "title" })).toEqual(["Alpha", "bravo", "Charlie 100%", "Delta", "echo_x", "Foxtrot request"]);
-    expect(await titles({ sort: "title", direction: "desc" })).toEqual(["Foxtrot request", "echo_x", "Delta", "Charlie 100%", "bravo", "Alpha"]);
+    expect(await titles({ sort: "title", direction: "desc" })).toEqual([
+      "Foxtrot request",
+      "echo_x",
+      "Delta",
+      "Charlie 100%",
+      "bravo",
+      "Alpha",
+    ]);
     const created = (await list({ sort: "created", direction: "asc" })).items.map((t) => (t as unknown as { createdAt: number }).createdAt);
     expect(created).toEqual([...created].sort((a, b) => a - b));
     expect(created).toHaveLength(6);
@@ -304,9 +338,16 @@ describe("the task list", () => {
   });
 
   it("groups the board by status in workflow order, capped per column with the full count", async () => {
-    for (let i = 0; i < 3; i++) await ok(o.client.mutate("tasks.create", { org: slug, projectId: p1, title: `Filler ${i}`, statusId: st["In review"] }));
+    for (let i = 0; i < 3; i++)
+      await ok(o.client.mutate("tasks.create", { org: slug, projectId: p1, title: `Filler ${i}`, statusId: st["In review"] }));
     const board = await ok(o.client.query("tasks.board", { org: slug, perColumn: 2 }));
-    expect(board.columns.map((c: { status: { name: string } }) => c.status.name)).toEqual(["Backlog", "To do", "In progress", "In review", "Done"]);
+    expect(board.columns.map((c: { status: { name: string } }) => c.status.name)).toEqual([
+      "Backlog",
+      "To do",
+      "In progress",
+      "In review",
+      "Done",
+    ]);
     const byName = Object.fromEntries(board.columns.map((c: { status: { name: string } }) => [c.status.name, c]));
     expect(byName.Backlog.total).toBe(4);
     expect(byName.Backlog.tasks.map((t: { title: string }) => t.title)).toEqual(["bravo", "Foxtrot request"]);
@@ -328,12 +369,17 @@ describe("requests", () => {
     await inTenant(async (db) => {
       await db.updateTable("members").set({ client_id: clientId }).where("user_id", "=", row.id).execute();
       // Only project A is shared with the contact's client.
-      await db.insertInto("project_shares").values({ project_id: projectA, subject_kind: "client", subject_id: clientId, created_by: null, created_at: Date.now() }).execute();
+      await db
+        .insertInto("project_shares")
+        .values({ project_id: projectA, subject_kind: "client", subject_id: clientId, created_by: null, created_at: Date.now() })
+        .execute();
     });
   });
 
   it("lets a client contact raise a request on a shared project only, and not create tasks", async () => {
-    const raised = await ok(contact.client.mutate("requests.raise", { org, projectId: projectA, title: "Please fix the logo", description: "It is **blurry**" }));
+    const raised = await ok(
+      contact.client.mutate("requests.raise", { org, projectId: projectA, title: "Please fix the logo", description: "It is **blurry**" }),
+    );
     expect(raised).toMatchObject({ kind: "request", status: { category: "todo" }, createdByName: "Client Contact" });
     expect(raised.descriptionHtml).toContain("<strong>blurry</strong>");
     requestId = raised.id;
@@ -352,7 +398,9 @@ describe("requests", () => {
   it("accepts a request into a todo status as a task, auditing it", async () => {
     const wrong = await owner.client.mutate("requests.triage", { org, id: requestId, decision: "accept", statusId: statuses.Done!.id });
     expect(wrong.status).toBe(400);
-    const accepted = await ok(owner.client.mutate("requests.triage", { org, id: requestId, decision: "accept", statusId: statuses["To do"]!.id }));
+    const accepted = await ok(
+      owner.client.mutate("requests.triage", { org, id: requestId, decision: "accept", statusId: statuses["To do"]!.id }),
+    );
     expect(accepted).toMatchObject({ kind: "task", status: { id: statuses["To do"]!.id } });
     expect(auditRows(requestId).map((r) => r.action)).toEqual(["request.create", "request.accept"]);
     const again = await owner.client.mutate("requests.triage", { org, id: requestId, decision: "accept" });
@@ -395,8 +443,8 @@ describe("markdown", () => {
     "`<svg onload=alert(1)>`",
     "<svg/onload=alert(1)>",
     "<iframe src=https://evil.test></iframe>",
-    '<<script>script>alert(1)<</script>/script>',
-    "[x](https://ok.test/\"><script>alert(1)</script>)",
+    "<<script>script>alert(1)<</script>/script>",
+    '[x](https://ok.test/"><script>alert(1)</script>)',
     "javascript:alert(1)",
   ];
 
@@ -434,7 +482,13 @@ describe("markdown", () => {
   });
 
   it("serves a task's description through the API rendered the same safe way", async () => {
-    const task = await ok(createTask(owner.client, { projectId: projectA, title: "Markdown", description: "Hi <script>alert(1)</script> [x](javascript:alert(1))" }));
+    const task = await ok(
+      createTask(owner.client, {
+        projectId: projectA,
+        title: "Markdown",
+        description: "Hi <script>alert(1)</script> [x](javascript:alert(1))",
+      }),
+    );
     const got = await ok(owner.client.query("tasks.get", { org, id: task.id }));
     expect(got.description).toBe("Hi <script>alert(1)</script> [x](javascript:alert(1))");
     expect(got.descriptionHtml).toBe("<p>Hi &lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))</p>\n");
@@ -491,7 +545,10 @@ describe("visibility", () => {
 
   it("shows them once the project is shared with the member", async () => {
     await inTenant((db) =>
-      db.insertInto("project_shares").values({ project_id: projectB, subject_kind: "member", subject_id: member.id, created_by: null, created_at: Date.now() }).execute(),
+      db
+        .insertInto("project_shares")
+        .values({ project_id: projectB, subject_kind: "member", subject_id: member.id, created_by: null, created_at: Date.now() })
+        .execute(),
     );
     try {
       const got = await ok(member.client.query("tasks.get", { org, id: hiddenTask.id }));
@@ -507,7 +564,9 @@ describe("visibility", () => {
       const moved = await ok(member.client.mutate("tasks.move", { org, id: hiddenTask.id, statusId: statuses["In progress"]!.id }));
       expect(moved.status.name).toBe("In progress");
     } finally {
-      await inTenant((db) => db.deleteFrom("project_shares").where("project_id", "=", projectB).where("subject_id", "=", member.id).execute());
+      await inTenant((db) =>
+        db.deleteFrom("project_shares").where("project_id", "=", projectB).where("subject_id", "=", member.id).execute(),
+      );
     }
   });
 

@@ -87,7 +87,11 @@ describe("closing an organisation", () => {
     expect((await member.client.query("termination.closed")).data).toEqual([]);
     expect((await admin.client.query("termination.closed")).data).toEqual([]);
 
-    const logged = await instance.services.control.selectFrom("security_log").select(["event", "detail"]).where("event", "=", "org.closed").execute();
+    const logged = await instance.services.control
+      .selectFrom("security_log")
+      .select(["event", "detail"])
+      .where("event", "=", "org.closed")
+      .execute();
     expect(logged).toHaveLength(1);
   });
 
@@ -123,7 +127,9 @@ describe("closing an organisation", () => {
     instance.clock.advance(purge_after! - instance.clock.now());
     const res = await owner.client.mutate("termination.restore", { slug });
     expect(res.status).toBe(409);
-    expect(res.error?.message).toMatch(/^The grace period of doomed ended on \d{4}-\d{2}-\d{2}; its data is being destroyed and cannot be restored\.$/);
+    expect(res.error?.message).toMatch(
+      /^The grace period of doomed ended on \d{4}-\d{2}-\d{2}; its data is being destroyed and cannot be restored\.$/,
+    );
     expect((await owner.client.query("termination.closed")).data).toEqual([]);
     expect((await tenantRow()).status).toBe("closed");
   });
@@ -173,11 +179,20 @@ describe("purging a closed organisation", () => {
     await instance.services.control.updateTable("tenants").set({ status: "purging" }).where("id", "=", other.tenantId).execute();
     const restore = await other.client.mutate("termination.restore", { slug: "claimed" });
     expect(restore.status).not.toBe(200);
-    expect((await instance.services.control.selectFrom("tenants").select("status").where("id", "=", other.tenantId).executeTakeFirstOrThrow()).status).toBe("purging");
+    expect(
+      (await instance.services.control.selectFrom("tenants").select("status").where("id", "=", other.tenantId).executeTakeFirstOrThrow())
+        .status,
+    ).toBe("purging");
     expect((await other.client.query("clients.list", { org: "claimed" })).status).toBe(404);
     expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [] });
     expect(existsSync(tenantFilePath(instance.dataDir, other.tenantId))).toBe(false);
-    expect((await instance.services.control.selectFrom("tenants").select(["status", "wrapped_key"]).where("id", "=", other.tenantId).executeTakeFirstOrThrow())).toEqual({ status: "purged", wrapped_key: null });
+    expect(
+      await instance.services.control
+        .selectFrom("tenants")
+        .select(["status", "wrapped_key"])
+        .where("id", "=", other.tenantId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ status: "purged", wrapped_key: null });
   });
 
   it("leaves alone an organisation restored before the purge could claim it", async () => {
@@ -199,7 +214,11 @@ describe("purging a closed organisation", () => {
     await instance.services.pool.close(other.tenantId);
     rmSync(tenantFilePath(instance.dataDir, other.tenantId));
     expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [] });
-    const row = await instance.services.control.selectFrom("tenants").select(["status", "wrapped_key"]).where("id", "=", other.tenantId).executeTakeFirstOrThrow();
+    const row = await instance.services.control
+      .selectFrom("tenants")
+      .select(["status", "wrapped_key"])
+      .where("id", "=", other.tenantId)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: "purged", wrapped_key: null });
     expect(existsSync(blobDir(instance.dataDir, other.tenantId))).toBe(false);
   });

@@ -31,7 +31,10 @@ async function withTenant<T>(tenantId: string, fn: (db: Awaited<ReturnType<Insta
 
 const shareWith = (projectId: string, userId: string) =>
   withTenant(owner.tenantId, (db) =>
-    db.insertInto("project_shares").values({ project_id: projectId, subject_kind: "member", subject_id: userId, created_by: null, created_at: Date.now() }).execute(),
+    db
+      .insertInto("project_shares")
+      .values({ project_id: projectId, subject_kind: "member", subject_id: userId, created_by: null, created_at: Date.now() })
+      .execute(),
   );
 
 async function person(role: string, name: string) {
@@ -44,7 +47,12 @@ async function person(role: string, name: string) {
 const entry = (client: Client, projectId: string, startedAt: number, endedAt: number, extra: Record<string, unknown> = {}) =>
   client.mutate("time.create", { org, projectId, startedAt, endedAt, ...extra });
 
-const auditRows = (tenantId: string) => tenantRows<{ action: string; target_id: string; detail: string }>(instance.dataDir, tenantId, "select action, target_id, detail from audit_log order by id");
+const auditRows = (tenantId: string) =>
+  tenantRows<{ action: string; target_id: string; detail: string }>(
+    instance.dataDir,
+    tenantId,
+    "select action, target_id, detail from audit_log order by id",
+  );
 
 beforeAll(async () => {
   instance = await startInstance();
@@ -52,7 +60,14 @@ beforeAll(async () => {
   const client = await owner.client.mutate("clients.create", { org, name: "Acme" });
   shared = (await owner.client.mutate("projects.create", { org, clientId: client.data.id, name: "Shared", hourlyRate: 10_000 })).data.id;
   hidden = (await owner.client.mutate("projects.create", { org, clientId: client.data.id, name: "Hidden" })).data.id;
-  ownerId = (await owner.client.mutate("time.create", { org, projectId: hidden, startedAt: Date.UTC(2023, 0, 2, 9), endedAt: Date.UTC(2023, 0, 2, 10) })).data.member_id;
+  ownerId = (
+    await owner.client.mutate("time.create", {
+      org,
+      projectId: hidden,
+      startedAt: Date.UTC(2023, 0, 2, 9),
+      endedAt: Date.UTC(2023, 0, 2, 10),
+    })
+  ).data.member_id;
   member = await person("member", "Mia Member");
   manager = await person("manager", "Max Manager");
   await shareWith(shared, member.id);
@@ -75,7 +90,12 @@ describe("timer", () => {
 
     instance.clock.advance(90 * MIN);
     const stopped = await member.client.mutate("time.stop", { org });
-    expect(stopped.data).toMatchObject({ id: started.data.id, running: false, duration_seconds: 5400, ended_at: started.data.started_at + 90 * MIN });
+    expect(stopped.data).toMatchObject({
+      id: started.data.id,
+      running: false,
+      duration_seconds: 5400,
+      ended_at: started.data.started_at + 90 * MIN,
+    });
     expect((await member.client.query("time.current", { org })).data).toBeNull();
     const again = await member.client.mutate("time.stop", { org });
     expect(again.status).toBe(200);
@@ -93,7 +113,11 @@ describe("timer", () => {
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expect(results.find((r) => r.status === 409)?.error?.message).toBe("A timer is already running.");
-    const running = tenantRows(instance.dataDir, owner.tenantId, `select id from time_entries where member_id = '${ownerId}' and ended_at is null`);
+    const running = tenantRows(
+      instance.dataDir,
+      owner.tenantId,
+      `select id from time_entries where member_id = '${ownerId}' and ended_at is null`,
+    );
     expect(running).toHaveLength(1);
     await owner.client.mutate("time.stop", { org });
   });
@@ -105,7 +129,21 @@ describe("timer", () => {
       withTenant(owner.tenantId, (db) =>
         db
           .insertInto("time_entries")
-          .values({ id: "e" + "z".repeat(24), member_id: ownerId, project_id: shared, task_id: null, started_at: 1, ended_at: null, duration_seconds: 0, note: "", billable: 1, hourly_rate: 0, invoice_id: null, created_at: now, updated_at: now })
+          .values({
+            id: "e" + "z".repeat(24),
+            member_id: ownerId,
+            project_id: shared,
+            task_id: null,
+            started_at: 1,
+            ended_at: null,
+            duration_seconds: 0,
+            note: "",
+            billable: 1,
+            hourly_rate: 0,
+            invoice_id: null,
+            created_at: now,
+            updated_at: now,
+          })
           .execute(),
       ),
     ).rejects.toMatchObject({ code: "SQLITE_CONSTRAINT_UNIQUE" });
@@ -140,9 +178,19 @@ describe("overlaps", () => {
 
   it("checks an edited entry against the others but not against itself", async () => {
     const a = await entry(member.client, shared, day + 20 * HOUR, day + 21 * HOUR);
-    const moved = await member.client.mutate("time.update", { org, id: a.data.id, startedAt: day + 20.5 * HOUR, endedAt: day + 21.5 * HOUR });
+    const moved = await member.client.mutate("time.update", {
+      org,
+      id: a.data.id,
+      startedAt: day + 20.5 * HOUR,
+      endedAt: day + 21.5 * HOUR,
+    });
     expect(moved.status).toBe(200);
-    const onto = await member.client.mutate("time.update", { org, id: a.data.id, startedAt: day + 11.5 * HOUR, endedAt: day + 12.5 * HOUR });
+    const onto = await member.client.mutate("time.update", {
+      org,
+      id: a.data.id,
+      startedAt: day + 11.5 * HOUR,
+      endedAt: day + 12.5 * HOUR,
+    });
     expect(onto.status).toBe(409);
   });
 
@@ -178,7 +226,8 @@ describe("rates", () => {
   let bare: string;
   beforeAll(async () => {
     const client = await owner.client.mutate("clients.create", { org, name: "Rates Co" });
-    rateProject = (await owner.client.mutate("projects.create", { org, clientId: client.data.id, name: "Priced", hourlyRate: 10_000 })).data.id;
+    rateProject = (await owner.client.mutate("projects.create", { org, clientId: client.data.id, name: "Priced", hourlyRate: 10_000 })).data
+      .id;
     bare = (await owner.client.mutate("projects.create", { org, clientId: client.data.id, name: "Unpriced" })).data.id;
   });
 
@@ -198,9 +247,13 @@ describe("rates", () => {
     await owner.client.mutate("rates.set", { org, memberId: manager.id, projectId: bare, hourlyRate: 7_000 });
     expect(await resolve(bare)).toEqual({ hourlyRate: 7_000, source: "member-project" });
 
-    expect((await owner.client.mutate("rates.clear", { org, memberId: manager.id, projectId: rateProject })).data).toEqual({ removed: true });
+    expect((await owner.client.mutate("rates.clear", { org, memberId: manager.id, projectId: rateProject })).data).toEqual({
+      removed: true,
+    });
     expect(await resolve(rateProject)).toEqual({ hourlyRate: 10_000, source: "project" });
-    expect((await owner.client.mutate("rates.clear", { org, memberId: manager.id, projectId: rateProject })).data).toEqual({ removed: false });
+    expect((await owner.client.mutate("rates.clear", { org, memberId: manager.id, projectId: rateProject })).data).toEqual({
+      removed: false,
+    });
 
     const listed = (await owner.client.query("rates.list", { org })).data;
     expect(listed.members.find((m: { user_id: string }) => m.user_id === manager.id)).toMatchObject({ default_rate: 5_000 });
@@ -218,7 +271,12 @@ describe("rates", () => {
     const nonBillable = await entry(manager.client, rateProject, start + 2 * HOUR, start + 3 * HOUR, { billable: false });
     expect(nonBillable.data).toMatchObject({ hourly_rate: 20_000, amount: 0 });
     const rates = auditRows(owner.tenantId).filter((r) => r.action === "rate.set");
-    expect(JSON.parse(rates.at(-1)!.detail)).toMatchObject({ member_id: manager.id, project_id: rateProject, hourly_rate: 20_000, previous_rate: 12_000 });
+    expect(JSON.parse(rates.at(-1)!.detail)).toMatchObject({
+      member_id: manager.id,
+      project_id: rateProject,
+      hourly_rate: 20_000,
+      previous_rate: 12_000,
+    });
   });
 
   it("shows rates only to those allowed to see them, and lets only rate managers set them", async () => {
@@ -236,7 +294,13 @@ describe("rates", () => {
 describe("invoiced entries", () => {
   it("are locked: no update, no delete", async () => {
     const made = await entry(member.client, shared, Date.UTC(2024, 3, 1, 9), Date.UTC(2024, 3, 1, 10));
-    await withTenant(owner.tenantId, (db) => db.updateTable("time_entries").set({ invoice_id: "i" + "a".repeat(24) }).where("id", "=", made.data.id).execute());
+    await withTenant(owner.tenantId, (db) =>
+      db
+        .updateTable("time_entries")
+        .set({ invoice_id: "i" + "a".repeat(24) })
+        .where("id", "=", made.data.id)
+        .execute(),
+    );
     const before = auditRows(owner.tenantId).length;
     for (const res of [
       await member.client.mutate("time.update", { org, id: made.data.id, note: "late change" }),
@@ -277,7 +341,17 @@ describe("own time and everyone's", () => {
     expect((await member.client.query("time.get", { org, id: ownersEntry })).status).toBe(403);
     expect((await member.client.query("time.list", { org, memberId: ownerId })).status).toBe(403);
     expect((await member.client.query("time.listAll", { org })).status).toBe(403);
-    expect((await member.client.mutate("time.createFor", { org, memberId: ownerId, projectId: shared, date: "2024-05-03", durationSeconds: 600 })).status).toBe(403);
+    expect(
+      (
+        await member.client.mutate("time.createFor", {
+          org,
+          memberId: ownerId,
+          projectId: shared,
+          date: "2024-05-03",
+          durationSeconds: 600,
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("lets a manager read, edit, fill in and delete a member's entries", async () => {
@@ -288,10 +362,22 @@ describe("own time and everyone's", () => {
 
     const edited = await manager.client.mutate("time.update", { org, id: membersEntry, note: "Fixed by manager" });
     expect(edited.data).toMatchObject({ note: "Fixed by manager", member_id: member.id });
-    const filled = await manager.client.mutate("time.createFor", { org, memberId: member.id, projectId: shared, date: "2024-05-04", durationSeconds: 600 });
+    const filled = await manager.client.mutate("time.createFor", {
+      org,
+      memberId: member.id,
+      projectId: shared,
+      date: "2024-05-04",
+      durationSeconds: 600,
+    });
     expect(filled.data).toMatchObject({ member_id: member.id, duration_seconds: 600 });
     expect((await manager.client.mutate("time.delete", { org, id: filled.data.id })).status).toBe(200);
-    const stranger = await manager.client.mutate("time.createFor", { org, memberId: "u" + "a".repeat(24), projectId: shared, date: "2024-05-04", durationSeconds: 600 });
+    const stranger = await manager.client.mutate("time.createFor", {
+      org,
+      memberId: "u" + "a".repeat(24),
+      projectId: shared,
+      date: "2024-05-04",
+      durationSeconds: 600,
+    });
     expect(stranger.status).toBe(404);
   });
 });
@@ -309,7 +395,13 @@ describe("project visibility", () => {
   });
 
   it("drops entries of a project from lists and totals once it is no longer shared", async () => {
-    const later = (await owner.client.mutate("projects.create", { org, clientId: (await owner.client.query("projects.get", { org, id: shared })).data.client_id, name: "Briefly shared" })).data.id;
+    const later = (
+      await owner.client.mutate("projects.create", {
+        org,
+        clientId: (await owner.client.query("projects.get", { org, id: shared })).data.client_id,
+        name: "Briefly shared",
+      })
+    ).data.id;
     await shareWith(later, member.id);
     const made = await entry(member.client, later, Date.UTC(2024, 5, 2, 9), Date.UTC(2024, 5, 2, 11));
     expect(made.status).toBe(200);
@@ -359,8 +451,20 @@ describe("time-zone day boundaries", () => {
     const la = await orgIn("time-la", "America/Los_Angeles");
     const slug = "time-la";
     // 2024-03-10 is the day DST starts there: 23:30 PDT is 06:30 UTC on the 11th.
-    const local = await la.client.mutate("time.create", { org: slug, projectId: la.projectId, date: "2024-03-10", start: "23:30", end: "23:50" });
-    expect(local.data).toMatchObject({ started_at: Date.parse("2024-03-11T06:30:00Z"), ended_at: Date.parse("2024-03-11T06:50:00Z"), date: "2024-03-10", start_time: "23:30", end_time: "23:50" });
+    const local = await la.client.mutate("time.create", {
+      org: slug,
+      projectId: la.projectId,
+      date: "2024-03-10",
+      start: "23:30",
+      end: "23:50",
+    });
+    expect(local.data).toMatchObject({
+      started_at: Date.parse("2024-03-11T06:30:00Z"),
+      ended_at: Date.parse("2024-03-11T06:50:00Z"),
+      date: "2024-03-10",
+      start_time: "23:30",
+      end_time: "23:50",
+    });
 
     const onTenth = await la.client.query("time.list", { org: slug, from: "2024-03-10", to: "2024-03-10" });
     const onEleventh = await la.client.query("time.list", { org: slug, from: "2024-03-11", to: "2024-03-11" });
@@ -369,17 +473,33 @@ describe("time-zone day boundaries", () => {
     expect(onTenth.data.timeZone).toBe("America/Los_Angeles");
 
     // A date-and-duration entry starts at local midnight (08:00 UTC), and the 23-hour day is respected.
-    const duration = await la.client.mutate("time.create", { org: slug, projectId: la.projectId, date: "2024-03-10", durationSeconds: 3600 });
+    const duration = await la.client.mutate("time.create", {
+      org: slug,
+      projectId: la.projectId,
+      date: "2024-03-10",
+      durationSeconds: 3600,
+    });
     expect(duration.data.started_at).toBe(Date.parse("2024-03-10T08:00:00Z"));
     // Crossing midnight: 22:00 to 01:00 ends the next local morning.
-    const night = await la.client.mutate("time.create", { org: slug, projectId: la.projectId, date: "2024-03-08", start: "22:00", end: "01:00" });
+    const night = await la.client.mutate("time.create", {
+      org: slug,
+      projectId: la.projectId,
+      date: "2024-03-08",
+      start: "22:00",
+      end: "01:00",
+    });
     expect(night.data).toMatchObject({ duration_seconds: 3 * 3600, date: "2024-03-08", end_time: "01:00" });
   });
 
   it("puts 00:30 in Auckland on that local day, though it is the previous UTC day", async () => {
     const nz = await orgIn("time-nz", "Pacific/Auckland");
     const slug = "time-nz";
-    const early = await nz.client.mutate("time.create", { org: slug, projectId: nz.projectId, startedAt: Date.parse("2024-03-09T11:30:00Z"), endedAt: Date.parse("2024-03-09T12:00:00Z") });
+    const early = await nz.client.mutate("time.create", {
+      org: slug,
+      projectId: nz.projectId,
+      startedAt: Date.parse("2024-03-09T11:30:00Z"),
+      endedAt: Date.parse("2024-03-09T12:00:00Z"),
+    });
     expect(early.data).toMatchObject({ date: "2024-03-10", start_time: "00:30" });
     expect(ids(await nz.client.query("time.list", { org: slug, from: "2024-03-10", to: "2024-03-10" }))).toEqual([early.data.id]);
     expect(ids(await nz.client.query("time.list", { org: slug, from: "2024-03-09", to: "2024-03-09" }))).toEqual([]);

@@ -75,7 +75,12 @@ async function setRawSecret(tenantId: string, table: VaultTable, id: string, blo
   }
 }
 
-const auditOf = (tenantId: string) => tenantRows<{ action: string; target_id: string | null; actor_kind: string; detail: string }>(instance.dataDir, tenantId, "select action, target_id, actor_kind, detail from audit_log order by id");
+const auditOf = (tenantId: string) =>
+  tenantRows<{ action: string; target_id: string | null; actor_kind: string; detail: string }>(
+    instance.dataDir,
+    tenantId,
+    "select action, target_id, actor_kind, detail from audit_log order by id",
+  );
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -99,7 +104,13 @@ describe("connected services", () => {
 
   it("creates, lists and gets a service, answering only a mask and the last 4 characters", async () => {
     apiKey = secret("sk_live");
-    const created = await m(a.client, "connections.create", { org: a.slug, kind: "stripe", name: "Stripe", baseUrl: "https://api.stripe.com", credential: { type: "api_key", apiKey } });
+    const created = await m(a.client, "connections.create", {
+      org: a.slug,
+      kind: "stripe",
+      name: "Stripe",
+      baseUrl: "https://api.stripe.com",
+      credential: { type: "api_key", apiKey },
+    });
     expect(created.status, JSON.stringify(created.error)).toBe(200);
     serviceId = created.data.id;
     expect(created.data).toEqual({
@@ -124,14 +135,24 @@ describe("connected services", () => {
     const accessToken = secret("gho_access");
     const refreshToken = secret("ghr_refresh");
     const expiresAt = Date.UTC(2031, 0, 1);
-    const created = await m(a.client, "connections.create", { org: a.slug, kind: "github", name: "GitHub", credential: { type: "oauth", accessToken, refreshToken, expiresAt } });
+    const created = await m(a.client, "connections.create", {
+      org: a.slug,
+      kind: "github",
+      name: "GitHub",
+      credential: { type: "oauth", accessToken, refreshToken, expiresAt },
+    });
     expect(created.status, JSON.stringify(created.error)).toBe(200);
     expect(created.data).toMatchObject({ credentialType: "oauth", oauthExpiresAt: expiresAt, secretHint: "••••WXYZ" });
     expect(await reveal(a.tenantId, "connected_services", created.data.id)).toEqual({ type: "oauth", accessToken, refreshToken });
   });
 
   it("shows no characters of a short secret", async () => {
-    const created = await m(a.client, "connections.create", { org: a.slug, kind: "other", name: "Short", credential: { type: "basic", username: "admin", password: "hunter2" } });
+    const created = await m(a.client, "connections.create", {
+      org: a.slug,
+      kind: "other",
+      name: "Short",
+      credential: { type: "basic", username: "admin", password: "hunter2" },
+    });
     expect(created.data.secretHint).toBe("••••");
   });
 
@@ -163,7 +184,12 @@ describe("connected services", () => {
   });
 
   it("refuses a ciphertext copied to another row or another organisation, and audits the failed read", async () => {
-    const other = await m(a.client, "connections.create", { org: a.slug, kind: "slack", name: "Slack", credential: { type: "api_key", apiKey: secret("xoxb") } });
+    const other = await m(a.client, "connections.create", {
+      org: a.slug,
+      kind: "slack",
+      name: "Slack",
+      credential: { type: "api_key", apiKey: secret("xoxb") },
+    });
     const sealed = await rawSecret(a.tenantId, "connected_services", serviceId);
     await setRawSecret(a.tenantId, "connected_services", other.data.id, sealed);
     await expect(reveal(a.tenantId, "connected_services", other.data.id)).rejects.toBeInstanceOf(DecryptError);
@@ -171,7 +197,12 @@ describe("connected services", () => {
     expect(JSON.parse(failed.at(-1)!.detail)).toMatchObject({ outcome: "failure" });
 
     // The same row id in another organisation: different data key and AAD.
-    const inB = await m(b.client, "connections.create", { org: b.slug, kind: "slack", name: "Slack", credential: { type: "api_key", apiKey: secret("xoxb-b") } });
+    const inB = await m(b.client, "connections.create", {
+      org: b.slug,
+      kind: "slack",
+      name: "Slack",
+      credential: { type: "api_key", apiKey: secret("xoxb-b") },
+    });
     await setRawSecret(b.tenantId, "connected_services", inB.data.id, sealed);
     await expect(reveal(b.tenantId, "connected_services", inB.data.id)).rejects.toBeInstanceOf(DecryptError);
     // And the original still opens where it belongs.
@@ -179,7 +210,12 @@ describe("connected services", () => {
   });
 
   it("refuses another organisation's ids", async () => {
-    const inB = await m(b.client, "connections.create", { org: b.slug, kind: "aws", name: "AWS of B", credential: { type: "api_key", apiKey: secret("AKIA") } });
+    const inB = await m(b.client, "connections.create", {
+      org: b.slug,
+      kind: "aws",
+      name: "AWS of B",
+      credential: { type: "api_key", apiKey: secret("AKIA") },
+    });
     expect((await q(a.client, "connections.get", { org: a.slug, id: inB.data.id })).status).toBe(404);
     expect((await m(a.client, "connections.update", { org: a.slug, id: inB.data.id, name: "Stolen" })).status).toBe(404);
     expect((await m(a.client, "connections.delete", { org: a.slug, id: inB.data.id })).status).toBe(404);
@@ -189,10 +225,19 @@ describe("connected services", () => {
 
   it("lets a manager read but not manage, and a member do neither", async () => {
     expect((await q(manager, "connections.list", { org: a.slug })).status).toBe(200);
-    const create = await m(manager, "connections.create", { org: a.slug, kind: "github", name: "Nope", credential: { type: "api_key", apiKey: secret("ghp_manager") } });
+    const create = await m(manager, "connections.create", {
+      org: a.slug,
+      kind: "github",
+      name: "Nope",
+      credential: { type: "api_key", apiKey: secret("ghp_manager") },
+    });
     expect(create.status).toBe(403);
     expect(create.error?.message).toContain("needs integration.manage");
-    const update = await m(manager, "connections.update", { org: a.slug, id: serviceId, credential: { type: "api_key", apiKey: secret("ghp_manager2") } });
+    const update = await m(manager, "connections.update", {
+      org: a.slug,
+      id: serviceId,
+      credential: { type: "api_key", apiKey: secret("ghp_manager2") },
+    });
     expect(update.status).toBe(403);
     expect((await m(manager, "connections.delete", { org: a.slug, id: serviceId })).status).toBe(403);
     const list = await q(member, "connections.list", { org: a.slug });
@@ -202,7 +247,12 @@ describe("connected services", () => {
   });
 
   it("deletes a service, and its secret with it", async () => {
-    const gone = await m(a.client, "connections.create", { org: a.slug, kind: "google", name: "To delete", credential: { type: "api_key", apiKey: secret("AIza") } });
+    const gone = await m(a.client, "connections.create", {
+      org: a.slug,
+      kind: "google",
+      name: "To delete",
+      credential: { type: "api_key", apiKey: secret("AIza") },
+    });
     expect((await m(a.client, "connections.delete", { org: a.slug, id: gone.data.id })).status).toBe(200);
     expect((await q(a.client, "connections.get", { org: a.slug, id: gone.data.id })).status).toBe(404);
     await expect(reveal(a.tenantId, "connected_services", gone.data.id)).rejects.toBeInstanceOf(NoSuchSecretError);
@@ -216,10 +266,21 @@ describe("servers", () => {
 
   it("creates a server with an SSH key, masked, and revealable only by server code", async () => {
     privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${secret("b3BlbnNzaC1rZXk")}\n-----END OPENSSH PRIVATE KEY-----\n`;
-    const created = await m(a.client, "servers.create", { org: a.slug, name: "web-1", host: "web-1.example.test:2222", environment: "production", credential: { type: "ssh_key", privateKey } });
+    const created = await m(a.client, "servers.create", {
+      org: a.slug,
+      name: "web-1",
+      host: "web-1.example.test:2222",
+      environment: "production",
+      credential: { type: "ssh_key", privateKey },
+    });
     expect(created.status, JSON.stringify(created.error)).toBe(200);
     serverId = created.data.id;
-    expect(created.data).toMatchObject({ id: expect.stringMatching(/^h[a-z2-7]{24}$/), host: "web-1.example.test:2222", credentialType: "ssh_key", secretHint: "••••WXYZ" });
+    expect(created.data).toMatchObject({
+      id: expect.stringMatching(/^h[a-z2-7]{24}$/),
+      host: "web-1.example.test:2222",
+      credentialType: "ssh_key",
+      secretHint: "••••WXYZ",
+    });
     expect(Object.keys(created.data)).not.toContain("secret");
     expect((await q(a.client, "servers.list", { org: a.slug })).data).toEqual([created.data]);
     expect(await reveal(a.tenantId, "servers", serverId, "deploy web-1")).toEqual({ type: "ssh_key", privateKey, passphrase: null });
@@ -230,20 +291,36 @@ describe("servers", () => {
     expect(moved.data).toMatchObject({ environment: "staging", credentialType: "ssh_key", secretHint: "••••WXYZ" });
     expect(await reveal(a.tenantId, "servers", serverId)).toMatchObject({ privateKey });
     const password = secret("server-password");
-    const replaced = await m(a.client, "servers.update", { org: a.slug, id: serverId, credential: { type: "basic", username: "deploy", password } });
+    const replaced = await m(a.client, "servers.update", {
+      org: a.slug,
+      id: serverId,
+      credential: { type: "basic", username: "deploy", password },
+    });
     expect(replaced.data).toMatchObject({ credentialType: "basic", secretHint: "••••WXYZ" });
     expect(await reveal(a.tenantId, "servers", serverId)).toEqual({ type: "basic", username: "deploy", password });
   });
 
   it("appends operation logs (who, when, what, outcome, text) and lists them newest first", async () => {
-    const first = await m(a.client, "servers.appendLog", { org: a.slug, serverId, action: "deploy v1.2.0", outcome: "running", log: "pulling image…" });
+    const first = await m(a.client, "servers.appendLog", {
+      org: a.slug,
+      serverId,
+      action: "deploy v1.2.0",
+      outcome: "running",
+      log: "pulling image…",
+    });
     expect(first.status, JSON.stringify(first.error)).toBe(200);
     const big = "L".repeat(100 * 1024);
     const second = await m(a.client, "servers.appendLog", { org: a.slug, serverId, action: "deploy v1.2.0", outcome: "success", log: big });
     expect(second.status).toBe(200);
     const logs = await q(a.client, "servers.logs", { org: a.slug, serverId });
     expect(logs.data.map((l: { id: number }) => l.id)).toEqual([second.data.id, first.data.id]);
-    expect(logs.data[1]).toMatchObject({ action: "deploy v1.2.0", outcome: "running", log: "pulling image…", actorId: expect.any(String), at: expect.any(Number) });
+    expect(logs.data[1]).toMatchObject({
+      action: "deploy v1.2.0",
+      outcome: "running",
+      log: "pulling image…",
+      actorId: expect.any(String),
+      at: expect.any(Number),
+    });
     expect(logs.data[0].log).toHaveLength(100 * 1024);
     const page = await q(a.client, "servers.logs", { org: a.slug, serverId, limit: 1, beforeId: second.data.id });
     expect(page.data.map((l: { id: number }) => l.id)).toEqual([first.data.id]);
@@ -254,10 +331,18 @@ describe("servers", () => {
   });
 
   it("refuses another organisation's server ids", async () => {
-    const inB = await m(b.client, "servers.create", { org: b.slug, name: "db-b", host: "10.1.1.1", environment: "production", credential: { type: "api_key", apiKey: secret("b-server-key") } });
+    const inB = await m(b.client, "servers.create", {
+      org: b.slug,
+      name: "db-b",
+      host: "10.1.1.1",
+      environment: "production",
+      credential: { type: "api_key", apiKey: secret("b-server-key") },
+    });
     expect((await q(a.client, "servers.get", { org: a.slug, id: inB.data.id })).status).toBe(404);
     expect((await q(a.client, "servers.logs", { org: a.slug, serverId: inB.data.id })).status).toBe(404);
-    expect((await m(a.client, "servers.appendLog", { org: a.slug, serverId: inB.data.id, action: "x", outcome: "success" })).status).toBe(404);
+    expect((await m(a.client, "servers.appendLog", { org: a.slug, serverId: inB.data.id, action: "x", outcome: "success" })).status).toBe(
+      404,
+    );
     expect((await m(a.client, "servers.delete", { org: a.slug, id: inB.data.id })).status).toBe(404);
     expect(tenantRows(instance.dataDir, b.tenantId, "select id from server_logs")).toEqual([]);
   });

@@ -57,7 +57,11 @@ async function deadReceiver() {
   });
   server.on("connection", (s: Socket) => sockets.add(s));
   const url = await listen(server);
-  return { url, arrival, hits: () => hits, kill: () => {
+  return {
+    url,
+    arrival,
+    hits: () => hits,
+    kill: () => {
       server.close();
       sockets.forEach((s) => s.destroy());
     },
@@ -145,7 +149,11 @@ describe("deliveries", () => {
     expect(verify(secret.replace(/.$/, "x"), r!)).toBe(false);
     expect(Number(r!.headers["x-opslayer-timestamp"])).toBe(Math.floor(instance.clock.now() / 1000));
     const body = JSON.parse(r!.body);
-    expect(body).toMatchObject({ id: r!.headers["x-opslayer-delivery"], event: "task.created", data: { task: { id: created.id, project_id: a.projectId, title: "Write the brief" } } });
+    expect(body).toMatchObject({
+      id: r!.headers["x-opslayer-delivery"],
+      event: "task.created",
+      data: { task: { id: created.id, project_id: a.projectId, title: "Write the brief" } },
+    });
     const [logged] = await deliveries(a, webhook.id);
     expect(logged).toMatchObject({ id: body.id, status: "delivered", attempts: 1, status_code: 200, error: null });
     expect(typeof logged.duration_ms).toBe("number");
@@ -154,7 +162,13 @@ describe("deliveries", () => {
 
   it("posts invoice.issued with the invoice's number and total", async () => {
     const { webhook, secret } = await hook(a, "/billing", ["invoice.issued"]);
-    const draft = ok(await a.client.mutate("invoices.create", { org: a.slug, clientId: a.clientId, lines: [{ description: "Retainer", quantity: 1, unitPrice: 120_000 }] }));
+    const draft = ok(
+      await a.client.mutate("invoices.create", {
+        org: a.slug,
+        clientId: a.clientId,
+        lines: [{ description: "Retainer", quantity: 1, unitPrice: 120_000 }],
+      }),
+    );
     // Not subscribed to anything that happened so far: a task does not reach this webhook.
     ok(await task(a, "Not for billing"));
     const issued = ok(await a.client.mutate("invoices.issue", { org: a.slug, id: draft.id }));
@@ -162,7 +176,10 @@ describe("deliveries", () => {
     const got = rx.on("/billing");
     expect(got).toHaveLength(1);
     expect(verify(secret, got[0]!)).toBe(true);
-    expect(JSON.parse(got[0]!.body)).toMatchObject({ event: "invoice.issued", data: { invoice: { id: draft.id, number: issued.number, client_id: a.clientId, total: issued.total } } });
+    expect(JSON.parse(got[0]!.body)).toMatchObject({
+      event: "invoice.issued",
+      data: { invoice: { id: draft.id, number: issued.number, client_id: a.clientId, total: issued.total } },
+    });
     await a.client.mutate("webhooks.delete", { org: a.slug, id: webhook.id });
   });
 
@@ -184,7 +201,13 @@ describe("deliveries", () => {
     await d.runOnce();
     expect(rx.on("/flaky")).toHaveLength(1);
     let [log] = await deliveries(a, webhook.id);
-    expect(log).toMatchObject({ status: "pending", attempts: 1, status_code: 500, error: "HTTP 500", next_attempt_at: instance.clock.now() + 30_000 });
+    expect(log).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      status_code: 500,
+      error: "HTTP 500",
+      next_attempt_at: instance.clock.now() + 30_000,
+    });
     for (let attempt = 1; attempt < 6; attempt++) {
       const wait = 30_000 * 2 ** (attempt - 1);
       instance.clock.advance(wait - 1);
@@ -285,7 +308,11 @@ describe("a dead receiver", () => {
       ok(await task(b));
       await d.runOnce();
       expect(dead.hits()).toBe(1);
-      expect((await deliveries(b, created.webhook.id))[0]).toMatchObject({ status: "pending", attempts: 1, error: "no answer within 200 ms" });
+      expect((await deliveries(b, created.webhook.id))[0]).toMatchObject({
+        status: "pending",
+        attempts: 1,
+        error: "no answer within 200 ms",
+      });
       await b.client.mutate("webhooks.delete", { org: b.slug, id: created.webhook.id });
     } finally {
       d.options.timeoutMs = before;
@@ -313,11 +340,22 @@ describe("access", () => {
     expect((await a.client.query("webhooks.deliveries", { org: a.slug, webhookId: theirs.webhook.id })).status).toBe(404);
     expect(ok(await a.client.query("webhooks.list", { org: a.slug })).map((w: { id: string }) => w.id)).not.toContain(theirs.webhook.id);
     expect((await a.client.query("webhooks.list", { org: b.slug })).status).toBe(404);
-    expect(ok(await b.client.query("webhooks.list", { org: b.slug }))).toContainEqual(expect.objectContaining({ id: theirs.webhook.id, active: true }));
+    expect(ok(await b.client.query("webhooks.list", { org: b.slug }))).toContainEqual(
+      expect.objectContaining({ id: theirs.webhook.id, active: true }),
+    );
   });
 
   it("refuses private and loopback hosts outside tests", async () => {
-    for (const url of ["http://127.0.0.1/x", "http://10.1.2.3/", "http://192.168.0.10/", "http://169.254.169.254/latest", "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://localhost:8080/", "http://api.localhost/"]) {
+    for (const url of [
+      "http://127.0.0.1/x",
+      "http://10.1.2.3/",
+      "http://192.168.0.10/",
+      "http://169.254.169.254/latest",
+      "http://[::1]/",
+      "http://[::ffff:127.0.0.1]/",
+      "http://localhost:8080/",
+      "http://api.localhost/",
+    ]) {
       expect(await privateHostProblem(url, false), url).not.toBeNull();
     }
     expect(await privateHostProblem("https://93.184.216.34/hooks", false)).toBeNull();

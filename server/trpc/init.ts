@@ -13,9 +13,7 @@ export interface Meta {
 }
 
 function describeZodError(error: ZodError) {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
+  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
 export const t = initTRPC

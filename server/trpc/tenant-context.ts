@@ -110,7 +110,16 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
     const actor: Actor = { kind: "support", ...base };
     const supportTenant = { id: support.tenantId, slug: support.slug, name: support.name };
     return await runInTenant({ tenantId: support.tenantId, db: lease.db, access: FULL_ACCESS }, () =>
-      next({ ctx: { viewer, tenant: supportTenant, actor, role: "support", permissions: SUPPORT_PERMISSIONS, access: FULL_ACCESS as ProjectAccess } }),
+      next({
+        ctx: {
+          viewer,
+          tenant: supportTenant,
+          actor,
+          role: "support",
+          permissions: SUPPORT_PERMISSIONS,
+          access: FULL_ACCESS as ProjectAccess,
+        },
+      }),
     );
   } finally {
     lease.release();

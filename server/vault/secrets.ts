@@ -19,12 +19,32 @@ export const apiKeyCredential = z.object({ type: z.literal("api_key"), apiKey: s
 export const oauthCredential = z.object({
   type: z.literal("oauth"),
   accessToken: secretText(8192),
-  refreshToken: secretText(8192).nullish().transform((v) => v ?? null),
+  refreshToken: secretText(8192)
+    .nullish()
+    .transform((v) => v ?? null),
   /** When the access token expires (ms, UTC); kept in clear so the UI can warn. */
-  expiresAt: z.number().int().min(0).max(8_640_000_000_000_000).nullish().transform((v) => v ?? null),
+  expiresAt: z
+    .number()
+    .int()
+    .min(0)
+    .max(8_640_000_000_000_000)
+    .nullish()
+    .transform((v) => v ?? null),
 });
-export const basicCredential = z.object({ type: z.literal("basic"), username: z.string().min(1, "Required.").max(200), password: secretText(1024) });
-export const sshKeyCredential = z.object({ type: z.literal("ssh_key"), privateKey: secretText(16_384), passphrase: z.string().max(1024).nullish().transform((v) => v ?? null) });
+export const basicCredential = z.object({
+  type: z.literal("basic"),
+  username: z.string().min(1, "Required.").max(200),
+  password: secretText(1024),
+});
+export const sshKeyCredential = z.object({
+  type: z.literal("ssh_key"),
+  privateKey: secretText(16_384),
+  passphrase: z
+    .string()
+    .max(1024)
+    .nullish()
+    .transform((v) => v ?? null),
+});
 
 export const serviceCredential = z.discriminatedUnion("type", [apiKeyCredential, oauthCredential, basicCredential, sshKeyCredential]);
 export const serverCredential = z.discriminatedUnion("type", [basicCredential, sshKeyCredential, apiKeyCredential]);
@@ -57,7 +77,13 @@ const MIN_LENGTH_FOR_HINT = 12;
 /** The last 4 characters of the part that identifies the secret (key, access token, password, key body). */
 export function hintOf(c: Credential): string {
   const source =
-    c.type === "api_key" ? c.apiKey : c.type === "oauth" ? c.accessToken : c.type === "basic" ? c.password : c.privateKey.replace(/-----[^-]*-----/g, "").replace(/\s+/g, "");
+    c.type === "api_key"
+      ? c.apiKey
+      : c.type === "oauth"
+        ? c.accessToken
+        : c.type === "basic"
+          ? c.password
+          : c.privateKey.replace(/-----[^-]*-----/g, "").replace(/\s+/g, "");
   return source.length >= MIN_LENGTH_FOR_HINT ? source.slice(-4) : "";
 }
 
@@ -87,7 +113,12 @@ export class NoSuchSecretError extends Error {
  * and audits the read as "vault.secret_read" with the purpose and the outcome, never the value.
  * Throws NoSuchSecretError, or DecryptError when the envelope does not open for this very row.
  */
-export async function revealSecret(ctx: { services: VaultServices; actor: Actor }, table: VaultTable, id: string, purpose: string): Promise<SealedCredential> {
+export async function revealSecret(
+  ctx: { services: VaultServices; actor: Actor },
+  table: VaultTable,
+  id: string,
+  purpose: string,
+): Promise<SealedCredential> {
   const why = purpose.trim();
   if (!why || why.length > 200) throw new TypeError("revealSecret needs a purpose of 1 to 200 characters");
   const blob = await findSecret(table, id);

@@ -23,7 +23,14 @@ export interface DispatcherOptions {
   perTurn: number;
 }
 
-export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = { intervalMs: 2_000, timeoutMs: 5_000, maxAttempts: 6, backoffMs: 30_000, maxConcurrent: 8, perTurn: 10 };
+export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
+  intervalMs: 2_000,
+  timeoutMs: 5_000,
+  maxAttempts: 6,
+  backoffMs: 30_000,
+  maxConcurrent: 8,
+  perTurn: 10,
+};
 
 export interface DispatcherDeps {
   config: Pick<Config, "env">;
@@ -82,7 +89,10 @@ export class WebhookDispatcher {
   start() {
     this.#startScan();
     if (this.options.intervalMs > 0 && !this.#timer) {
-      this.#timer = setInterval(() => void this.tick().catch((e) => this.deps.log(`[webhooks] tick failed: ${String(e)}`)), this.options.intervalMs);
+      this.#timer = setInterval(
+        () => void this.tick().catch((e) => this.deps.log(`[webhooks] tick failed: ${String(e)}`)),
+        this.options.intervalMs,
+      );
       this.#timer.unref();
     }
   }
@@ -238,9 +248,17 @@ export class WebhookDispatcher {
     if (at !== Infinity) this.#due.set(tenantId, at);
   }
 
-  async #attempt(tenantId: string, job: { id: string; event: string; payload: string; webhook_id: string; url: string; secret: Buffer }): Promise<Attempt> {
+  async #attempt(
+    tenantId: string,
+    job: { id: string; event: string; payload: string; webhook_id: string; url: string; secret: Buffer },
+  ): Promise<Attempt> {
     const started = performance.now();
-    const failed = (error: string, statusCode: number | null = null): Attempt => ({ ok: false, statusCode, durationMs: Math.round(performance.now() - started), error });
+    const failed = (error: string, statusCode: number | null = null): Attempt => ({
+      ok: false,
+      statusCode,
+      durationMs: Math.round(performance.now() - started),
+      error,
+    });
     let secret: string;
     try {
       secret = (await this.deps.keys.open(secretAad(tenantId, job.webhook_id), job.secret)).toString("utf8");
@@ -268,7 +286,9 @@ export class WebhookDispatcher {
       // The answer's body is not needed: drop it rather than read whatever the receiver sends.
       await response.body?.cancel().catch(() => undefined);
       const ok = response.status >= 200 && response.status < 300;
-      return ok ? { ok, statusCode: response.status, durationMs: Math.round(performance.now() - started), error: null } : failed(`HTTP ${response.status}`, response.status);
+      return ok
+        ? { ok, statusCode: response.status, durationMs: Math.round(performance.now() - started), error: null }
+        : failed(`HTTP ${response.status}`, response.status);
     } catch (error) {
       if (this.#abort.signal.aborted) return failed("aborted");
       const e = error as Error & { cause?: { code?: string; message?: string } };

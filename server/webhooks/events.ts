@@ -3,7 +3,14 @@ import { newId } from "../auth/tokens";
 import type { Services } from "../services";
 
 /** Every event a webhook can subscribe to. */
-export const WEBHOOK_EVENTS = ["task.created", "task.status_changed", "time_entry.created", "invoice.issued", "invoice.paid", "member.joined"] as const;
+export const WEBHOOK_EVENTS = [
+  "task.created",
+  "task.status_changed",
+  "time_entry.created",
+  "invoice.issued",
+  "invoice.paid",
+  "member.joined",
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** The JSON body a receiver gets; `id` is the delivery id (also in X-Opslayer-Delivery). */
@@ -28,7 +35,16 @@ export async function emitEvent(services: Pick<Services, "clock" | "webhooks">, 
     .values(
       subscribed.map((h) => {
         const id = newId("d");
-        return { id, webhook_id: h.id, event, payload: deliveryBody(id, event, now, data), status: "pending" as const, attempts: 0, next_attempt_at: now, created_at: now };
+        return {
+          id,
+          webhook_id: h.id,
+          event,
+          payload: deliveryBody(id, event, now, data),
+          status: "pending" as const,
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+        };
       }),
     )
     .execute();

@@ -10,7 +10,17 @@ export interface HoursPoint {
 const formatHours = (v: unknown) => `${Number(v).toLocaleString("en", { maximumFractionDigits: 2 })} h`;
 
 /** Hours and billable hours per group: bars for clients, projects and members; lines over weeks and months. */
-export function HoursChart({ data, over, label, height = 300 }: { data: HoursPoint[]; over: "groups" | "time"; label: string; height?: number }) {
+export function HoursChart({
+  data,
+  over,
+  label,
+  height = 300,
+}: {
+  data: HoursPoint[];
+  over: "groups" | "time";
+  label: string;
+  height?: number;
+}) {
   return (
     <ChartFrame height={height} label={label}>
       {() => (

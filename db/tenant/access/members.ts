@@ -14,7 +14,16 @@ export function listMembers() {
     .selectFrom("members")
     .leftJoin("clients", "clients.id", "members.client_id")
     .leftJoin("roles", "roles.id", "members.role")
-    .select(["members.user_id", "members.name", "members.email", "members.role", "members.client_id", "members.joined_at", "clients.name as client_name", "roles.name as custom_role_name"])
+    .select([
+      "members.user_id",
+      "members.name",
+      "members.email",
+      "members.role",
+      "members.client_id",
+      "members.joined_at",
+      "clients.name as client_name",
+      "roles.name as custom_role_name",
+    ])
     .orderBy(sql`lower(members.name)`)
     .execute();
 }
@@ -23,7 +32,14 @@ export function findMember(userId: string) {
   return tenantDb()
     .selectFrom("members")
     .leftJoin("roles", "roles.id", "members.role")
-    .select(["members.user_id", "members.name", "members.email", "members.role", "members.client_id", "roles.permissions as custom_permissions"])
+    .select([
+      "members.user_id",
+      "members.name",
+      "members.email",
+      "members.role",
+      "members.client_id",
+      "roles.permissions as custom_permissions",
+    ])
     .where("members.user_id", "=", userId)
     .executeTakeFirst();
 }
@@ -49,6 +65,10 @@ export async function deleteMember(userId: string) {
 }
 
 export async function countMembersWithRole(role: string) {
-  const row = await tenantDb().selectFrom("members").select((eb) => eb.fn.countAll<number>().as("n")).where("role", "=", role).executeTakeFirstOrThrow();
+  const row = await tenantDb()
+    .selectFrom("members")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("role", "=", role)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -10,7 +10,11 @@ export interface RoleFields {
 }
 
 export function listCustomRoles() {
-  return tenantDb().selectFrom("roles").selectAll().orderBy(sql`lower(name)`).execute();
+  return tenantDb()
+    .selectFrom("roles")
+    .selectAll()
+    .orderBy(sql`lower(name)`)
+    .execute();
 }
 
 export function findCustomRole(id: string): Promise<RoleRow | undefined> {

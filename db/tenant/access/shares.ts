@@ -38,5 +38,9 @@ export async function removeShare(projectId: string, kind: ShareKind, subjectId:
 }
 
 export async function setSharedSpace(projectId: string, shared: boolean, now: number) {
-  await tenantDb().updateTable("projects").set({ shared_space: shared ? 1 : 0, updated_at: now }).where("id", "=", projectId).execute();
+  await tenantDb()
+    .updateTable("projects")
+    .set({ shared_space: shared ? 1 : 0, updated_at: now })
+    .where("id", "=", projectId)
+    .execute();
 }

@@ -42,7 +42,10 @@ export function listAttachments(targetType: AttachmentTargetType, targetId: stri
 
 /** Bytes stored by the whole organisation (plaintext sizes), for the quota. */
 export async function usedBytes(): Promise<number> {
-  const row = await db().selectFrom("attachments").select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size"), eb.lit(0)).as("total")).executeTakeFirst();
+  const row = await db()
+    .selectFrom("attachments")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>("size"), eb.lit(0)).as("total"))
+    .executeTakeFirst();
   return Number(row?.total ?? 0);
 }
 

@@ -12,14 +12,16 @@ export interface InvoiceListOptions {
 
 /** What every read of an invoice shows: its client's name and the money received so far. */
 function invoicesWithClient() {
-  return tenantDb()
-    .selectFrom("invoices")
-    .innerJoin("clients", "clients.id", "invoices.client_id")
-    .selectAll("invoices")
-    .select(["clients.name as client_name", "clients.contact_email as client_email"])
-    .select(sql<number>`coalesce((select sum(p.amount) from payments p where p.invoice_id = invoices.id), 0)`.as("paid"))
-    // Client contacts see their own client's invoices only.
-    .where(clientVisible("invoices.client_id"));
+  return (
+    tenantDb()
+      .selectFrom("invoices")
+      .innerJoin("clients", "clients.id", "invoices.client_id")
+      .selectAll("invoices")
+      .select(["clients.name as client_name", "clients.contact_email as client_email"])
+      .select(sql<number>`coalesce((select sum(p.amount) from payments p where p.invoice_id = invoices.id), 0)`.as("paid"))
+      // Client contacts see their own client's invoices only.
+      .where(clientVisible("invoices.client_id"))
+  );
 }
 
 export function listInvoices(opts: InvoiceListOptions) {
@@ -38,27 +40,62 @@ export function findInvoice(id: string) {
   return invoicesWithClient().where("invoices.id", "=", id).executeTakeFirst();
 }
 
-export type InvoiceFields = Pick<InvoiceRow, "client_id" | "currency" | "tax_rate_bp" | "period_from" | "period_to" | "due_date" | "notes" | "created_by">;
+export type InvoiceFields = Pick<
+  InvoiceRow,
+  "client_id" | "currency" | "tax_rate_bp" | "period_from" | "period_to" | "due_date" | "notes" | "created_by"
+>;
 
 export async function insertDraft(id: string, f: InvoiceFields, now: number) {
   await tenantDb()
     .insertInto("invoices")
-    .values({ ...f, id, number: null, status: "draft", subtotal: 0, tax: 0, total: 0, issue_date: null, issued_at: null, paid_at: null, voided_at: null, void_reason: null, created_at: now, updated_at: now })
+    .values({
+      ...f,
+      id,
+      number: null,
+      status: "draft",
+      subtotal: 0,
+      tax: 0,
+      total: 0,
+      issue_date: null,
+      issued_at: null,
+      paid_at: null,
+      voided_at: null,
+      void_reason: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 }
 
 export async function updateDraft(id: string, changes: Partial<Pick<InvoiceRow, "tax_rate_bp" | "due_date" | "notes">>, now: number) {
-  await tenantDb().updateTable("invoices").set({ ...changes, updated_at: now }).where("id", "=", id).where("status", "=", "draft").execute();
+  await tenantDb()
+    .updateTable("invoices")
+    .set({ ...changes, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "=", "draft")
+    .execute();
 }
 
 export async function setTotals(id: string, totals: { subtotal: number; tax: number; total: number }, now: number) {
-  await tenantDb().updateTable("invoices").set({ ...totals, updated_at: now }).where("id", "=", id).where("status", "=", "draft").execute();
+  await tenantDb()
+    .updateTable("invoices")
+    .set({ ...totals, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "=", "draft")
+    .execute();
 }
 
 export async function markIssued(id: string, f: { number: string; issueDate: string; paid: boolean }, now: number) {
   const result = await tenantDb()
     .updateTable("invoices")
-    .set({ status: f.paid ? "paid" : "issued", number: f.number, issue_date: f.issueDate, issued_at: now, paid_at: f.paid ? now : null, updated_at: now })
+    .set({
+      status: f.paid ? "paid" : "issued",
+      number: f.number,
+      issue_date: f.issueDate,
+      issued_at: now,
+      paid_at: f.paid ? now : null,
+      updated_at: now,
+    })
     .where("id", "=", id)
     .where("status", "=", "draft")
     .executeTakeFirst();
@@ -76,7 +113,12 @@ export async function setPaid(id: string, paidAt: number | null, now: number) {
 }
 
 export async function markVoid(id: string, reason: string, now: number) {
-  await tenantDb().updateTable("invoices").set({ status: "void", void_reason: reason, voided_at: now, updated_at: now }).where("id", "=", id).where("status", "in", ["issued", "paid"]).execute();
+  await tenantDb()
+    .updateTable("invoices")
+    .set({ status: "void", void_reason: reason, voided_at: now, updated_at: now })
+    .where("id", "=", id)
+    .where("status", "in", ["issued", "paid"])
+    .execute();
 }
 
 export async function deleteDraft(id: string) {

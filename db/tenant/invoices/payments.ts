@@ -3,7 +3,14 @@ import { clientVisible } from "../visibility";
 import type { PaymentRow } from "./schema";
 
 export function listPayments(invoiceId: string): Promise<PaymentRow[]> {
-  return tenantDb().selectFrom("payments").selectAll().where("invoice_id", "=", invoiceId).orderBy("paid_on").orderBy("created_at").orderBy("id").execute();
+  return tenantDb()
+    .selectFrom("payments")
+    .selectAll()
+    .where("invoice_id", "=", invoiceId)
+    .orderBy("paid_on")
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
 }
 
 /** A payment of an invoice the caller may see (client contacts: their own client's only). */

@@ -13,7 +13,12 @@ export const migration0002: Migration = {
       .addColumn("created_at", "integer", (c) => c.notNull())
       .addColumn("updated_at", "integer", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("roles_name_unique").on("roles").expression(sql`lower(name)`).unique().execute();
+    await db.schema
+      .createIndex("roles_name_unique")
+      .on("roles")
+      .expression(sql`lower(name)`)
+      .unique()
+      .execute();
 
     // A client contact is a member tied to one client: whatever their role, they see only that
     // client's shared projects. RESTRICT, because losing the tie would widen what they see.

@@ -34,7 +34,12 @@ export const migration0003: Migration = {
       .addColumn("created_at", "integer", (c) => c.notNull())
       .addColumn("updated_at", "integer", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("workflow_statuses_name_unique").on("workflow_statuses").expression(sql`lower(name)`).unique().execute();
+    await db.schema
+      .createIndex("workflow_statuses_name_unique")
+      .on("workflow_statuses")
+      .expression(sql`lower(name)`)
+      .unique()
+      .execute();
 
     await db.schema
       .createTable("labels")
@@ -44,7 +49,12 @@ export const migration0003: Migration = {
       .addColumn("created_at", "integer", (c) => c.notNull())
       .addColumn("updated_at", "integer", (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("labels_name_unique").on("labels").expression(sql`lower(name)`).unique().execute();
+    await db.schema
+      .createIndex("labels_name_unique")
+      .on("labels")
+      .expression(sql`lower(name)`)
+      .unique()
+      .execute();
 
     await db.schema
       .createTable("tasks")
@@ -56,7 +66,12 @@ export const migration0003: Migration = {
       .addColumn("kind", "text", (c) => c.notNull().check(sql`kind in ('task', 'request')`))
       .addColumn("title", "text", (c) => c.notNull())
       .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
-      .addColumn("priority", "integer", (c) => c.notNull().defaultTo(1).check(sql`priority between 0 and 3`))
+      .addColumn("priority", "integer", (c) =>
+        c
+          .notNull()
+          .defaultTo(1)
+          .check(sql`priority between 0 and 3`),
+      )
       .addColumn("due_date", "text")
       .addColumn("estimate_seconds", "integer")
       .addColumn("created_by", "text")
@@ -65,7 +80,11 @@ export const migration0003: Migration = {
       .addColumn("updated_at", "integer", (c) => c.notNull())
       .execute();
     // The board of one project (tasks per status, most urgent first) and "project + status" lists.
-    await db.schema.createIndex("tasks_project_status").on("tasks").columns(["project_id", "status_id", "priority", "updated_at"]).execute();
+    await db.schema
+      .createIndex("tasks_project_status")
+      .on("tasks")
+      .columns(["project_id", "status_id", "priority", "updated_at"])
+      .execute();
     // One project's list sorted by, or filtered on, due date ("due before/after").
     await db.schema.createIndex("tasks_project_due").on("tasks").columns(["project_id", "due_date"]).execute();
     // One project's list in the default order (recently updated first).

@@ -91,7 +91,11 @@ export const migration0005: Migration = {
     await sql`create trigger invoices_issued_undeletable before delete on invoices
       when old.status <> 'draft'
       begin select raise(abort, 'invoice is issued and cannot be deleted'); end`.execute(db);
-    for (const [event, row] of [["insert", "new"], ["update", "old"], ["delete", "old"]] as const) {
+    for (const [event, row] of [
+      ["insert", "new"],
+      ["update", "old"],
+      ["delete", "old"],
+    ] as const) {
       await sql
         .raw(
           `create trigger invoice_lines_frozen_on_${event} before ${event} on invoice_lines

@@ -30,7 +30,13 @@ export async function budgetReport(scope: ReportScope): Promise<BudgetRow[]> {
     .selectFrom("projects")
     .innerJoin("clients", "clients.id", "projects.client_id")
     .leftJoin(tracked, "tracked.project_id", "projects.id")
-    .select(["projects.id", "projects.name", "clients.name as client_name", "projects.budget_seconds", sql<number>`coalesce(tracked.seconds, 0)`.as("seconds")])
+    .select([
+      "projects.id",
+      "projects.name",
+      "clients.name as client_name",
+      "projects.budget_seconds",
+      sql<number>`coalesce(tracked.seconds, 0)`.as("seconds"),
+    ])
     .where(projectVisible("projects.id"))
     .where("projects.archived_at", "is", null)
     .where("projects.budget_seconds", "is not", null);

@@ -5,7 +5,9 @@ import { scopedEntryRows, total, AMOUNT, SECONDS, type ReportScope } from "./sco
 
 /** Tracked seconds and billable amount of the scope, in one row. */
 export async function scopeTotals(scope: ReportScope): Promise<{ seconds: number; amount: number }> {
-  const row = await scopedEntryRows(scope).select([total(SECONDS).as("seconds"), total(AMOUNT).as("amount")]).executeTakeFirstOrThrow();
+  const row = await scopedEntryRows(scope)
+    .select([total(SECONDS).as("seconds"), total(AMOUNT).as("amount")])
+    .executeTakeFirstOrThrow();
   return { seconds: Number(row.seconds), amount: Number(row.amount) };
 }
 

@@ -52,7 +52,12 @@ const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow =>
 /** Hours and billable amount by period: every period of the range, empty ones as zeros (a chart needs the gaps). */
 async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow[]> {
   const rows = (await scopedEntryRows(scope)
-    .select([periodIndex(periods, sql<number>`time_entries.started_at`).as("key"), sql<null>`null`.as("label"), sql<null>`null`.as("client_name"), ...totals()])
+    .select([
+      periodIndex(periods, sql<number>`time_entries.started_at`).as("key"),
+      sql<null>`null`.as("label"),
+      sql<null>`null`.as("client_name"),
+      ...totals(),
+    ])
     .groupBy(sql`1`)
     .execute()) as Raw[];
   const found = new Map(rows.map((r) => [Number(r.key), r]));
@@ -78,14 +83,22 @@ export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, per
   if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods);
   let rows: HoursRow[];
   if (groupBy === "member") {
-    const sums = await scopedEntryRows(scope).select(["time_entries.member_id as key", ...totals()]).groupBy("time_entries.member_id").execute();
+    const sums = await scopedEntryRows(scope)
+      .select(["time_entries.member_id as key", ...totals()])
+      .groupBy("time_entries.member_id")
+      .execute();
     const keys = sums.map((r) => r.key);
-    const names = keys.length ? await tenantDb().selectFrom("members").select(["user_id", "name"]).where("user_id", "in", keys).execute() : [];
+    const names = keys.length
+      ? await tenantDb().selectFrom("members").select(["user_id", "name"]).where("user_id", "in", keys).execute()
+      : [];
     const nameOf = new Map(names.map((m) => [m.user_id, m.name]));
     // Entries outlive a member's removal: their time still counts, under a plain label.
     rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? "Former member"));
   } else {
-    const sums = await scopedEntryRows(scope).select(["time_entries.project_id as key", ...totals()]).groupBy("time_entries.project_id").execute();
+    const sums = await scopedEntryRows(scope)
+      .select(["time_entries.project_id as key", ...totals()])
+      .groupBy("time_entries.project_id")
+      .execute();
     const keys = sums.map((r) => r.key);
     const projects = keys.length
       ? await tenantDb()

@@ -87,7 +87,13 @@ export function periodsOf(r: DateRange, unit: "week" | "month", zone: string, we
     const from = start < r.from ? r.from : start;
     const last = addDays(next, -1);
     const to = last > r.to ? r.to : last;
-    out.push({ key: unit === "week" ? start : start.slice(0, 7), from, to, startMs: dayStart(from, zone), endMs: dayStart(addDays(to, 1), zone) });
+    out.push({
+      key: unit === "week" ? start : start.slice(0, 7),
+      from,
+      to,
+      startMs: dayStart(from, zone),
+      endMs: dayStart(addDays(to, 1), zone),
+    });
     start = next;
   }
   return out;

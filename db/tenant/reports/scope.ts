@@ -58,4 +58,5 @@ export const BILLABLE_SECONDS = sql<number>`case when time_entries.billable = 1 
 export const total = (e: RawBuilder<number>) => sql<number>`coalesce(sum(${e}), 0)`;
 
 /** The aggregate columns every hours-like report returns. */
-export const totals = () => [total(SECONDS).as("seconds"), total(BILLABLE_SECONDS).as("billable_seconds"), total(AMOUNT).as("amount")] as const;
+export const totals = () =>
+  [total(SECONDS).as("seconds"), total(BILLABLE_SECONDS).as("billable_seconds"), total(AMOUNT).as("amount")] as const;

@@ -30,7 +30,13 @@ export async function utilisationReport(scope: ReportScope): Promise<Utilisation
     const s = byId.get(memberId);
     const tracked = Number(s?.seconds ?? 0);
     const billable = Number(s?.billable_seconds ?? 0);
-    rows.push({ memberId, name, trackedSeconds: tracked, billableSeconds: billable, billableRatio: tracked > 0 ? billable / tracked : null });
+    rows.push({
+      memberId,
+      name,
+      trackedSeconds: tracked,
+      billableSeconds: billable,
+      billableRatio: tracked > 0 ? billable / tracked : null,
+    });
   };
   for (const p of people) if (p.client_id === null || byId.has(p.user_id)) add(p.user_id, p.name);
   const known = new Set(people.map((p) => p.user_id));

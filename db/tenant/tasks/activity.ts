@@ -74,7 +74,10 @@ export interface Page {
 
 async function page(q: ReturnType<typeof entries>, p: Page) {
   if (p.cursor !== undefined) q = q.where("audit_log.id", "<", p.cursor);
-  const rows = await q.orderBy("audit_log.id", "desc").limit(p.limit + 1).execute();
+  const rows = await q
+    .orderBy("audit_log.id", "desc")
+    .limit(p.limit + 1)
+    .execute();
   const items = rows.slice(0, p.limit).map(toEntry);
   return { items, nextCursor: rows.length > p.limit ? items[items.length - 1]!.id : null };
 }

@@ -40,7 +40,9 @@ export function firstStatusOf(category: StatusCategory) {
 }
 
 export async function countStatuses(category?: StatusCategory): Promise<number> {
-  let q = tenantDb().selectFrom("workflow_statuses").select((eb) => eb.fn.countAll<number>().as("n"));
+  let q = tenantDb()
+    .selectFrom("workflow_statuses")
+    .select((eb) => eb.fn.countAll<number>().as("n"));
   if (category) q = q.where("category", "=", category);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
@@ -82,17 +84,29 @@ export async function moveStatusTo(id: string, position: number, now: number): P
 
 async function renumber(ids: string[], now: number) {
   for (const [position, id] of ids.entries()) {
-    await tenantDb().updateTable("workflow_statuses").set({ position, updated_at: now }).where("id", "=", id).where("position", "!=", position).execute();
+    await tenantDb()
+      .updateTable("workflow_statuses")
+      .set({ position, updated_at: now })
+      .where("id", "=", id)
+      .where("position", "!=", position)
+      .execute();
   }
 }
 
 /** Moves every task of one status to another (all projects: the status is the organisation's). */
 export async function reassignTasks(fromId: string, toId: string, now: number): Promise<number> {
-  const result = await tenantDb().updateTable("tasks").set({ status_id: toId, updated_at: now }).where("status_id", "=", fromId).executeTakeFirst();
+  const result = await tenantDb()
+    .updateTable("tasks")
+    .set({ status_id: toId, updated_at: now })
+    .where("status_id", "=", fromId)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 export async function deleteStatus(id: string, now: number): Promise<void> {
   await tenantDb().deleteFrom("workflow_statuses").where("id", "=", id).execute();
-  await renumber((await listStatuses()).map((s) => s.id), now);
+  await renumber(
+    (await listStatuses()).map((s) => s.id),
+    now,
+  );
 }

@@ -22,7 +22,13 @@ export type TaskSort = "due" | "priority" | "updated" | "created" | "title";
 export type Direction = "asc" | "desc";
 
 /** The natural direction of each sort: soonest due, most urgent, most recent, A to Z. */
-export const DEFAULT_DIRECTION: Record<TaskSort, Direction> = { due: "asc", priority: "desc", updated: "desc", created: "desc", title: "asc" };
+export const DEFAULT_DIRECTION: Record<TaskSort, Direction> = {
+  due: "asc",
+  priority: "desc",
+  updated: "desc",
+  created: "desc",
+  title: "asc",
+};
 
 function filtered(f: TaskFilter) {
   let q = taskViewQuery();
@@ -35,11 +41,15 @@ function filtered(f: TaskFilter) {
   // IN (subquery) starts from the member's or label's index rather than scanning every task.
   if (f.assigneeId !== undefined) {
     const assigneeId = f.assigneeId;
-    q = q.where("tasks.id", "in", (eb) => eb.selectFrom("task_assignees").select("task_assignees.task_id").where("task_assignees.user_id", "=", assigneeId));
+    q = q.where("tasks.id", "in", (eb) =>
+      eb.selectFrom("task_assignees").select("task_assignees.task_id").where("task_assignees.user_id", "=", assigneeId),
+    );
   }
   if (f.labelId !== undefined) {
     const labelId = f.labelId;
-    q = q.where("tasks.id", "in", (eb) => eb.selectFrom("task_labels").select("task_labels.task_id").where("task_labels.label_id", "=", labelId));
+    q = q.where("tasks.id", "in", (eb) =>
+      eb.selectFrom("task_labels").select("task_labels.task_id").where("task_labels.label_id", "=", labelId),
+    );
   }
   // instr, not LIKE: "%" and "_" in a search are literal characters.
   if (f.search !== undefined) q = q.where(sql<number>`instr(lower(tasks.title), lower(${f.search}))`, ">", 0);
@@ -57,10 +67,16 @@ export async function listTasks(
   switch (order.sort) {
     case "due":
       // Undated tasks last, whichever way dates run.
-      q = q.orderBy(sql`tasks.due_date is null`).orderBy("tasks.due_date", dir).orderBy("tasks.priority", "desc");
+      q = q
+        .orderBy(sql`tasks.due_date is null`)
+        .orderBy("tasks.due_date", dir)
+        .orderBy("tasks.priority", "desc");
       break;
     case "priority":
-      q = q.orderBy("tasks.priority", dir).orderBy(sql`tasks.due_date is null`).orderBy("tasks.due_date");
+      q = q
+        .orderBy("tasks.priority", dir)
+        .orderBy(sql`tasks.due_date is null`)
+        .orderBy("tasks.due_date");
       break;
     case "updated":
       q = q.orderBy("tasks.updated_at", dir);

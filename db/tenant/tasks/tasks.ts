@@ -88,12 +88,18 @@ export async function deleteTask(id: string): Promise<void> {
 /** Replaces the task's assignees; returns who was added and who removed. */
 export async function setAssignees(taskId: string, userIds: readonly string[]) {
   const db = tenantDb();
-  const before = new Set((await db.selectFrom("task_assignees").select("user_id").where("task_id", "=", taskId).execute()).map((r) => r.user_id));
+  const before = new Set(
+    (await db.selectFrom("task_assignees").select("user_id").where("task_id", "=", taskId).execute()).map((r) => r.user_id),
+  );
   const after = new Set(userIds);
   const added = [...after].filter((u) => !before.has(u));
   const removed = [...before].filter((u) => !after.has(u));
   if (removed.length) await db.deleteFrom("task_assignees").where("task_id", "=", taskId).where("user_id", "in", removed).execute();
-  if (added.length) await db.insertInto("task_assignees").values(added.map((user_id) => ({ task_id: taskId, user_id }))).execute();
+  if (added.length)
+    await db
+      .insertInto("task_assignees")
+      .values(added.map((user_id) => ({ task_id: taskId, user_id })))
+      .execute();
   return { added, removed };
 }
 
@@ -101,20 +107,35 @@ export async function setLabels(taskId: string, labelIds: readonly string[]): Pr
   const db = tenantDb();
   await db.deleteFrom("task_labels").where("task_id", "=", taskId).execute();
   const unique = [...new Set(labelIds)];
-  if (unique.length) await db.insertInto("task_labels").values(unique.map((label_id) => ({ task_id: taskId, label_id }))).execute();
+  if (unique.length)
+    await db
+      .insertInto("task_labels")
+      .values(unique.map((label_id) => ({ task_id: taskId, label_id })))
+      .execute();
 }
 
 /** Which of these user ids are members of this organisation. */
 export async function existingMemberIds(ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   // A deleted account keeps its member row (under a pseudonym) for its records, not for new work.
-  const rows = await tenantDb().selectFrom("members").select("user_id").where("user_id", "in", ids).where("role", "!=", "deleted").execute();
+  const rows = await tenantDb()
+    .selectFrom("members")
+    .select("user_id")
+    .where("user_id", "in", ids)
+    .where("role", "!=", "deleted")
+    .execute();
   return new Set(rows.map((r) => r.user_id));
 }
 
 /** Members a task can be assigned to, by name. */
 export function assignableMembers(): Promise<Person[]> {
-  return tenantDb().selectFrom("members").select(["user_id as userId", "name"]).where("role", "!=", "deleted").orderBy("name").orderBy("user_id").execute();
+  return tenantDb()
+    .selectFrom("members")
+    .select(["user_id as userId", "name"])
+    .where("role", "!=", "deleted")
+    .orderBy("name")
+    .orderBy("user_id")
+    .execute();
 }
 
 /** Time entries point at tasks without a foreign key; a task with tracked time is not deleted under them. */

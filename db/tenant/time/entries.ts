@@ -80,11 +80,20 @@ export async function entryTotals(f: EntryFilter) {
     .select([
       sql<number>`count(*)`.as("count"),
       sql<number>`coalesce(sum(time_entries.duration_seconds), 0)`.as("seconds"),
-      sql<number>`coalesce(sum(case when time_entries.billable = 1 then time_entries.duration_seconds else 0 end), 0)`.as("billableSeconds"),
-      sql<number>`coalesce(sum(case when time_entries.billable = 1 then cast(round(time_entries.duration_seconds * time_entries.hourly_rate / 3600.0) as integer) else 0 end), 0)`.as("amount"),
+      sql<number>`coalesce(sum(case when time_entries.billable = 1 then time_entries.duration_seconds else 0 end), 0)`.as(
+        "billableSeconds",
+      ),
+      sql<number>`coalesce(sum(case when time_entries.billable = 1 then cast(round(time_entries.duration_seconds * time_entries.hourly_rate / 3600.0) as integer) else 0 end), 0)`.as(
+        "amount",
+      ),
     ])
     .executeTakeFirstOrThrow();
-  return { count: Number(row.count), seconds: Number(row.seconds), billableSeconds: Number(row.billableSeconds), amount: Number(row.amount) };
+  return {
+    count: Number(row.count),
+    seconds: Number(row.seconds),
+    billableSeconds: Number(row.billableSeconds),
+    amount: Number(row.amount),
+  };
 }
 
 /** Minor units an entry bills: seconds × rate per hour, rounded to the unit; nothing when not billable. */
@@ -170,11 +179,21 @@ export async function firstOverlap(memberId: string, start: number, end: number 
  * date and a duration: it goes where the member's day has room, from the day's start, so two
  * "2 hours on Monday" entries sit one after the other instead of overlapping.
  */
-export async function firstFreeGap(memberId: string, from: number, to: number, seconds: number, exceptId?: string): Promise<number | undefined> {
+export async function firstFreeGap(
+  memberId: string,
+  from: number,
+  to: number,
+  seconds: number,
+  exceptId?: string,
+): Promise<number | undefined> {
   const need = seconds * 1000;
   const before = await lastStartingBefore(memberId, from, exceptId);
   let cursor = Math.max(from, before ? (before.ended_at ?? OPEN) : from);
-  const inside = await memberEntries(memberId, exceptId).where("started_at", ">=", from).where("started_at", "<", to).orderBy("started_at").execute();
+  const inside = await memberEntries(memberId, exceptId)
+    .where("started_at", ">=", from)
+    .where("started_at", "<", to)
+    .orderBy("started_at")
+    .execute();
   for (const e of inside) {
     if (cursor >= to) return undefined;
     if (e.started_at - cursor >= need) return cursor;

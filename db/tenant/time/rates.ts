@@ -57,7 +57,13 @@ export async function listRates() {
     .selectFrom("member_rates")
     .innerJoin("projects", "projects.id", "member_rates.project_id")
     .innerJoin("members", "members.user_id", "member_rates.member_id")
-    .select(["member_rates.member_id", "members.name as member_name", "member_rates.project_id", "projects.name as project_name", "member_rates.hourly_rate"])
+    .select([
+      "member_rates.member_id",
+      "members.name as member_name",
+      "member_rates.project_id",
+      "projects.name as project_name",
+      "member_rates.hourly_rate",
+    ])
     .where(projectVisible("member_rates.project_id"))
     .orderBy("members.name")
     .orderBy("projects.name")
@@ -96,7 +102,10 @@ export async function setRate(memberId: string, projectId: string | null, hourly
     .$if(projectId !== null, (q) => q.where("project_id", "=", projectId))
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) > 0) return;
-  await tenantDb().insertInto("member_rates").values({ member_id: memberId, project_id: projectId, hourly_rate: hourlyRate, updated_at: now }).execute();
+  await tenantDb()
+    .insertInto("member_rates")
+    .values({ member_id: memberId, project_id: projectId, hourly_rate: hourlyRate, updated_at: now })
+    .execute();
 }
 
 export async function clearRate(memberId: string, projectId: string | null) {

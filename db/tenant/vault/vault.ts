@@ -7,7 +7,17 @@ import type { ConnectedServicesTable, ServerLogsTable, ServersTable } from "./sc
  * travels further than it must.
  */
 
-const SERVICE_COLUMNS = ["id", "kind", "name", "base_url", "credential_type", "secret_hint", "oauth_expires_at", "created_at", "updated_at"] as const;
+const SERVICE_COLUMNS = [
+  "id",
+  "kind",
+  "name",
+  "base_url",
+  "credential_type",
+  "secret_hint",
+  "oauth_expires_at",
+  "created_at",
+  "updated_at",
+] as const;
 const SERVER_COLUMNS = ["id", "name", "host", "environment", "credential_type", "secret_hint", "created_at", "updated_at"] as const;
 const LOG_COLUMNS = ["id", "server_id", "at", "actor_id", "action", "outcome", "log"] as const;
 

@@ -27,7 +27,10 @@ export async function findWebhook(id: string): Promise<WebhookView | null> {
 }
 
 export async function countWebhooks() {
-  const row = await tenantDb().selectFrom("webhooks").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const row = await tenantDb()
+    .selectFrom("webhooks")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -35,7 +38,11 @@ export async function insertWebhook(row: WebhookRow) {
   await tenantDb().insertInto("webhooks").values(row).execute();
 }
 
-export async function updateWebhook(id: string, changes: { url?: string; events?: string[]; active?: boolean; secret?: Buffer }, now: number) {
+export async function updateWebhook(
+  id: string,
+  changes: { url?: string; events?: string[]; active?: boolean; secret?: Buffer },
+  now: number,
+) {
   await tenantDb()
     .updateTable("webhooks")
     .set({

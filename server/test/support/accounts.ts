@@ -37,7 +37,10 @@ export async function addMember(instance: Instance, tenantId: string, email: str
   await control.insertInto("memberships").values({ user_id: user.id, tenant_id: tenantId, created_at: Date.now() }).execute();
   const lease = await pool.acquire(tenantId);
   try {
-    await lease.db.insertInto("members").values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() }).execute();
+    await lease.db
+      .insertInto("members")
+      .values({ user_id: user.id, role, name: user.name, email: user.email, joined_at: Date.now() })
+      .execute();
   } finally {
     lease.release();
   }
@@ -48,7 +51,13 @@ export async function addMember(instance: Instance, tenantId: string, email: str
  * Invites `email` through the API and accepts through the emailed link: as a new account (signing up
  * on the invitation page) unless `existing` is the already-signed-in invitee's client.
  */
-export async function inviteMember(instance: Instance, inviter: Client, slug: string, role: string, opts: { email?: string; name?: string; clientId?: string; existing?: Client } = {}) {
+export async function inviteMember(
+  instance: Instance,
+  inviter: Client,
+  slug: string,
+  role: string,
+  opts: { email?: string; name?: string; clientId?: string; existing?: Client } = {},
+) {
   const email = opts.email ?? uniqueEmail("invited");
   const invited = await inviter.mutate("invitations.create", { org: slug, email, role, clientId: opts.clientId });
   if (invited.status !== 200) throw new Error(`invite failed: ${JSON.stringify(invited.error)}`);

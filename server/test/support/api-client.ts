@@ -5,7 +5,10 @@ import { Client } from "./client";
  * Origin header (API clients send none). Same wire format as Client, so `query` and `mutate` work.
  */
 export class BearerClient extends Client {
-  constructor(baseUrl: string, readonly token: string) {
+  constructor(
+    baseUrl: string,
+    readonly token: string,
+  ) {
     super(baseUrl);
   }
 

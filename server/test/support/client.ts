@@ -47,7 +47,9 @@ export class Client {
     return {
       status: res.status,
       data: json?.result?.data as T,
-      error: json?.error ? { message: json.error.message, code: json.error.data?.code ?? json.error.code, fieldErrors: json.error.data?.fieldErrors } : null,
+      error: json?.error
+        ? { message: json.error.message, code: json.error.data?.code ?? json.error.code, fieldErrors: json.error.data?.fieldErrors }
+        : null,
       setCookies: res.headers.getSetCookie(),
     };
   }

@@ -23,12 +23,25 @@ const coreCalls: TenantCalls = {
   "clients.create": { kind: "mutation", input: (t) => ({ org: t.slug, name: `New client ${Math.random()}` }), foreignIds: "answered" },
   "clients.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.clientId, name: "Renamed" }) },
   "clients.setArchived": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.clientId, archived: true }) },
-  "projects.list": { kind: "query", input: (t) => ({ org: t.slug, clientId: t.clientId, includeArchived: true }), foreignIds: "answered", project: "list" },
+  "projects.list": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, clientId: t.clientId, includeArchived: true }),
+    foreignIds: "answered",
+    project: "list",
+  },
   "projects.get": { kind: "query", input: (t) => ({ org: t.slug, id: t.projectId }), project: "target" },
   "projects.create": { kind: "mutation", input: (t) => ({ org: t.slug, clientId: t.clientId, name: `New project ${Math.random()}` }) },
-  "projects.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.projectId, name: "Renamed", clientId: t.clientId }), project: "target" },
+  "projects.update": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, id: t.projectId, name: "Renamed", clientId: t.clientId }),
+    project: "target",
+  },
   "projects.setArchived": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.projectId, archived: true }), project: "target" },
-  "support.createGrant": { kind: "mutation", input: (t) => ({ org: t.slug, scope: "read", hours: 1, reason: "suite check" }), foreignIds: "answered" },
+  "support.createGrant": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, scope: "read", hours: 1, reason: "suite check" }),
+    foreignIds: "answered",
+  },
   "support.listGrants": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
   // No grant has this id anywhere: refusals must come before "not found".
   "support.revokeGrant": { kind: "mutation", input: (t) => ({ org: t.slug, id: "g" + "a".repeat(24) }) },
@@ -40,7 +53,20 @@ const coreCalls: TenantCalls = {
   "audit.export": { kind: "query", input: (t) => ({ org: t.slug, targetId: t.clientId, format: "json" }), foreignIds: "answered" },
 };
 
-export const tenantCalls: TenantCalls = { ...coreCalls, ...accessCalls, ...tasksCalls, ...timeCalls, ...invoicesCalls, ...reportsCalls, ...vaultCalls, ...filesCalls, ...webhooksCalls, ...exportsCalls, ...privacyCalls, ...digestCalls };
+export const tenantCalls: TenantCalls = {
+  ...coreCalls,
+  ...accessCalls,
+  ...tasksCalls,
+  ...timeCalls,
+  ...invoicesCalls,
+  ...reportsCalls,
+  ...vaultCalls,
+  ...filesCalls,
+  ...webhooksCalls,
+  ...exportsCalls,
+  ...privacyCalls,
+  ...digestCalls,
+};
 
 /** Bad inputs of the domains that keep theirs beside their calls; merged into bad-input.test.ts. */
 export const domainBadInputs = (org: string): Record<string, unknown[]> => ({

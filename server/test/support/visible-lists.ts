@@ -38,7 +38,11 @@ async function mentioned(res: Promise<{ status: number; data: unknown }>, projec
   if (r.status !== 200) throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.data)}`);
   if (by === "name") {
     // The seeded names hold no comma or quote, so a plain split finds every cell.
-    const cells = new Set(String((r.data as { content: unknown }).content).split(/\r?\n/).flatMap((line) => line.split(",")));
+    const cells = new Set(
+      String((r.data as { content: unknown }).content)
+        .split(/\r?\n/)
+        .flatMap((line) => line.split(",")),
+    );
     return projects.filter((p) => cells.has(p.name)).map((p) => p.id);
   }
   const body = JSON.stringify(r.data);
@@ -57,17 +61,48 @@ const range = () => ({ from: localDate(Date.now() - 30 * DAY), to: localDate(Dat
  */
 export const readableProjectSets: { listers: Lister[]; seed: (s: ListSeeding) => Promise<void> } = {
   listers: [
-    { name: "projects.list", needs: ["project.read"], complete: true, read: (c, { org, projects }) => mentioned(c.query("projects.list", { org, includeArchived: true }), projects) },
-    { name: "tasks.list", needs: ["task.read"], complete: true, read: (c, { org, projects }) => mentioned(c.query("tasks.list", { org, limit: 200 }), projects) },
-    { name: "tasks.board", needs: ["task.read"], complete: true, read: (c, { org, projects }) => mentioned(c.query("tasks.board", { org }), projects) },
-    { name: "time.list", needs: ["time.read.own"], complete: true, read: (c, { org, projects }) => mentioned(c.query("time.list", { org, ...range() }), projects) },
-    { name: "reports.hours", needs: ["report.view"], complete: true, read: (c, { org, projects }) => mentioned(c.query("reports.hours", { org, ...range(), groupBy: "project" }), projects) },
-    { name: "reports.unbilled", needs: ["report.view"], complete: true, read: (c, { org, projects }) => mentioned(c.query("reports.unbilled", { org }), projects) },
+    {
+      name: "projects.list",
+      needs: ["project.read"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("projects.list", { org, includeArchived: true }), projects),
+    },
+    {
+      name: "tasks.list",
+      needs: ["task.read"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("tasks.list", { org, limit: 200 }), projects),
+    },
+    {
+      name: "tasks.board",
+      needs: ["task.read"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("tasks.board", { org }), projects),
+    },
+    {
+      name: "time.list",
+      needs: ["time.read.own"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("time.list", { org, ...range() }), projects),
+    },
+    {
+      name: "reports.hours",
+      needs: ["report.view"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("reports.hours", { org, ...range(), groupBy: "project" }), projects),
+    },
+    {
+      name: "reports.unbilled",
+      needs: ["report.view"],
+      complete: true,
+      read: (c, { org, projects }) => mentioned(c.query("reports.unbilled", { org }), projects),
+    },
     {
       name: "reports.export (CSV)",
       needs: ["report.export", "report.view"],
       complete: true,
-      read: (c, { org, projects }) => mentioned(c.query("reports.export", { org, report: "hours", groupBy: "project", ...range() }), projects, "name"),
+      read: (c, { org, projects }) =>
+        mentioned(c.query("reports.export", { org, report: "hours", groupBy: "project", ...range() }), projects, "name"),
     },
   ],
 

@@ -34,8 +34,17 @@ const seeders: ((s: Seeding) => Promise<void>)[] = [seedAccess, seedTasks, seedT
 /** An organisation with an owner and one row of every kind, made through the API as users would. */
 export async function orgWithData(instance: Instance, slug: string) {
   const owner = await userWithOrg(instance, slug);
-  const client = await owner.client.mutate("clients.create", { org: slug, name: `Client of ${slug}`, contactEmail: `billing@${slug}.test` });
-  const project = await owner.client.mutate("projects.create", { org: slug, clientId: client.data.id, name: `Project of ${slug}`, code: `${slug.slice(0, 3)}-1` });
+  const client = await owner.client.mutate("clients.create", {
+    org: slug,
+    name: `Client of ${slug}`,
+    contactEmail: `billing@${slug}.test`,
+  });
+  const project = await owner.client.mutate("projects.create", {
+    org: slug,
+    clientId: client.data.id,
+    name: `Project of ${slug}`,
+    code: `${slug.slice(0, 3)}-1`,
+  });
   if (project.status !== 200) throw new Error(`seeding ${slug}: ${JSON.stringify(project.error)}`);
   const target: Target = { slug, clientId: client.data.id, projectId: project.data.id };
   for (const seed of seeders) await seed({ instance, owner: owner.client, tenantId: owner.tenantId, target });

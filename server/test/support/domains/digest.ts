@@ -4,7 +4,11 @@ import type { TenantCalls } from "../calls";
 export const digestCalls: TenantCalls = {
   "digest.get": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
   "digest.set": { kind: "mutation", input: (t) => ({ org: t.slug, optIn: true }), foreignIds: "answered" },
-  "digest.projectReport": { kind: "query", input: (t) => ({ org: t.slug, projectId: t.projectId, from: "2020-01-01", to: "2020-12-31" }), project: "target" },
+  "digest.projectReport": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, projectId: t.projectId, from: "2020-01-01", to: "2020-12-31" }),
+    project: "target",
+  },
 };
 
 /**
@@ -17,7 +21,13 @@ export const digestBadInputs = (org: string): Record<string, unknown[]> => {
   return {
     "digest.get": [{}, { org: "Not A Slug" }],
     "digest.set": [{ ...ok }, { ...ok, optIn: "yes" }, { ...ok, optIn: 1 }],
-    "digest.unsubscribe": [{}, { token: 5 }, { token: "short" }, { token: `t${"a".repeat(24)}_u${"b".repeat(24)}_${"c".repeat(42)}` }, { token: "x".repeat(300) }],
+    "digest.unsubscribe": [
+      {},
+      { token: 5 },
+      { token: "short" },
+      { token: `t${"a".repeat(24)}_u${"b".repeat(24)}_${"c".repeat(42)}` },
+      { token: "x".repeat(300) },
+    ],
     "digest.projectReport": [
       { ...report },
       { ...report, from: "2024-05-01" },

@@ -10,7 +10,11 @@ import type { Seeding } from "../world";
 export const filesCalls: TenantCalls = {
   "files.list": { kind: "query", input: (t) => ({ org: t.slug, targetType: "task", targetId: t.taskId }), project: "target" },
   "files.get": { kind: "query", input: (t) => ({ org: t.slug, id: t.attachmentId }), project: "target" },
-  "files.upload": { kind: "mutation", input: (t) => ({ org: t.slug, targetType: "task", targetId: t.taskId, name: "notes.txt" }), project: "target" },
+  "files.upload": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, targetType: "task", targetId: t.taskId, name: "notes.txt" }),
+    project: "target",
+  },
   "files.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.attachmentId }), project: "target" },
 };
 
@@ -18,9 +22,20 @@ export const filesCalls: TenantCalls = {
 export const filesBadInputs = (org: string): Record<string, unknown[]> => {
   const up = { org, targetType: "task", targetId: "$taskId" };
   return {
-    "files.list": [{ org, targetType: "comment", targetId: "$taskId" }, { org, targetType: "task" }, { org, targetType: "task", targetId: "../../etc/passwd" }],
+    "files.list": [
+      { org, targetType: "comment", targetId: "$taskId" },
+      { org, targetType: "task" },
+      { org, targetType: "task", targetId: "../../etc/passwd" },
+    ],
     "files.get": [{ org }, { org, id: "$taskId" }, { org, id: "../f" }],
-    "files.upload": [up, { ...up, name: "" }, { ...up, name: "../evil.txt" }, { ...up, name: "a\r\nb.txt" }, { ...up, name: "x".repeat(256) }, { ...up, targetId: "$clientId", name: "ok.txt" }],
+    "files.upload": [
+      up,
+      { ...up, name: "" },
+      { ...up, name: "../evil.txt" },
+      { ...up, name: "a\r\nb.txt" },
+      { ...up, name: "x".repeat(256) },
+      { ...up, targetId: "$clientId", name: "ok.txt" },
+    ],
     "files.delete": [{ org }, { org, id: 42 }, { org, id: "$attachmentId'--" }],
   };
 };
@@ -29,7 +44,10 @@ export const filesBadInputs = (org: string): Record<string, unknown[]> => {
 export async function seedFiles(s: Seeding): Promise<void> {
   const org = s.target.slug;
   const qs = new URLSearchParams({ org, target: "task", id: s.target.taskId!, name: "seed notes.txt" });
-  const res = await s.owner.raw("POST", `/api/files/upload?${qs}`, `Notes for ${org}\n`, { origin: s.owner.baseUrl, "content-type": "application/octet-stream" });
+  const res = await s.owner.raw("POST", `/api/files/upload?${qs}`, `Notes for ${org}\n`, {
+    origin: s.owner.baseUrl,
+    "content-type": "application/octet-stream",
+  });
   const body = (await res.json()) as { file?: { id: string }; error?: unknown };
   if (res.status !== 201 || !body.file) throw new Error(`seeding ${org} file: ${res.status} ${JSON.stringify(body.error)}`);
   s.target.attachmentId = body.file.id;

@@ -12,8 +12,16 @@ export const invoicesCalls: TenantCalls = {
   "invoices.list": { kind: "query", input: (t) => ({ org: t.slug, clientId: t.clientId }), foreignIds: "answered" },
   "invoices.get": { kind: "query", input: (t) => ({ org: t.slug, id: t.invoiceId }) },
   // Answers about the client's projects: time of projects the caller cannot see is left out.
-  "invoices.preview": { kind: "query", input: (t) => ({ org: t.slug, clientId: t.clientId, from: "2020-01-01", to: "2030-12-31" }), project: "list" },
-  "invoices.create": { kind: "mutation", input: (t) => ({ org: t.slug, clientId: t.clientId, from: "2020-01-01", to: "2030-12-31", lines: [line] }), project: "list" },
+  "invoices.preview": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, clientId: t.clientId, from: "2020-01-01", to: "2030-12-31" }),
+    project: "list",
+  },
+  "invoices.create": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, clientId: t.clientId, from: "2020-01-01", to: "2030-12-31", lines: [line] }),
+    project: "list",
+  },
   "invoices.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.invoiceId, notes: "Thanks!" }) },
   "invoices.addLine": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.invoiceId, ...line }) },
   "invoices.removeLine": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.invoiceId, lineId: t.invoiceLineId }) },
@@ -21,7 +29,17 @@ export const invoicesCalls: TenantCalls = {
   "invoices.void": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.issuedInvoiceId, reason: "Wrong client" }) },
   "invoices.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.invoiceId }) },
   "payments.list": { kind: "query", input: (t) => ({ org: t.slug, invoiceId: t.issuedInvoiceId }) },
-  "payments.create": { kind: "mutation", input: (t) => ({ org: t.slug, invoiceId: t.issuedInvoiceId, paidOn: "2026-01-15", amount: 100, method: "bank_transfer", reference: "Remittance 2026-01" }) },
+  "payments.create": {
+    kind: "mutation",
+    input: (t) => ({
+      org: t.slug,
+      invoiceId: t.issuedInvoiceId,
+      paidOn: "2026-01-15",
+      amount: 100,
+      method: "bank_transfer",
+      reference: "Remittance 2026-01",
+    }),
+  },
   "payments.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.paymentId }) },
 };
 
@@ -30,7 +48,11 @@ export const invoicesBadInputs = (org: string): Record<string, unknown[]> => {
   const ok = { org };
   const pay = { ...ok, invoiceId: "$issuedInvoiceId", paidOn: "2026-01-15", amount: 100, method: "cash" };
   return {
-    "invoices.list": [{ ...ok, status: "overdue" }, { ...ok, limit: 0 }, { ...ok, clientId: "x" }],
+    "invoices.list": [
+      { ...ok, status: "overdue" },
+      { ...ok, limit: 0 },
+      { ...ok, clientId: "x" },
+    ],
     "invoices.get": [{ ...ok }, { ...ok, id: "$clientId" }, { ...ok, id: "' or 1=1 --" }],
     "invoices.preview": [
       { ...ok, clientId: "$clientId", from: "2026-02-30", to: "2026-03-01" },
@@ -45,11 +67,26 @@ export const invoicesBadInputs = (org: string): Record<string, unknown[]> => {
       { ...ok, clientId: "$clientId", lines: [line], taxRateBp: 10_001 },
       { ...ok, clientId: "$clientId", lines: [{ ...line, description: "  " }] },
     ],
-    "invoices.update": [{ ...ok, id: "$invoiceId", taxRateBp: -1 }, { ...ok, id: "$invoiceId", dueDate: "tomorrow" }, { ...ok, id: "$invoiceId", taxRateBp: 19.5 }],
-    "invoices.addLine": [{ ...ok, id: "$invoiceId", ...line, quantity: 0 }, { ...ok, id: "$invoiceId", ...line, unitPrice: -100 }, { ...ok, id: "$invoiceId", ...line, unitPrice: 1e14 }],
-    "invoices.removeLine": [{ ...ok, id: "$invoiceId" }, { ...ok, id: "$invoiceId", lineId: "$invoiceId" }],
+    "invoices.update": [
+      { ...ok, id: "$invoiceId", taxRateBp: -1 },
+      { ...ok, id: "$invoiceId", dueDate: "tomorrow" },
+      { ...ok, id: "$invoiceId", taxRateBp: 19.5 },
+    ],
+    "invoices.addLine": [
+      { ...ok, id: "$invoiceId", ...line, quantity: 0 },
+      { ...ok, id: "$invoiceId", ...line, unitPrice: -100 },
+      { ...ok, id: "$invoiceId", ...line, unitPrice: 1e14 },
+    ],
+    "invoices.removeLine": [
+      { ...ok, id: "$invoiceId" },
+      { ...ok, id: "$invoiceId", lineId: "$invoiceId" },
+    ],
     "invoices.issue": [{ ...ok }, { ...ok, id: "$paymentId" }],
-    "invoices.void": [{ ...ok, id: "$issuedInvoiceId" }, { ...ok, id: "$issuedInvoiceId", reason: "" }, { ...ok, id: "$issuedInvoiceId", reason: "x".repeat(501) }],
+    "invoices.void": [
+      { ...ok, id: "$issuedInvoiceId" },
+      { ...ok, id: "$issuedInvoiceId", reason: "" },
+      { ...ok, id: "$issuedInvoiceId", reason: "x".repeat(501) },
+    ],
     "invoices.delete": [{ ...ok }, { ...ok, id: 42 }],
     "payments.list": [{ ...ok }, { ...ok, invoiceId: "$paymentId" }],
     "payments.create": [
@@ -75,9 +112,15 @@ export async function seedInvoices(s: Seeding): Promise<void> {
   const draft = ok("draft", await s.owner.mutate("invoices.create", { org, clientId: s.target.clientId, lines: [line] }));
   s.target.invoiceId = draft.id;
   s.target.invoiceLineId = draft.lines[0].id;
-  const issued = ok("invoice", await s.owner.mutate("invoices.create", { org, clientId: s.target.clientId, lines: [line], taxRateBp: 1900 }));
+  const issued = ok(
+    "invoice",
+    await s.owner.mutate("invoices.create", { org, clientId: s.target.clientId, lines: [line], taxRateBp: 1900 }),
+  );
   ok("issue", await s.owner.mutate("invoices.issue", { org, id: issued.id }));
-  const paid = ok("payment", await s.owner.mutate("payments.create", { org, invoiceId: issued.id, paidOn: "2026-01-15", amount: 100, method: "bank_transfer" }));
+  const paid = ok(
+    "payment",
+    await s.owner.mutate("payments.create", { org, invoiceId: issued.id, paidOn: "2026-01-15", amount: 100, method: "bank_transfer" }),
+  );
   s.target.issuedInvoiceId = issued.id;
   s.target.paymentId = paid.payment.id;
 }

@@ -14,7 +14,18 @@ export const privacyCalls: TenantCalls = {
 /** Bad inputs for the privacy procedures, tenant and account ones alike (see bad-input.test.ts). */
 export const privacyBadInputs = (org: string): Record<string, unknown[]> => ({
   "termination.preview": [{ org: "Not A Slug" }, {}],
-  "termination.terminate": [{ org }, { org, confirmSlug: 5 }, { org, confirmSlug: "x".repeat(101) }, { org: "Not A Slug", confirmSlug: org }],
+  "termination.terminate": [
+    { org },
+    { org, confirmSlug: 5 },
+    { org, confirmSlug: "x".repeat(101) },
+    { org: "Not A Slug", confirmSlug: org },
+  ],
   "termination.restore": [{}, { slug: "Not A Slug" }, { slug: 7 }],
-  "account.delete": [{}, { password: "", confirm: "someone@example.test" }, { password: "x", confirm: 5 }, { password: "x".repeat(2000), confirm: "a@b.test" }, { password: "x", confirm: "y".repeat(300) }],
+  "account.delete": [
+    {},
+    { password: "", confirm: "someone@example.test" },
+    { password: "x", confirm: 5 },
+    { password: "x".repeat(2000), confirm: "a@b.test" },
+    { password: "x", confirm: "y".repeat(300) },
+  ],
 });

@@ -16,12 +16,32 @@ function around() {
  * (another organisation's client) are answered with nothing in them.
  */
 export const reportsCalls: TenantCalls = {
-  "reports.hours": { kind: "query", input: (t) => ({ org: t.slug, ...around(), groupBy: "project", clientId: t.clientId }), foreignIds: "answered", project: "list" },
+  "reports.hours": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, ...around(), groupBy: "project", clientId: t.clientId }),
+    foreignIds: "answered",
+    project: "list",
+  },
   "reports.budgets": { kind: "query", input: (t) => ({ org: t.slug, clientId: t.clientId }), foreignIds: "answered", project: "list" },
-  "reports.utilisation": { kind: "query", input: (t) => ({ org: t.slug, ...around(), projectId: t.projectId }), foreignIds: "answered", project: "list" },
+  "reports.utilisation": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, ...around(), projectId: t.projectId }),
+    foreignIds: "answered",
+    project: "list",
+  },
   "reports.unbilled": { kind: "query", input: (t) => ({ org: t.slug, clientId: t.clientId }), foreignIds: "answered", project: "list" },
-  "reports.financials": { kind: "query", input: (t) => ({ org: t.slug, ...around(), clientId: t.clientId }), foreignIds: "answered", project: "list" },
-  "reports.export": { kind: "query", input: (t) => ({ org: t.slug, report: "hours", groupBy: "project", ...around(), clientId: t.clientId }), foreignIds: "answered", project: "list" },
+  "reports.financials": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, ...around(), clientId: t.clientId }),
+    foreignIds: "answered",
+    project: "list",
+  },
+  "reports.export": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, report: "hours", groupBy: "project", ...around(), clientId: t.clientId }),
+    foreignIds: "answered",
+    project: "list",
+  },
   "dashboard.summary": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered", project: "list" },
 };
 
@@ -34,10 +54,22 @@ export const reportsBadInputs = (org: string): Record<string, unknown[]> => ({
     { org, from: "2024-01-01", to: "2024-01-31", groupBy: "day" },
     { org, from: "x", to: "y" },
   ],
-  "reports.budgets": [{ org, clientId: "x" }, { org, projectId: "$clientId" }, { org, memberId: 5 }],
+  "reports.budgets": [
+    { org, clientId: "x" },
+    { org, projectId: "$clientId" },
+    { org, memberId: 5 },
+  ],
   "reports.utilisation": [{ org }, { org, from: "2024-01-01" }, { org, from: "2024-01-01", to: "2024-01-31", memberId: "$projectId" }],
-  "reports.unbilled": [{ org, from: "2024-01-01" }, { org, to: "yesterday" }, { org, clientId: 5 }],
-  "reports.financials": [{ org, from: "2024-01-01", to: "2027-06-01" }, { org, projectId: "' or 1=1 --" }, { org, from: 1_700_000_000_000, to: 1_800_000_000_000 }],
+  "reports.unbilled": [
+    { org, from: "2024-01-01" },
+    { org, to: "yesterday" },
+    { org, clientId: 5 },
+  ],
+  "reports.financials": [
+    { org, from: "2024-01-01", to: "2027-06-01" },
+    { org, projectId: "' or 1=1 --" },
+    { org, from: 1_700_000_000_000, to: 1_800_000_000_000 },
+  ],
   "reports.export": [
     { org },
     { org, report: "pdf" },

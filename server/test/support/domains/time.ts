@@ -10,8 +10,18 @@ const range = { from: "2000-01-01", to: "2099-12-31" };
 export const timeCalls: TenantCalls = {
   "time.current": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
   "time.projects": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered", project: "list" },
-  "time.list": { kind: "query", input: (t) => ({ org: t.slug, projectId: t.projectId, ...range }), foreignIds: "answered", project: "list" },
-  "time.listAll": { kind: "query", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, ...range }), foreignIds: "answered", project: "list" },
+  "time.list": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, projectId: t.projectId, ...range }),
+    foreignIds: "answered",
+    project: "list",
+  },
+  "time.listAll": {
+    kind: "query",
+    input: (t) => ({ org: t.slug, memberId: t.timeMemberId, ...range }),
+    foreignIds: "answered",
+    project: "list",
+  },
   "time.get": { kind: "query", input: (t) => ({ org: t.slug, id: t.timeEntryId }), project: "target" },
   "time.start": { kind: "mutation", input: (t) => ({ org: t.slug, projectId: t.projectId, note: "suite check" }), project: "target" },
   // Stopping with no timer running answers null: a second Stop click is harmless.
@@ -36,7 +46,11 @@ export const timeCalls: TenantCalls = {
   "time.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.timeEntryId }), project: "target" },
   "rates.list": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered", project: "list" },
   "rates.resolve": { kind: "query", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId }), project: "target" },
-  "rates.set": { kind: "mutation", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId, hourlyRate: 9_500 }), project: "target" },
+  "rates.set": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId, hourlyRate: 9_500 }),
+    project: "target",
+  },
   "rates.clear": { kind: "mutation", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId }), project: "target" },
 };
 
@@ -47,8 +61,17 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
   return {
     "time.current": [{}, { org: "Not A Slug" }],
     "time.projects": [{}, { org: 5 }],
-    "time.list": [{ ...ok, from: "2024-02-30" }, { ...ok, limit: 0 }, { ...ok, from: "2024-05-02", to: "2024-05-01" }, { ...ok, memberId: "x" }],
-    "time.listAll": [{ ...ok, to: "tomorrow" }, { ...ok, limit: 5000 }, { ...ok, billable: "yes" }],
+    "time.list": [
+      { ...ok, from: "2024-02-30" },
+      { ...ok, limit: 0 },
+      { ...ok, from: "2024-05-02", to: "2024-05-01" },
+      { ...ok, memberId: "x" },
+    ],
+    "time.listAll": [
+      { ...ok, to: "tomorrow" },
+      { ...ok, limit: 5000 },
+      { ...ok, billable: "yes" },
+    ],
     "time.get": [{ ...ok }, { ...ok, id: "$projectId" }],
     "time.start": [{ ...ok }, { ...p, note: "x".repeat(2001) }, { ...p, billable: "no" }, { ...ok, projectId: "$clientId" }],
     "time.stop": [{}, { org: 7 }],
@@ -72,7 +95,10 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
     ],
     "time.delete": [{ ...ok }, { ...ok, id: "$clientId" }],
     "rates.list": [{}, { org: "../x" }],
-    "rates.resolve": [{ ...ok, memberId: "$timeMemberId" }, { ...p, memberId: "x" }],
+    "rates.resolve": [
+      { ...ok, memberId: "$timeMemberId" },
+      { ...p, memberId: "x" },
+    ],
     "rates.set": [
       { ...ok, memberId: "$timeMemberId", hourlyRate: 12.5 },
       { ...ok, memberId: "$timeMemberId", hourlyRate: -1 },
@@ -89,7 +115,13 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
  */
 export async function seedTime(s: Seeding): Promise<void> {
   const startedAt = Date.UTC(2019, 5, 3, 9);
-  const entry = await s.owner.mutate("time.create", { org: s.target.slug, projectId: s.target.projectId, startedAt, endedAt: startedAt + 2 * HOUR, note: "Seeded" });
+  const entry = await s.owner.mutate("time.create", {
+    org: s.target.slug,
+    projectId: s.target.projectId,
+    startedAt,
+    endedAt: startedAt + 2 * HOUR,
+    note: "Seeded",
+  });
   if (entry.status !== 200) throw new Error(`seeding time in ${s.target.slug}: ${JSON.stringify(entry.error)}`);
   s.target.timeEntryId = entry.data.id;
   s.target.timeMemberId = entry.data.member_id;

@@ -10,7 +10,11 @@ const DEAD_URL = "http://127.0.0.1:9/hooks";
  */
 export const webhooksCalls: TenantCalls = {
   "webhooks.list": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
-  "webhooks.create": { kind: "mutation", input: (t) => ({ org: t.slug, url: DEAD_URL, events: ["invoice.paid"], active: false }), foreignIds: "answered" },
+  "webhooks.create": {
+    kind: "mutation",
+    input: (t) => ({ org: t.slug, url: DEAD_URL, events: ["invoice.paid"], active: false }),
+    foreignIds: "answered",
+  },
   "webhooks.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookId, events: ["task.created", "invoice.issued"] }) },
   "webhooks.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookId }) },
   "webhooks.rotateSecret": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookId }) },
@@ -35,7 +39,12 @@ export const webhooksBadInputs = (org: string): Record<string, unknown[]> => {
       { ...ok, url: "https://example.test/hooks", events: ["task.deleted"] },
       { ...ok, url: "https://example.test/hooks", events, active: "yes" },
     ],
-    "webhooks.update": [{ ...ok }, { ...ok, id: "$webhookId", url: "file:///etc/passwd" }, { ...ok, id: "$webhookId", events: [] }, { ...ok, id: "$clientId", active: false }],
+    "webhooks.update": [
+      { ...ok },
+      { ...ok, id: "$webhookId", url: "file:///etc/passwd" },
+      { ...ok, id: "$webhookId", events: [] },
+      { ...ok, id: "$clientId", active: false },
+    ],
     "webhooks.delete": [{ ...ok }, { ...ok, id: "$webhookDeliveryId" }],
     "webhooks.rotateSecret": [{ ...ok }, { ...ok, id: 5 }],
     "webhooks.deliveries": [{ ...ok }, { ...ok, webhookId: "$webhookId", status: "lost" }, { ...ok, webhookId: "$webhookId", limit: 0 }],
