@@ -238,17 +238,15 @@ export async function activityIn(viewer: ActivityViewer, w: ActivityWindow, cloc
     },
     invoicesIssued: invoices && {
       total: invoices.length,
-      items: invoices
-        .slice(0, MAX_ITEMS)
-        .map((i) => ({
-          id: i.id,
-          number: i.number,
-          clientName: i.clientName,
-          total: i.total,
-          currency: i.currency,
-          status: i.status,
-          at: i.issued_at!,
-        })),
+      items: invoices.slice(0, MAX_ITEMS).map((i) => ({
+        id: i.id,
+        number: i.number,
+        clientName: i.clientName,
+        total: i.total,
+        currency: i.currency,
+        status: i.status,
+        at: i.issued_at!,
+      })),
     },
     days: [...days.values()],
   };
