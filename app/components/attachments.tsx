@@ -123,7 +123,7 @@ export function Attachments(props: {
             id={`upload-${targetId}`}
             ref={input}
             type="file"
-            onChange={onChange}
+            onChange={(event) => void onChange(event)}
             disabled={uploading !== null}
             aria-describedby={error ? `upload-${targetId}-error` : undefined}
           />

@@ -59,11 +59,17 @@ export async function attempt<T>(
       return {
         ok: false,
         message: "Please correct the marked fields.",
-        fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]>,
+        fieldErrors: z.flattenError(error.cause).fieldErrors,
       };
     }
     return { ok: false, message: error.message, fieldErrors: {} };
   }
+}
+
+/** A text field's value; a file sent where text was expected reads as empty, not as "[object File]". */
+export function formText(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
 }
 
 export function formObject(form: FormData): Record<string, string> {

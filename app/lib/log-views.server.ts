@@ -23,7 +23,7 @@ export async function loadFiltered<T>(
         data: null,
         problem: {
           message: "Please correct the marked filters.",
-          fieldErrors: z.flattenError(error.cause).fieldErrors as Record<string, string[]>,
+          fieldErrors: z.flattenError(error.cause).fieldErrors,
         },
       };
     }

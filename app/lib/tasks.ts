@@ -30,7 +30,7 @@ export function describeActivity(e: { action: string; detail: Record<string, unk
   const d = e.detail;
   switch (e.action) {
     case "task.create":
-      return `created the task${d.title ? ` “${String(d.title)}”` : ""}`;
+      return `created the task${typeof d.title === "string" && d.title ? ` “${d.title}”` : ""}`;
     case "task.update":
       return `edited ${Array.isArray(d.fields) ? d.fields.join(", ") : "the task"}`;
     case "task.move":
@@ -38,13 +38,13 @@ export function describeActivity(e: { action: string; detail: Record<string, unk
     case "task.assign":
       return "changed the assignees";
     case "task.delete":
-      return `deleted the task${d.title ? ` “${String(d.title)}”` : ""}`;
+      return `deleted the task${typeof d.title === "string" && d.title ? ` “${d.title}”` : ""}`;
     case "request.create":
-      return `raised the request${d.title ? ` “${String(d.title)}”` : ""}`;
+      return `raised the request${typeof d.title === "string" && d.title ? ` “${d.title}”` : ""}`;
     case "request.accept":
       return "accepted the request";
     case "request.decline":
-      return `declined the request${d.reason ? `: ${String(d.reason)}` : ""}`;
+      return `declined the request${typeof d.reason === "string" && d.reason ? `: ${d.reason}` : ""}`;
     case "comment.create":
       return "commented";
     case "comment.update":

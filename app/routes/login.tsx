@@ -8,7 +8,7 @@ function safeNext(value: string | undefined) {
   return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/orgs";
 }
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export function loader({ context }: LoaderFunctionArgs) {
   if (context.viewer) throw redirect("/orgs");
   return null;
 }

@@ -5,6 +5,6 @@ export async function action({ context }: ActionFunctionArgs) {
   throw redirect("/login");
 }
 
-export async function loader() {
+export function loader() {
   throw redirect("/");
 }

@@ -18,25 +18,21 @@ function ArchiveButton({ org, id, archived }: { org: string; id: string; archive
   const revalidator = useRevalidator();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  async function toggle() {
+    setBusy(true);
+    setError(null);
+    try {
+      await trpc.clients.setArchived.mutate({ org, id, archived: !archived });
+      revalidator.revalidate();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : "Failed.");
+    } finally {
+      setBusy(false);
+    }
+  }
   return (
     <>
-      <button
-        type="button"
-        className="secondary"
-        disabled={busy}
-        onClick={async () => {
-          setBusy(true);
-          setError(null);
-          try {
-            await trpc.clients.setArchived.mutate({ org, id, archived: !archived });
-            revalidator.revalidate();
-          } catch (e) {
-            setError(e instanceof Error ? e.message : "Failed.");
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
+      <button type="button" className="secondary" disabled={busy} onClick={() => void toggle()}>
         {archived ? "Restore" : "Archive"}
       </button>
       {error && <small className="field-error"> {error}</small>}

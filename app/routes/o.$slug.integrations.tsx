@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, load } from "~/lib/api.server";
+import { attempt, formText, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -34,7 +34,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 /** The credential object the API expects, from the form's fields; empty secret = no credential. */
 function credentialFrom(form: FormData) {
-  const text = (name: string) => String(form.get(name) ?? "");
+  const text = (name: string) => formText(form, name);
   const type = text("credentialType") as CredentialType;
   const secret = text("secret");
   if (!secret) return undefined;
@@ -60,7 +60,7 @@ function credentialFrom(form: FormData) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const org = params.slug!;
-  const text = (name: string) => String(form.get(name) ?? "");
+  const text = (name: string) => formText(form, name);
   const intent = text("intent");
   const credential = credentialFrom(form) as never;
   const api = context.api;

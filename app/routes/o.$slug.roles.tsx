@@ -5,7 +5,7 @@ import { ConfirmForm } from "~/components/confirm-form";
 import { FormMessage } from "~/components/form";
 import { ROLE_FORM_ID, RoleEditor, StartFrom } from "~/components/role-editor";
 import { RolesMatrix } from "~/components/roles-matrix";
-import { attempt, load } from "~/lib/api.server";
+import { attempt, formText, load } from "~/lib/api.server";
 import { permissionGroups } from "~/lib/permission-groups.server";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -18,7 +18,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
-  const text = (name: string) => String(form.get(name) ?? "");
+  const text = (name: string) => formText(form, name);
   const org = params.slug!;
   const intent = text("intent");
   if (intent === "delete") {

@@ -1,4 +1,4 @@
-import type { AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FilterActions, FilterField, FilterProblem } from "~/components/log-filters";
 import { LabelChips, People, PriorityBadge, StatusBadge } from "~/components/task-bits";
@@ -23,7 +23,6 @@ const FILTERS = [
   "sort",
   "direction",
 ] as const;
-type ListInput = Parameters<AppLoadContext["api"]["tasks"]["list"]>[0];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
@@ -35,9 +34,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     if (value) filters[key] = value;
   }
   // The URL is untrusted text: the API validates every filter and says which one is wrong.
-  const result = await loadFiltered(request, () =>
-    context.api.tasks.list({ org, ...filters, limit: PAGE, offset: page * PAGE } as ListInput),
-  );
+  const result = await loadFiltered(request, () => context.api.tasks.list({ org, ...filters, limit: PAGE, offset: page * PAGE }));
   const [projects, statuses, labels] = await load(request, () =>
     Promise.all([context.api.tasks.projects({ org }), context.api.workflow.list({ org }), context.api.labels.list({ org })]),
   );

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { TaskForm } from "~/components/task-form";
-import { attempt, load } from "~/lib/api.server";
+import { attempt, formText, load } from "~/lib/api.server";
 import { taskInput } from "~/lib/task-input.server";
 
 export const meta: MetaFunction = () => [{ title: "New task · opslayer" }];
@@ -30,7 +30,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const parsed = taskInput(form);
   if (!parsed.ok) return parsed;
-  const projectId = String(form.get("projectId") ?? "");
+  const projectId = formText(form, "projectId");
   const { title, description, priority, dueDate } = parsed.input;
   const result =
     form.get("intent") === "request"
@@ -40,7 +40,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
             org,
             projectId,
             ...parsed.input,
-            statusId: String(form.get("statusId") ?? "") || undefined,
+            statusId: formText(form, "statusId") || undefined,
             assigneeIds: parsed.assigneeIds,
           }),
         );

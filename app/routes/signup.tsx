@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { attempt, formObject } from "~/lib/api.server";
 
-export async function loader({ context }: LoaderFunctionArgs) {
+export function loader({ context }: LoaderFunctionArgs) {
   if (context.viewer) throw redirect("/orgs");
   return null;
 }

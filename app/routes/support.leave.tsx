@@ -6,6 +6,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   throw redirect("/orgs");
 }
 
-export async function loader() {
+export function loader() {
   throw redirect("/");
 }
