@@ -7,10 +7,10 @@ export class MigrationError extends Error {
 }
 
 /** Applies pending migrations; the migration list is code, so the bundle never reads a folder at run time. */
-export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
+export async function migrateToLatest<DB>(db: Kysely<DB>, migrations: Record<string, Migration>, label: string) {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: () => Promise.resolve(migrations) },
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -29,7 +29,7 @@ export async function migrateToLatest(db: Kysely<any>, migrations: Record<string
  * upgrade all-or-nothing and makes other writers wait for the commit. No migration uses
  * transactions or pragmas.
  */
-export async function migrateAtomically(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
+export async function migrateAtomically<DB>(db: Kysely<DB>, migrations: Record<string, Migration>, label: string) {
   await sql`begin immediate`.execute(db);
   try {
     const applied = (await applyPending(db, migrations, label)) ?? (await migrateToLatest(db, migrations, label));
@@ -49,7 +49,7 @@ export async function migrateAtomically(db: Kysely<any>, migrations: Record<stri
  * 1.8 of 4.1 ms per file in a 1,000-file measurement, 18 s of `migrate --all` over 10,000 files.
  * Returns null when the file has no bookkeeping yet, for the migrator to set up.
  */
-async function applyPending(db: Kysely<any>, migrations: Record<string, Migration>, label: string) {
+async function applyPending<DB>(db: Kysely<DB>, migrations: Record<string, Migration>, label: string) {
   const hasTable = await sql`select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
   if (hasTable.rows.length === 0) return null;
   const known = Object.keys(migrations).sort();

@@ -119,7 +119,7 @@ interface DirectAccess {
   driver: ImmediateSqliteDriver;
   statements: ReturnType<typeof withStatementCache>;
 }
-const directAccess = new WeakMap<Kysely<any>, DirectAccess>();
+const directAccess = new WeakMap<object, DirectAccess>();
 
 export function kyselyFor<DB>(db: Database.Database): Kysely<DB> {
   const statements = withStatementCache(db);
@@ -134,7 +134,7 @@ export function kyselyFor<DB>(db: Database.Database): Kysely<DB> {
  * initialised, i.e. if some query ran through Kysely; a pool handle that only answered the raw
  * migrations check would otherwise keep its three file descriptors after eviction.
  */
-export async function destroyHandle(kysely: Kysely<any>) {
+export async function destroyHandle<DB>(kysely: Kysely<DB>) {
   await kysely.destroy();
   directAccess.get(kysely)?.statements.close();
 }
@@ -157,10 +157,13 @@ class Placeholder {
   constructor(readonly name: string) {}
 }
 
+/** Any handle or transaction, whatever its schema: a compiled statement only needs to run. */
+type QueryRunner = Pick<Kysely<unknown>, "executeQuery">;
+
 export interface CompiledOnce<V, O> {
   readonly sql: string;
-  execute(db: Kysely<any>, values: V): Promise<O[]>;
-  executeTakeFirst(db: Kysely<any>, values: V): Promise<O | undefined>;
+  execute(db: QueryRunner, values: V): Promise<O[]>;
+  executeTakeFirst(db: QueryRunner, values: V): Promise<O | undefined>;
 }
 
 /**
@@ -197,7 +200,7 @@ export function compileOnce<DB, V extends object, O>(build: (db: Kysely<DB>, val
     for (const name of used) if (!(name in values)) throw new Error(`compileOnce: no value for "${name}"`);
     return template.parameters.map((p) => (p instanceof Placeholder ? (values as Record<string, unknown>)[p.name] : p));
   };
-  const viaKysely = (db: Kysely<any>, parameters: unknown[]) =>
+  const viaKysely = (db: QueryRunner, parameters: unknown[]) =>
     db.executeQuery<O>({ ...template, queryId: createQueryId(), parameters }).then((result) => result.rows);
 
   return {

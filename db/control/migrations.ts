@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from "kysely";
 
 export const controlMigrations: Record<string, Migration> = {
   "0001_accounts_and_tenants": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("users")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -72,7 +72,7 @@ export const controlMigrations: Record<string, Migration> = {
     },
   },
   "0002_support_grants": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("support_grants")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -102,7 +102,7 @@ export const controlMigrations: Record<string, Migration> = {
     },
   },
   "0003_invitations": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("invitations")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -125,7 +125,7 @@ export const controlMigrations: Record<string, Migration> = {
     },
   },
   "0004_api_tokens": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("api_tokens")
         .addColumn("id", "text", (c) => c.primaryKey())
@@ -144,7 +144,7 @@ export const controlMigrations: Record<string, Migration> = {
   },
   /** Issue 6: terminations with a grace period, deleted accounts, organisation exports, job runs. */
   "0005_privacy_ops": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       // A terminated organisation: closed_at/closed_by when an owner ends it, purge_after when its file
       // and key go; purged_at marks the tombstone that is all the control DB keeps afterwards.
       await db.schema.alterTable("tenants").addColumn("closed_at", "integer").execute();

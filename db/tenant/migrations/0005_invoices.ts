@@ -10,7 +10,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * taken by an invoice is locked until the invoice releases it.
  */
 export const migration0005: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await sql`create table invoices (
       id text primary key,
       client_id text not null references clients(id) on delete restrict,

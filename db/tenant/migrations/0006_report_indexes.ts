@@ -13,7 +13,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * db/tenant/reports/unbilled.ts for how the query steers SQLite to it).
  */
 export const migration0006: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createIndex("time_entries_report")
       .on("time_entries")

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * (about 4,000) to reading 50.
  */
 export const migration0007: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await sql`create index tasks_status_due on tasks (status_id, (due_date is null), due_date, priority desc, id)`.execute(db);
   },
 };

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * are kept in clear, for the mask the UI shows.
  */
 export const migration0008: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .createTable("connected_services")
       .addColumn("id", "text", (c) => c.primaryKey())

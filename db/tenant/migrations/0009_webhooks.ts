@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * committed; the dispatcher (server/webhooks/dispatcher.ts) moves it to delivered or failed.
  */
 export const migration0009: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await sql`create table webhooks (
       id text primary key,
       url text not null,

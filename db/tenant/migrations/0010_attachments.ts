@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * attachment is visible through (a task's project, or the project itself; null for an invoice).
  */
 export const migration0010: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await sql`create table attachments (
       id text primary key,
       target_type text not null check (target_type in ('task', 'project', 'invoice')),

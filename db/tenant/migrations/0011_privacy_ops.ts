@@ -2,7 +2,7 @@ import type { Kysely, Migration } from "kysely";
 
 /** Issue 6: per-organisation audit retention and the opt-in daily digest. */
 export const migration0011: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await db.schema
       .alterTable("org_settings")
       .addColumn("audit_retention_days", "integer", (c) => c.notNull().defaultTo(365))
