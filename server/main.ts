@@ -45,7 +45,14 @@ async function main() {
     server.close();
     server.closeAllConnections();
     // A running export is not waited for: the next start marks it failed and removes its file.
-    services.close().finally(() => process.exit(0));
+    // A failed close is reported and exits non-zero rather than rejecting unhandled under exit(0).
+    services.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -11,7 +11,12 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  let text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  let text =
+    typeof value === "string"
+      ? value
+      : typeof value === "number" || typeof value === "bigint" || typeof value === "boolean"
+        ? String(value)
+        : (JSON.stringify(value) ?? "");
   if (FORMULA_START.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -8,7 +8,7 @@ zxcvbnOptions.setOptions({
   translations: en.translations,
 });
 
-const commonPasswords = new Set((common.dictionary.passwords as string[]).map((p) => p.toLowerCase()));
+const commonPasswords = new Set(common.dictionary.passwords.map((p) => p.toLowerCase()));
 
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;

@@ -367,7 +367,8 @@ async function main() {
     );
 
     // ---- reads --------------------------------------------------------------------------------
-    type Spec = { label: string; procedure: string; input: object; check: (d: any) => string; target?: boolean };
+    // Each spec's check declares the shape of its own reply: `never` admits them all, and `data` returns that shape.
+    type Spec = { label: string; procedure: string; input: object; check: (d: never) => string; target?: boolean };
     const taskList = (label: string, input: object, extra: string): Spec => ({
       label,
       procedure: "tasks.list",

@@ -344,6 +344,7 @@ export function safeFileName(name: string): string {
   const cleaned = name
     .normalize("NFC")
     // A lone surrogate cannot be written as UTF-8, so the ZIP entry would not be named as the manifest says.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a file name must not carry
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]|\p{Cs}/gu, "_")
     .replace(/^[.\s]+/, "_");
   // Cut by code points (cutting UTF-16 units can split a surrogate pair), then trim again: the cut can end on a dot or space.
@@ -361,6 +362,7 @@ export function safeFileName(name: string): string {
 function legacySafeFileName(name: string): string {
   const cleaned = name
     .normalize("NFC")
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what a file name must not carry
     .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, "_")
     .replace(/^[.\s]+/, "_")
     .replace(/[.\s]+$/, "")

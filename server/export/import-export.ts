@@ -6,6 +6,7 @@ import { sql, type Kysely } from "kysely";
 import yauzl from "yauzl";
 import { z } from "zod";
 import { deleteTenantFile, provisionTenantFile } from "../../db/tenant/provision";
+import type { TenantDB } from "../../db/tenant/schema";
 import { newId } from "../auth/tokens";
 import { sniff, SNIFF_BYTES } from "../files/sniff";
 import { blobDir, newBlobName, writeEncryptedBlob } from "../files/storage";
@@ -178,6 +179,7 @@ export async function importOrgExport(
           const flush = async () => {
             if (batch.length)
               await db
+                // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a table chosen at run time; its rows were checked against the format's schema as they were read
                 .insertInto(table as any)
                 .values(batch)
                 .execute();
@@ -347,7 +349,7 @@ async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: Manife
   source.pipe(through);
   return {
     stream: through,
-    check() {
+    check: () => {
       if (hash.digest("hex") !== file.sha256)
         throw bad(`${file.path} does not match its SHA-256 in the manifest: the archive was changed or damaged.`);
     },
@@ -568,14 +570,14 @@ function remapPeople(table: TableName, row: Row, ids: Map<string, string>): Row 
 }
 
 /** Before payments go in: invoices that were issued, paid or void become issued with their number. */
-async function promoteInvoices(db: Kysely<any>, invoices: { id: string; status: string; number: string | null }[]) {
+async function promoteInvoices(db: Kysely<TenantDB>, invoices: { id: string; status: string; number: string | null }[]) {
   for (const inv of invoices)
     if (inv.status !== "draft")
       await db.updateTable("invoices").set({ status: "issued", number: inv.number }).where("id", "=", inv.id).execute();
 }
 
 /** After payments: paid and void invoices take their final status (issued → paid / void is a move the triggers allow). */
-async function finishInvoices(db: Kysely<any>, invoices: { id: string; status: string }[]) {
+async function finishInvoices(db: Kysely<TenantDB>, invoices: { id: string; status: string }[]) {
   for (const inv of invoices)
     if (inv.status === "paid" || inv.status === "void")
       await db.updateTable("invoices").set({ status: inv.status }).where("id", "=", inv.id).execute();

@@ -75,7 +75,7 @@ export async function startExport(services: Services, tenantId: string, userId: 
 export function scheduleExport(services: Services, exportId: string) {
   const previous = queues.get(services) ?? Promise.resolve();
   const next = previous.then(
-    () => new Promise<void>((resolve) => setImmediate(() => runExport(services, exportId).then(resolve, resolve))),
+    () => new Promise<void>((resolve) => setImmediate(() => void runExport(services, exportId).then(resolve, resolve))),
   );
   queues.set(services, next);
 }

@@ -115,7 +115,8 @@ export async function writeOrgExport(
     const files: ManifestFile[] = [];
     const zip = new yazl.ZipFile();
     const mtime = new Date(exportedAt);
-    let failure: Error | null = null;
+    // Set by the callbacks below, which TypeScript's narrowing does not follow (it would say `null`).
+    let failure = null as Error | null;
     const hash = createHash("sha256");
     let bytes = 0;
     const counter = new Transform({
@@ -133,7 +134,7 @@ export async function writeOrgExport(
     };
     zip.on("error", fail);
     zip.outputStream.on("error", () => {});
-    const lazy = (path: string, compress: boolean, source: () => AsyncGenerator<Buffer | string>) =>
+    const lazy = (path: string, compress: boolean, source: () => Generator<Buffer | string> | AsyncGenerator<Buffer | string>) =>
       zip.addReadStreamLazy(path, { mtime, mode: 0o100600, compress }, (cb) => {
         if (stopped) return cb(new ExportError("The export was stopped."), null as unknown as Readable);
         const stream = Readable.from(source());
@@ -144,7 +145,7 @@ export async function writeOrgExport(
 
     for (const table of TABLE_NAMES) {
       const path = tablePath(table);
-      lazy(path, true, async function* () {
+      lazy(path, true, function* () {
         const h = createHash("sha256");
         let size = 0;
         let rows = 0;
@@ -198,7 +199,7 @@ export async function writeOrgExport(
     }
     let manifest: Manifest | null = null;
     // Last, so it can list what was actually written.
-    lazy(MANIFEST_PATH, true, async function* () {
+    lazy(MANIFEST_PATH, true, function* () {
       manifest = {
         format: FORMAT_VERSION,
         app_version: appVersion(),

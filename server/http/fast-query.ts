@@ -19,7 +19,7 @@ export interface FastQueryOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   /** The URL prefix of the tRPC endpoint, with both slashes: "/api/trpc/". */
   basePath: string;
-  createContext(opts: { req: IncomingMessage; res: ServerResponse }): Promise<inferRouterContext<TRouter>>;
+  createContext: (opts: { req: IncomingMessage; res: ServerResponse }) => Promise<inferRouterContext<TRouter>>;
   onError?: HTTPErrorHandler<TRouter, IncomingMessage>;
 }
 
@@ -135,13 +135,15 @@ class LazyInput {
     return (this.#read ??= this.#parse());
   }
 
-  async #parse() {
+  #parse(): Promise<unknown> {
     try {
       this.value = this.raw ? this.transformer.deserialize(JSON.parse(this.raw)) : undefined;
-      return this.value;
+      return Promise.resolve(this.value);
     } catch (cause) {
-      if (cause instanceof TRPCError) throw cause;
-      throw new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause });
+      if (cause instanceof TRPCError) return Promise.reject(cause);
+      return Promise.reject(
+        new TRPCError({ code: "BAD_REQUEST", message: cause instanceof Error ? cause.message : "Invalid input", cause }),
+      );
     }
   }
 }

@@ -32,6 +32,7 @@ export async function createRemixApp(services: Services, root = process.cwd()) {
 
   app.all(
     "*",
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- never rejects: Remix's handler catches every error and passes it to next()
     createRequestHandler({
       build,
       mode: services.config.env === "development" ? "development" : "production",

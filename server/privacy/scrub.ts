@@ -78,7 +78,7 @@ interface TriggerRow {
  * them). Erasure is the one writer allowed past the append-only audit log and the locks on invoiced
  * time and issued invoices: those protect records from edits, not people from being forgotten.
  */
-export async function withTriggersSuspended(trx: Transaction<any>, table: string, fn: () => Promise<void>) {
+export async function withTriggersSuspended<DB>(trx: Transaction<DB>, table: string, fn: () => Promise<void>) {
   const triggers = (await sql<TriggerRow>`select name, sql from sqlite_master where type = 'trigger' and tbl_name = ${table}`.execute(trx))
     .rows;
   for (const t of triggers) await sql`drop trigger ${sql.id(t.name)}`.execute(trx);
@@ -87,7 +87,7 @@ export async function withTriggersSuspended(trx: Transaction<any>, table: string
 }
 
 /** Rewrites one table's cells by rowid, past its triggers. */
-export async function updateCells(trx: Transaction<any>, table: string, cells: { rowid: number; column: string; value: unknown }[]) {
+export async function updateCells<DB>(trx: Transaction<DB>, table: string, cells: { rowid: number; column: string; value: unknown }[]) {
   if (!cells.length) return;
   await withTriggersSuspended(trx, table, async () => {
     for (const c of cells) await sql`update ${sql.id(table)} set ${sql.id(c.column)} = ${c.value} where rowid = ${c.rowid}`.execute(trx);
@@ -101,8 +101,8 @@ export async function updateCells(trx: Transaction<any>, table: string, cells: {
  * `tables.people` names the table of accounts or members, whose own row the caller rewrites.
  * Returns the number of cells changed.
  */
-export async function scrubAllText(
-  trx: Transaction<any>,
+export async function scrubAllText<DB>(
+  trx: Transaction<DB>,
   replacer: Replacer,
   tables: { identity: ReadonlySet<string>; people: string },
 ): Promise<number> {
@@ -117,7 +117,7 @@ export async function scrubAllText(
     for (const { name: column } of columns) {
       const col = sql.id(column);
       const match = withName
-        ? sql`(instr(unicode_lower(${col}), ${replacer.email}) > 0 or instr(unicode_lower(${col}), ${replacer.name!.toLowerCase()}) > 0)`
+        ? sql`(instr(unicode_lower(${col}), ${replacer.email}) > 0 or instr(unicode_lower(${col}), ${replacer.name.toLowerCase()}) > 0)`
         : sql`instr(unicode_lower(${col}), ${replacer.email}) > 0`;
       const rows = (
         await sql<{

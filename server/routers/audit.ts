@@ -31,8 +31,7 @@ const filterFields = {
   ...dateRangeFields,
 };
 
-const filterSchema = z.object(filterFields);
-type FilterInput = z.output<typeof filterSchema>;
+type FilterInput = z.output<z.ZodObject<typeof filterFields>>;
 
 function toFilter(input: FilterInput): AuditFilter {
   const action = exactOrPrefix(input.action);

@@ -33,6 +33,7 @@ const fileName = z
   .trim()
   .min(1, "Required.")
   .max(255, "Use at most 255 characters.")
+  // eslint-disable-next-line no-control-regex -- refusing control characters in a file name is the point
   .regex(/^[^\u0000-\u001f\u007f/\\]+$/u, "File names cannot contain slashes or control characters.");
 
 const PREFIX: Record<AttachmentTargetType, string> = { task: "k", project: "p", invoice: "i" };

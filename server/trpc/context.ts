@@ -19,7 +19,7 @@ export interface Context {
   bearer?: boolean;
   /** The request's cookies, parsed once; the session cookie is already resolved into `viewer`. */
   cookies: Record<string, string | undefined>;
-  setCookie(cookie: string): void;
+  setCookie: (cookie: string) => void;
 }
 
 export interface RequestFacts {
@@ -28,7 +28,7 @@ export interface RequestFacts {
   authorization?: string | undefined;
   info: RequestInfo;
   origin: string;
-  setCookie(cookie: string): void;
+  setCookie: (cookie: string) => void;
 }
 
 /** One context factory for both doors: tRPC over HTTP and the Remix server-side caller. */

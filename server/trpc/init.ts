@@ -30,7 +30,7 @@ export const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           path: shape.data.path,
-          fieldErrors: zod ? (z.flattenError(zod).fieldErrors as Record<string, string[] | undefined>) : null,
+          fieldErrors: zod ? z.flattenError(zod).fieldErrors : null,
         },
       };
     },

@@ -5,7 +5,7 @@ import type { ControlDb } from "../../db/control/open";
 import { compileOnce } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
 import type { TenantDB } from "../../db/tenant/schema";
-import { FULL_ACCESS, type ProjectAccess } from "../../db/tenant/visibility";
+import { FULL_ACCESS } from "../../db/tenant/visibility";
 import type { Session, User } from "lucia";
 import { accessOf } from "../access/project-access";
 import { effectivePermissions, touchApiToken } from "../auth/api-tokens";
@@ -117,7 +117,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
           actor,
           role: "support",
           permissions: SUPPORT_PERMISSIONS,
-          access: FULL_ACCESS as ProjectAccess,
+          access: FULL_ACCESS,
         },
       }),
     );
