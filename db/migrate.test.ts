@@ -41,7 +41,7 @@ describe("upgrading a file", () => {
     // Kysely's own migrator agrees that every migration ran, and finds nothing to do.
     const db = kyselyFor(openSqlite(file, { synchronous: "FULL", mustExist: true }));
     try {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => later } });
+      const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(later) } });
       const state = await migrator.getMigrations();
       expect(state.map((m) => [m.name, m.executedAt instanceof Date && !Number.isNaN(m.executedAt.getTime())])).toEqual([
         ["0001_a", true],

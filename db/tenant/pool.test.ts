@@ -171,7 +171,7 @@ describe("provisioning", () => {
 });
 
 describe("tenant context", () => {
-  it("fails loudly when tenant code runs with no tenant in context", async () => {
+  it("fails loudly when tenant code runs with no tenant in context", () => {
     expect(() => currentTenant()).toThrow(NoTenantError);
     expect(() => tenantDb()).toThrow(NoTenantError);
     expect(() => listClients({ includeArchived: false })).toThrow(NoTenantError);

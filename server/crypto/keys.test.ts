@@ -125,10 +125,10 @@ describe("organisation data keys", () => {
     const legacy = await createTenant(services, owner, { name: "Legacy", slug: "legacy" }, info);
     await services.control.updateTable("tenants").set({ wrapped_key: null }).where("id", "=", legacy.id).execute();
     const [k1, k2] = await Promise.all([services.keys.dataKeyFor(legacy.id), services.keys.dataKeyFor(legacy.id)]);
-    expect(k1!.key.equals(k2!.key)).toBe(true);
+    expect(k1.key.equals(k2.key)).toBe(true);
     expect(await wrappedOf(legacy.id)).toMatch(/^v1:/);
     const other = await createServices(config(), { log: () => {} });
-    expect((await other.keys.dataKeyFor(legacy.id)).key.equals(k1!.key)).toBe(true);
+    expect((await other.keys.dataKeyFor(legacy.id)).key.equals(k1.key)).toBe(true);
     await other.close();
   });
 

@@ -547,7 +547,7 @@ describe("attachment blobs in backups", () => {
     for (const name of names) expect(statSync(join(to, name)).mode & 0o777).toBe(0o600);
   });
 
-  it("pruning deletes only blob names: another run's temporary copies stay", async () => {
+  it("pruning deletes only blob names: another run's temporary copies stay", () => {
     const { from, names } = blobFixture(2);
     const tmp = join(from, `.${names[0]}.0badf00d.tmp`);
     writeFileSync(tmp, "in progress");

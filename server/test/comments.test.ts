@@ -13,7 +13,7 @@ let otherProjectId: string;
 let taskId: string;
 let otherTaskId: string;
 
-async function ok<T = any>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
+async function ok<T>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
   const r = await res;
   if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.error)}`);
   return r.data;

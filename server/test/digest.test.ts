@@ -82,7 +82,7 @@ beforeAll(async () => {
   activityDay = localDate(instance.clock.now(), zone);
   const alpha = ok(await o.mutate("tasks.create", { org, projectId: openProject, title: "Redesign the harbour map" }), "task alpha");
   const omega = ok(await o.mutate("tasks.create", { org, projectId: secretProject, title: "Nightjar launch codes" }), "task omega");
-  const statuses = ok(await o.query("workflow.list", { org }), "statuses") as { id: string; category: string }[];
+  const statuses = ok<{ id: string; category: string }[]>(await o.query("workflow.list", { org }), "statuses");
   ok(await o.mutate("tasks.move", { org, id: alpha.id, statusId: statuses.find((s) => s.category === "done")!.id }), "complete alpha");
   ok(await o.mutate("comments.create", { org, taskId: alpha.id, body: "Looks great" }), "comment open");
   ok(await o.mutate("comments.create", { org, taskId: omega.id, body: "Keep this quiet" }), "comment secret");

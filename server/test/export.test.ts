@@ -16,7 +16,7 @@ import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantCalls } from "./support/procedure-inputs";
-import { orgWithData, type Target } from "./support/world";
+import { orgWithData } from "./support/world";
 
 /**
  * A full disk, without needing one: while `fullAfter` is set, the export's temporary file accepts
@@ -306,7 +306,7 @@ describe("importing the export into a fresh instance", () => {
   );
 
   it.each(queries.map(([path]) => path))("%s answers the same in both instances", async (path) => {
-    const input = tenantCalls[path]!.input(world.target as Target);
+    const input = tenantCalls[path]!.input(world.target);
     const [before, after] = [await world.client.query(path, input), await imported.query(path, normalise(input, true))];
     expect(after.status).toBe(before.status);
     expect(normalise(after.data ?? after.error)).toEqual(before.data ?? before.error);

@@ -261,13 +261,13 @@ describe("fast path answers like the tRPC adapter", () => {
 });
 
 describe("cookies and headers on the fast path", () => {
-  async function sessionHashOf(client: Client) {
+  function sessionHashOf(client: Client) {
     return sha256Hex(client.cookies.get("opslayer_session")!);
   }
 
   it("renews a session past half its idle time, with the same Set-Cookie", async () => {
     const client = await login(owner.email);
-    const hash = await sessionHashOf(client);
+    const hash = sessionHashOf(client);
     const nearlyIdle = async () => {
       await instance.services.control
         .updateTable("sessions")
@@ -299,11 +299,7 @@ describe("cookies and headers on the fast path", () => {
     const sessions = [await login(owner.email), await login(owner.email)];
     const old = instance.clock.now() - instance.services.config.sessionAbsoluteMs - 1;
     for (const s of sessions) {
-      await instance.services.control
-        .updateTable("sessions")
-        .set({ created_at: old })
-        .where("id", "=", await sessionHashOf(s))
-        .execute();
+      await instance.services.control.updateTable("sessions").set({ created_at: old }).where("id", "=", sessionHashOf(s)).execute();
     }
     const fast = await get(q("projects.list", { org }), cookieOf(sessions[0]!));
     const standard = await get(q("projects.list", { org }), { ...cookieOf(sessions[1]!), "content-type": "application/json" });

@@ -7,7 +7,7 @@ import { tenantFilePath } from "../../db/tenant/paths";
 import type { TenantDB } from "../../db/tenant/schema";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { newId } from "../auth/tokens";
-import type { Client } from "./support/client";
+import type { Client, OutputOf } from "./support/client";
 import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantDigest, tenantRows } from "./support/tenant-files";
@@ -72,7 +72,10 @@ const auditActions = (targetId: string) =>
     `select action from audit_log where target_id = '${targetId}' order by id`,
   ).map((r) => r.action);
 
-async function ok<T = any>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
+/** One line of an invoice or preview, as the router types it. */
+type Line<P extends string> = OutputOf<P> extends { lines: readonly (infer L)[] } ? L : never;
+
+async function ok<T>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
   const r = await res;
   if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.error)}`);
   return r.data;
@@ -134,12 +137,12 @@ describe("a draft from unbilled time", () => {
     });
     // One line per project and rate, in project-name order: App 5401 s × 90.00 = 135.025 → 135.03
     // (half-up); Website 5400 s × 120.50 = 180.75; Website 1234 s × 99.99 = 34.274… → 34.27.
-    expect(draft.lines.map((l: any) => [l.kind, l.project_id, l.quantity, l.unit_price, l.amount])).toEqual([
+    expect(draft.lines.map((l: Line<"invoices.create">) => [l.kind, l.project_id, l.quantity, l.unit_price, l.amount])).toEqual([
       ["time", app, 5401, 9000, 13503],
       ["time", web, 5400, 12050, 18075],
       ["time", web, 1234, 9999, 3427],
     ]);
-    expect(preview.lines.map((l: any) => l.amount)).toEqual([13503, 18075, 3427]);
+    expect(preview.lines.map((l: Line<"invoices.preview">) => l.amount)).toEqual([13503, 18075, 3427]);
     expect(draft.subtotal).toBe(35005);
     expect(draft.tax).toBe(6651); // 35005 × 19 % = 6650.95
     expect(draft.total).toBe(41656);
@@ -156,7 +159,7 @@ describe("a draft from unbilled time", () => {
     expect(nothing.error?.message).toMatch(/nothing to invoice/);
 
     // Removing a time line gives back exactly that line's entries.
-    const webLine = draft.lines.find((l: any) => l.unit_price === 9999);
+    const webLine = draft.lines.find((l: Line<"invoices.create">) => l.unit_price === 9999);
     const after = await ok(owner.client.mutate("invoices.removeLine", { org, id: draft.id, lineId: webLine.id }));
     expect(after.subtotal).toBe(35005 - 3427);
     expect((await invoiceOf([taken.webOtherRate]))[taken.webOtherRate]).toBeNull();
@@ -182,7 +185,7 @@ describe("a draft from unbilled time", () => {
     );
     // 0.5 × 0.01 → 0.005 → 0.01 each (half-up; half-even would give 0); 0.333 × 1.00 = 0.333 → 0.33;
     // 1.25 × 3.33 = 4.1625 → 4.16.
-    expect(d.lines.map((l: any) => [l.quantity, l.amount])).toEqual([
+    expect(d.lines.map((l: Line<"invoices.create">) => [l.quantity, l.amount])).toEqual([
       [500, 1],
       [500, 1],
       [333, 33],
@@ -499,7 +502,7 @@ describe("payments", () => {
     expect(more.error?.message).toBe(`Invoice ${inv.number} is already paid in full.`);
 
     const listed = await ok(owner.client.query("payments.list", { org, invoiceId: inv.id }));
-    expect(listed.map((p: any) => p.amount).sort()).toEqual([5_000, 6_900]);
+    expect(listed.map((p: OutputOf<"payments.list">[number]) => p.amount).sort()).toEqual([5_000, 6_900]);
     const reopened = await ok(owner.client.mutate("payments.delete", { org, id: second.payment.id }));
     expect(reopened.invoice).toMatchObject({ status: "issued", paid: 5_000, balance: 6_900, paid_at: null });
 
@@ -603,11 +606,13 @@ describe("who sees what", () => {
 
     const list = await ok(contact.client.query("invoices.list", { org, limit: 200 }));
     expect(list.length).toBeGreaterThan(0);
-    expect(new Set(list.map((i: any) => i.client_id))).toEqual(new Set([acme]));
-    expect(list.map((i: any) => i.id)).toContain(mine.id);
+    expect(new Set(list.map((i: OutputOf<"invoices.list">[number]) => i.client_id))).toEqual(new Set([acme]));
+    expect(list.map((i: OutputOf<"invoices.list">[number]) => i.id)).toContain(mine.id);
     expect((await contact.client.query("invoices.list", { org, clientId: globex })).data).toEqual([]);
     expect((await ok(contact.client.query("invoices.get", { org, id: mine.id }))).lines).toHaveLength(1);
-    expect((await ok(contact.client.query("payments.list", { org, invoiceId: mine.id }))).map((x: any) => x.id)).toEqual([p.payment.id]);
+    expect(
+      (await ok(contact.client.query("payments.list", { org, invoiceId: mine.id }))).map((x: OutputOf<"payments.list">[number]) => x.id),
+    ).toEqual([p.payment.id]);
 
     const before = tenantDigest(instance.dataDir, owner.tenantId);
     for (const res of [
@@ -637,7 +642,7 @@ describe("who sees what", () => {
     const range = { from: "2026-06-01", to: "2026-06-30" };
 
     const preview = await ok(biller.client.query("invoices.preview", { org, clientId: acme, ...range }));
-    expect(preview.lines.map((l: any) => l.project_id)).toEqual([app]);
+    expect(preview.lines.map((l: Line<"invoices.preview">) => l.project_id)).toEqual([app]);
     expect(JSON.stringify(preview)).not.toContain("Website");
     const draft = await ok(biller.client.mutate("invoices.create", { org, clientId: acme, ...range }));
     expect(await invoiceOf([hidden, shared])).toEqual({ [hidden]: null, [shared]: draft.id });

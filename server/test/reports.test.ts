@@ -5,7 +5,7 @@ import { scopedEntries, total, totals, AMOUNT } from "../../db/tenant/reports/sc
 import { unbilledEntries } from "../../db/tenant/reports/unbilled";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { newId } from "../auth/tokens";
-import type { Client } from "./support/client";
+import type { Client, OutputOf } from "./support/client";
 import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
 
@@ -73,7 +73,10 @@ async function userId(email: string) {
   return (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
 }
 
-async function ok(res: Promise<{ status: number; data: any; error: unknown }>) {
+/** One row of a report, as the router types it. */
+type Row<P extends string> = OutputOf<P> extends { rows: readonly (infer R)[] } ? R : never;
+
+async function ok<T>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
   const r = await res;
   if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.error)}`);
   return r.data;
@@ -133,7 +136,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("groups May by project, with exact seconds and half-up amounts", async () => {
     const r = await hours({ groupBy: "project" });
-    expect(r.rows.map((x: any) => [x.label, x.clientName, x.seconds, x.billableSeconds, x.amount])).toEqual([
+    expect(r.rows.map((x: Row<"reports.hours">) => [x.label, x.clientName, x.seconds, x.billableSeconds, x.amount])).toEqual([
       ["App", "Acme", 12602, 5402, 18519],
       ["Website", "Acme", 5400, 5400, 15001],
       ["Formula", "=SUM(A1:A9)", 1000, 1000, 1000],
@@ -144,18 +147,20 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("groups by client and by member, and filters by client, project and member", async () => {
     const byClient = await hours({ groupBy: "client" });
-    expect(byClient.rows.map((x: any) => [x.key, x.seconds, x.billableSeconds, x.amount])).toEqual([
+    expect(byClient.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds, x.billableSeconds, x.amount])).toEqual([
       [ids.acme, 18002, 10802, 33520],
       [ids.evil, 1000, 1000, 1000],
     ]);
     const byMember = await hours({ groupBy: "member" });
-    expect(byMember.rows.map((x: any) => [x.key, x.label, x.seconds, x.amount])).toEqual([
+    expect(byMember.rows.map((x: Row<"reports.hours">) => [x.key, x.label, x.seconds, x.amount])).toEqual([
       [ids.O, `Owner of ${org}`, 12602, 15002],
       [ids.W, "Worker", 6400, 19518],
     ]);
-    expect((await hours({ groupBy: "member", clientId: ids.evil })).rows.map((x: any) => [x.key, x.seconds])).toEqual([[ids.W, 1000]]);
+    expect((await hours({ groupBy: "member", clientId: ids.evil })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
+      [ids.W, 1000],
+    ]);
     expect((await hours({ groupBy: "client", projectId: ids.P1 })).totals).toEqual({ seconds: 5400, billableSeconds: 5400, amount: 15001 });
-    expect((await hours({ groupBy: "project", memberId: ids.W })).rows.map((x: any) => [x.key, x.seconds])).toEqual([
+    expect((await hours({ groupBy: "project", memberId: ids.W })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ids.P2, 5400],
       [ids.P3, 1000],
     ]);
@@ -163,7 +168,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("buckets by week from the organisation's week start, every week of the range, empty ones too", async () => {
     const monday = await hours({ groupBy: "week" });
-    expect(monday.rows.map((x: any) => [x.key, x.from, x.to, x.seconds, x.amount])).toEqual([
+    expect(monday.rows.map((x: Row<"reports.hours">) => [x.key, x.from, x.to, x.seconds, x.amount])).toEqual([
       ["2024-04-29", "2024-05-01", "2024-05-05", 0, 0],
       ["2024-05-06", "2024-05-06", "2024-05-12", 12600, 15001],
       ["2024-05-13", "2024-05-13", "2024-05-19", 2, 1],
@@ -173,7 +178,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     await ok(owner.client.mutate("settings.update", { org, weekStart: 7 }));
     try {
       const sunday = await hours({ groupBy: "week" });
-      expect(sunday.rows.map((x: any) => [x.key, x.seconds])).toEqual([
+      expect(sunday.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
         ["2024-04-28", 0],
         ["2024-05-05", 5400],
         ["2024-05-12", 7202],
@@ -187,7 +192,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("buckets by month", async () => {
     const r = await hours({ groupBy: "month", from: "2024-03-01", to: "2024-06-30" });
-    expect(r.rows.map((x: any) => [x.key, x.seconds, x.amount])).toEqual([
+    expect(r.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds, x.amount])).toEqual([
       ["2024-03", 0, 0],
       ["2024-04", 3600, 10000],
       ["2024-05", 19002, 34520],
@@ -197,7 +202,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("shows budget burn of all time, most burnt first, and flags the project over budget", async () => {
     const r = await ok(owner.client.query("reports.budgets", { org }));
-    expect(r.rows.map((x: any) => [x.projectName, x.budgetSeconds, x.trackedSeconds, x.percent, x.overBudget])).toEqual([
+    expect(r.rows.map((x: Row<"reports.budgets">) => [x.projectName, x.budgetSeconds, x.trackedSeconds, x.percent, x.overBudget])).toEqual([
       ["App", 3600, 12602, 350, true],
       ["Website", 36000, 9000, 25, false],
     ]);
@@ -215,7 +220,8 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
 
   it("lists unbilled time without invoiced, non-billable or running entries, all time or in a range", async () => {
     const all = await ok(owner.client.query("reports.unbilled", { org }));
-    const pick = (rows: any[]) => Object.fromEntries(rows.map((x) => [x.projectName, [x.clientName, x.entries, x.seconds, x.amount]]));
+    const pick = (rows: Row<"reports.unbilled">[]) =>
+      Object.fromEntries(rows.map((x) => [x.projectName, [x.clientName, x.entries, x.seconds, x.amount]]));
     expect(pick(all.rows)).toEqual({
       Website: ["Acme", 3, 9000, 25001],
       App: ["Acme", 3, 5402, 18519],
@@ -229,7 +235,14 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
   it("shows each project's rate, budget, billable, unbilled and invoiced amounts", async () => {
     const r = await ok(owner.client.query("reports.financials", { org }));
     expect(
-      r.rows.map((x: any) => [x.projectName, x.hourlyRate, x.budgetSeconds, x.billableAmount, x.unbilledAmount, x.invoicedAmount]),
+      r.rows.map((x: Row<"reports.financials">) => [
+        x.projectName,
+        x.hourlyRate,
+        x.budgetSeconds,
+        x.billableAmount,
+        x.unbilledAmount,
+        x.invoicedAmount,
+      ]),
     ).toEqual([
       ["App", 9000, 3600, 18519, 18519, 0],
       ["Formula", 6000, null, 2000, 1000, 1000],
@@ -327,7 +340,7 @@ describe("time zones", () => {
   const byMonth = async (timeZone: string) => {
     await ok(owner.client.mutate("settings.update", { org, timeZone }));
     const r = await ok(owner.client.query("reports.hours", { org, groupBy: "month", from: "2024-05-01", to: "2024-06-30" }));
-    return r.rows.map((x: any) => [x.key, x.seconds]);
+    return r.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds]);
   };
 
   beforeAll(async () => {
@@ -413,7 +426,7 @@ describe("visibility and whose time counts", () => {
 
   it("counts everything for the owner", async () => {
     const [byProject, byClient, , , , budgets, , , , dash] = await everything(owner.client);
-    expect(byProject.rows.map((x: any) => [x.key, x.seconds])).toEqual([
+    expect(byProject.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [hidden, 5030],
       [shared, 1207],
     ]);
@@ -429,12 +442,12 @@ describe("visibility and whose time counts", () => {
       expect(JSON.stringify(r)).not.toContain(hidden);
       expect(JSON.stringify(r)).not.toContain("Secret one");
     }
-    expect(byProject.rows.map((x: any) => [x.key, x.seconds])).toEqual([[shared, 200]]);
+    expect(byProject.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([[shared, 200]]);
     expect(byClient.totals.seconds).toBe(200);
-    expect(byMember.rows.map((x: any) => [x.key, x.seconds])).toEqual([[viewer.id, 200]]);
+    expect(byMember.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([[viewer.id, 200]]);
     expect(byWeek.totals.seconds).toBe(200);
-    expect(byMonth.rows.map((x: any) => x.seconds)).toEqual([200]);
-    expect(budgets.rows.map((x: any) => [x.projectId, x.trackedSeconds])).toEqual([[shared, 200]]);
+    expect(byMonth.rows.map((x: Row<"reports.hours">) => x.seconds)).toEqual([200]);
+    expect(budgets.rows.map((x: Row<"reports.budgets">) => [x.projectId, x.trackedSeconds])).toEqual([[shared, 200]]);
     expect(utilisation.rows).toEqual([
       { memberId: viewer.id, name: "Viewer", trackedSeconds: 200, billableSeconds: 200, billableRatio: 1 },
     ]);
@@ -447,22 +460,22 @@ describe("visibility and whose time counts", () => {
       projectsOverBudget: 0,
       billableAmountThisMonth: 200,
     });
-    expect(dash.topProjects.map((p: any) => p.projectId)).toEqual([shared]);
+    expect(dash.topProjects.map((p: OutputOf<"dashboard.summary">["topProjects"][number]) => p.projectId)).toEqual([shared]);
   });
 
   it("shows everyone's time with time.read.all, still only on projects the caller can see", async () => {
     const results = await everything(lead.client);
     const [byProject, byClient, byMember, , , budgets, utilisation, unbilled, , dash] = results;
     for (const r of results) expect(JSON.stringify(r)).not.toContain(hidden);
-    expect(byProject.rows.map((x: any) => [x.key, x.seconds])).toEqual([[shared, 1207]]);
+    expect(byProject.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([[shared, 1207]]);
     expect(byClient.totals.seconds).toBe(1207);
-    expect(byMember.rows.map((x: any) => [x.key, x.seconds])).toEqual([
+    expect(byMember.rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ownerId, 1000],
       [viewer.id, 200],
       [teammate.id, 7],
     ]);
-    expect(budgets.rows.map((x: any) => [x.projectId, x.trackedSeconds])).toEqual([[shared, 1207]]);
-    expect(utilisation.rows.map((x: any) => [x.name, x.trackedSeconds])).toEqual([
+    expect(budgets.rows.map((x: Row<"reports.budgets">) => [x.projectId, x.trackedSeconds])).toEqual([[shared, 1207]]);
+    expect(utilisation.rows.map((x: Row<"reports.utilisation">) => [x.name, x.trackedSeconds])).toEqual([
       ["Lead", 0],
       [`Owner of ${org}`, 1000],
       ["Teammate", 7],

@@ -286,9 +286,7 @@ describe("retention", () => {
 
   it("records a failing job as failed, with its error, without throwing", async () => {
     instance.logs.length = 0;
-    const result = await runJob(instance.services, "always-fails", async () => {
-      throw new Error("the disk is on fire");
-    });
+    const result = await runJob(instance.services, "always-fails", () => Promise.reject(new Error("the disk is on fire")));
     expect(result).toEqual({ ok: false, error: "the disk is on fire" });
     const run = await control().selectFrom("job_runs").selectAll().where("job", "=", "always-fails").executeTakeFirstOrThrow();
     expect(run.ok).toBe(0);
@@ -329,7 +327,9 @@ describe("scheduler", () => {
   it("refuses a bad cron expression at start, naming the setting", () => {
     expect(() => checkCronPattern("every day at noon", "BACKUP_CRON")).toThrow(/BACKUP_CRON: "every day at noon" is not a cron expression/);
     expect(() =>
-      startScheduler(instance.services, [{ name: "backup", pattern: "61 * * * *", setting: "BACKUP_CRON", run: async () => ({}) }]),
+      startScheduler(instance.services, [
+        { name: "backup", pattern: "61 * * * *", setting: "BACKUP_CRON", run: () => Promise.resolve({}) },
+      ]),
     ).toThrow(/BACKUP_CRON/);
     expect(() => checkCronPattern("30 2 * * *", "BACKUP_CRON")).not.toThrow();
   });

@@ -5,6 +5,7 @@ import { kyselyFor } from "../../db/sqlite";
 import { migration0001 } from "../../db/tenant/migrations/0001_members_clients_projects_audit";
 import { migration0002 } from "../../db/tenant/migrations/0002_access_control";
 import { tenantMigrations } from "../../db/tenant/migrations";
+import type { TenantDB } from "../../db/tenant/schema";
 import { renderMarkdown } from "../text/markdown";
 import type { Client } from "./support/client";
 import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
@@ -30,7 +31,7 @@ interface AuditRow {
 const auditRows = (targetId: string) =>
   tenantRows<AuditRow>(instance.dataDir, owner.tenantId, `select * from audit_log where target_id = '${targetId}' order by id`);
 
-async function ok<T = any>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
+async function ok<T>(res: Promise<{ status: number; data: T; error: unknown }>): Promise<T> {
   const r = await res;
   if (r.status !== 200) throw new Error(`expected 200, got ${r.status}: ${JSON.stringify(r.error)}`);
   return r.data;
@@ -80,12 +81,12 @@ describe("workflow", () => {
   });
 
   it("gives files made before the tasks migration the default statuses too", async () => {
-    const db = kyselyFor<any>(new Database(":memory:"));
+    const db = kyselyFor<TenantDB>(new Database(":memory:"));
     try {
       await migrateToLatest(db, { "0001_members_clients_projects_audit": migration0001, "0002_access_control": migration0002 }, "old file");
       expect(await migrateToLatest(db, tenantMigrations, "old file")).toContain("0003_tasks");
       const names = await db.selectFrom("workflow_statuses").select("name").orderBy("position").execute();
-      expect(names.map((n: { name: string }) => n.name)).toEqual(["Backlog", "To do", "In progress", "In review", "Done"]);
+      expect(names.map((n) => n.name)).toEqual(["Backlog", "To do", "In progress", "In review", "Done"]);
     } finally {
       await db.destroy();
     }

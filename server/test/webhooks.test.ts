@@ -85,7 +85,7 @@ const verify = (secret: string, r: Received) => {
   return r.headers["x-opslayer-signature"] === expected;
 };
 
-function ok<T = any>(res: { status: number; data: T; error: unknown }): T {
+function ok<T>(res: { status: number; data: T; error: unknown }): T {
   if (res.status !== 200) throw new Error(`${res.status}: ${JSON.stringify(res.error)}`);
   return res.data;
 }

@@ -147,7 +147,7 @@ export const tasksBadInputs = (org: string): Record<string, unknown[]> => ({
   "activity.project": [{ org }, { org, projectId: "$projectId", limit: 201 }],
 });
 
-async function ok(res: Promise<{ status: number; data: any; error: unknown }>, what: string) {
+async function ok<T>(res: Promise<{ status: number; data: T; error: unknown }>, what: string): Promise<T> {
   const r = await res;
   if (r.status !== 200) throw new Error(`seed ${what}: ${JSON.stringify(r.error)}`);
   return r.data;
