@@ -223,8 +223,12 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   mkdirSync(tenantsDir(config.dataDir), { recursive: true });
   const staged = stageCopy(from, live);
   let erased: Awaited<ReturnType<typeof forgetDeletedMembers>>;
+  let blobs: Awaited<ReturnType<typeof restoreBlobs>>;
   try {
     erased = await prepareStaged(deps, staged, row, stamp, options.migrations ?? tenantMigrations);
+    // Blobs first: a live row never points at a blob still being copied, which the files sweep
+    // (server/files/sweep.ts) would take for a row whose blob is lost.
+    blobs = await restoreBlobs(config, row.id, staged);
     if (replaced) await writeIntoLive(staged, live);
     else commitPlaced(staged, live);
   } finally {
@@ -232,7 +236,6 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   }
   const { deletionsReapplied, ownerless } = erased;
   await deps.pool?.close(row.id);
-  const blobs = await restoreBlobs(config, row.id, live);
   return {
     tenantId: row.id,
     slug: row.slug,

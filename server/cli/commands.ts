@@ -25,6 +25,10 @@ export const commands: Record<string, Entry> = {
     summary: "run retention now: old logs, expired sessions/tokens/links, terminated organisations",
     load: async () => (await import("./purge")).purgeCommand,
   },
+  files: {
+    summary: "attachments: sweep orphan rows and stored files",
+    load: async () => (await import("./files")).filesCommand,
+  },
   grants: { summary: "support access grants: list, revoke", load: async () => (await import("./grants")).grantsCommand },
   "rotate-master-key": {
     summary: "rewrap every organisation's data key with a new master key",

@@ -16,6 +16,7 @@ Runs the retention job once, as the server does daily:
   - each organisation's audit log older than its own setting (default 365 days)
   - expired sessions and emailed tokens
   - invitations, API tokens and support grants dead for longer than SECURITY_LOG_RETENTION_DAYS
+  - each organisation's orphan attachment rows and stored files (what "files sweep" does)
 Prints what was deleted (--json: as JSON).`,
   async run(ctx) {
     const { values } = parseCliArgs(ctx.args, { json: { type: "boolean" } });

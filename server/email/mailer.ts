@@ -22,6 +22,9 @@ export interface Mailer {
 export function createMailer(config: Config, log: (line: string) => void = console.log): Mailer {
   if (config.smtpUrl) {
     const transport = nodemailer.createTransport(config.smtpUrl);
+    // sendMail rejects with its own failures; a pooled transport (SMTP_URL ?pool=true) also emits
+    // connection errors as events, which with no listener would end the process.
+    transport.on("error", (error) => log(`[mail] SMTP transport: ${error.message}`));
     return {
       async send(m) {
         await transport.sendMail({ from: config.mailFrom, to: m.to, subject: m.subject, text: m.text, headers: m.headers });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { Transform, type Readable } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 import { sql, type Kysely } from "kysely";
 import yauzl from "yauzl";
 import { z } from "zod";
@@ -343,10 +343,12 @@ async function verifiedStream(zip: yauzl.ZipFile, archive: Archive, file: Manife
       cb(null, chunk);
     },
   });
-  source.on("error", (error) => through.destroy(bad(`${file.path}: ${error.message}`)));
-  // A refused entry is not read on.
-  through.on("close", () => source.destroy());
-  source.pipe(through);
+  // Named first, so a damaged entry reaches the reader as this sentence rather than yauzl's own.
+  source.once("error", (error) => through.destroy(bad(`${file.path}: ${error.message}`)));
+  // pipeline listens to both streams for their whole life and destroys both when either fails or the
+  // reader destroys `stream` (every caller does once done, so the entry's file handle is released);
+  // the reader sees the failure through `stream` itself.
+  pipeline(source, through, () => {});
   return {
     stream: through,
     check: () => {
@@ -439,35 +441,39 @@ async function readTable(zip: yauzl.ZipFile, archive: Archive, table: TableName,
   let rows = 0;
   let state: "start" | "rows" | "end" | "after" = "start";
   let pendingComma = false;
-  for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-    line++;
-    if (state === "start") {
-      if (text === "[]") state = "after";
-      else if (text === "[") state = "rows";
-      else throw layout();
-      continue;
+  try {
+    for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+      line++;
+      if (state === "start") {
+        if (text === "[]") state = "after";
+        else if (text === "[") state = "rows";
+        else throw layout();
+        continue;
+      }
+      if (state === "after") {
+        if (text !== "") throw layout();
+        continue;
+      }
+      if (text === "]") {
+        if (pendingComma || rows === 0) throw layout();
+        state = "after";
+        continue;
+      }
+      if (rows > 0 && !pendingComma) throw layout();
+      pendingComma = text.endsWith(",");
+      let value: unknown;
+      try {
+        value = JSON.parse(pendingComma ? text.slice(0, -1) : text);
+      } catch {
+        throw bad(`${path} line ${line} is not valid JSON.`);
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw bad(`${path} row ${rows + 1} does not match the ${table} schema: ${issuesText(parsed.error)}`);
+      rows++;
+      await onRow({ ...parsed.data });
     }
-    if (state === "after") {
-      if (text !== "") throw layout();
-      continue;
-    }
-    if (text === "]") {
-      if (pendingComma || rows === 0) throw layout();
-      state = "after";
-      continue;
-    }
-    if (rows > 0 && !pendingComma) throw layout();
-    pendingComma = text.endsWith(",");
-    let value: unknown;
-    try {
-      value = JSON.parse(pendingComma ? text.slice(0, -1) : text);
-    } catch {
-      throw bad(`${path} line ${line} is not valid JSON.`);
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) throw bad(`${path} row ${rows + 1} does not match the ${table} schema: ${issuesText(parsed.error)}`);
-    rows++;
-    await onRow({ ...parsed.data });
+  } finally {
+    stream.destroy();
   }
   if (state !== "after") throw layout();
   check();
@@ -483,10 +489,14 @@ async function checkAttachment(zip: yauzl.ZipFile, archive: Archive, file: Manif
   const { stream, check } = await verifiedStream(zip, archive, file);
   const head: Buffer[] = [];
   let headBytes = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (headBytes >= SNIFF_BYTES) continue;
-    head.push(chunk);
-    headBytes += chunk.length;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (headBytes >= SNIFF_BYTES) continue;
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+  } finally {
+    stream.destroy();
   }
   check();
   const verdict = sniff(Buffer.concat(head).subarray(0, SNIFF_BYTES), name, file.bytes < SNIFF_BYTES);
@@ -610,6 +620,8 @@ async function storeAttachment(
   } catch (error) {
     if (error instanceof ImportError) throw error;
     throw bad(`${file.path} cannot be stored: ${(error as Error).message}`);
+  } finally {
+    stream.destroy();
   }
   check();
   return { blobName, contentType: stored.contentType };

@@ -1,3 +1,4 @@
+import { sweepTenantFiles } from "../files/sweep";
 import type { Services } from "../services";
 import { sweepExpiredGrants } from "../support/grants";
 import { purgeDeadCredentials, purgeExpired } from "./purge-expired";
@@ -14,7 +15,8 @@ export type RetentionCounts = Awaited<ReturnType<typeof runRetention>>;
  *   closed organisations: a closed one keeps its file, and its retention, until it is purged);
  * - expired sessions and emailed tokens, at once;
  * - invitations, API tokens and support grants that stopped working more than the security-log
- *   window ago (see purgeDeadCredentials), after grant expiries have been logged.
+ *   window ago (see purgeDeadCredentials), after grant expiries have been logged;
+ * - each organisation's orphan attachment rows and stored files (server/files/sweep.ts).
  *
  * Organisations are done one at a time, each lease released before the next. One organisation
  * failing does not stop the others; the run then throws, naming them, after everything else is done,
@@ -36,10 +38,16 @@ export async function runRetention(services: Services) {
     .orderBy("id")
     .execute();
   let auditRows = 0;
+  const files = { orphanFileRows: 0, orphanFileBytes: 0, orphanBlobs: 0, orphanBlobBytes: 0 };
   const failures: string[] = [];
   for (const { id } of tenants) {
     try {
       auditRows += await purgeTenantAudit(services, id, now);
+      const swept = await sweepTenantFiles(services, id, { dryRun: false });
+      files.orphanFileRows += swept.rows;
+      files.orphanFileBytes += swept.rowBytes;
+      files.orphanBlobs += swept.blobs;
+      files.orphanBlobBytes += swept.blobBytes;
     } catch (error) {
       failures.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -53,10 +61,11 @@ export async function runRetention(services: Services) {
     ...credentials,
     organisations: tenants.length,
     auditRows,
+    ...files,
   };
   if (failures.length)
     throw new Error(
-      `audit retention failed for ${failures.length} organisation(s) (${failures.join("; ")}); done otherwise: ${JSON.stringify(counts)}`,
+      `retention failed for ${failures.length} organisation(s) (${failures.join("; ")}); done otherwise: ${JSON.stringify(counts)}`,
     );
   return counts;
 }

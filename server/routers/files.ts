@@ -16,7 +16,7 @@ import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
 import { removeAttachmentBlobs } from "../files/cleanup";
 import { fileIo } from "../files/io";
-import { newBlobName, removeBlob, UploadLimitError, UploadTypeError, writeEncryptedBlob } from "../files/storage";
+import { newBlobName, UploadLimitError, UploadTypeError, writeEncryptedBlob } from "../files/storage";
 import type { Permission } from "../permissions/catalogue";
 import { badRequest, forbidden, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
@@ -85,6 +85,11 @@ function fileView(row: AttachmentRow, org: string) {
   };
 }
 
+const targetGone = (type: AttachmentTargetType) =>
+  new TRPCError({
+    code: "NOT_FOUND",
+    message: `The ${type} was deleted while the file was uploading, so the file was not saved.`,
+  });
 const tooLarge = (message: string) => new TRPCError({ code: "PAYLOAD_TOO_LARGE", message });
 const mib = (n: number) => `${Math.floor(n / (1024 * 1024))} MB`;
 
@@ -162,7 +167,12 @@ export const filesRouter = router({
       };
       try {
         await inTenantTransaction(async () => {
-          // Checked again in the write transaction: concurrent uploads cannot overshoot together.
+          // Checked again in the write transaction: the target may have been deleted while the bytes
+          // streamed in (migration 0012's trigger refuses such a row too), and concurrent uploads
+          // cannot overshoot the quota together.
+          await requireTarget(ctx.permissions, input.targetType, input.targetId).catch((error: unknown) => {
+            throw error instanceof TRPCError && error.code === "NOT_FOUND" ? targetGone(input.targetType) : error;
+          });
           if ((await usedBytes()) + stored.size > orgQuotaBytes) throw quotaFull();
           await insertAttachment(row);
           await audit(
@@ -173,7 +183,7 @@ export const filesRouter = router({
           );
         });
       } catch (error) {
-        await removeBlob(dataDir, tenantId, blobName);
+        await removeAttachmentBlobs(ctx.services, tenantId, [{ id, blob_name: blobName }]);
         throw error;
       }
       return fileView(row, ctx.tenant.slug);

@@ -63,3 +63,48 @@ export async function deleteAttachmentsOf(targetType: AttachmentTargetType, targ
   if (rows.length) await db().deleteFrom("attachments").where("target_type", "=", targetType).where("target_id", "=", targetId).execute();
   return rows;
 }
+
+/** Attachments whose task, project or invoice no longer exists (rows from before migration 0012's triggers). */
+export function attachmentsWithoutTarget() {
+  return db()
+    .selectFrom("attachments as a")
+    .select(["a.id", "a.blob_name", "a.size"])
+    .where((eb) =>
+      eb.not(
+        eb.or([
+          eb.and([
+            eb("a.target_type", "=", "task"),
+            eb.exists(eb.selectFrom("tasks").select("id").whereRef("tasks.id", "=", "a.target_id")),
+          ]),
+          eb.and([
+            eb("a.target_type", "=", "project"),
+            eb.exists(eb.selectFrom("projects").select("id").whereRef("projects.id", "=", "a.target_id")),
+          ]),
+          eb.and([
+            eb("a.target_type", "=", "invoice"),
+            eb.exists(eb.selectFrom("invoices").select("id").whereRef("invoices.id", "=", "a.target_id")),
+          ]),
+        ]),
+      ),
+    )
+    .execute();
+}
+
+/** Which of `blobNames` a row still refers to. */
+export async function referencedBlobs(blobNames: readonly string[]): Promise<Set<string>> {
+  if (blobNames.length === 0) return new Set();
+  const rows = await db().selectFrom("attachments").select("blob_name").where("blob_name", "in", blobNames).execute();
+  return new Set(rows.map((r) => r.blob_name));
+}
+
+export function allAttachmentBlobs() {
+  return db().selectFrom("attachments").select(["id", "blob_name", "size"]).execute();
+}
+
+/** Deletes the rows by id; returns those that were still there. */
+export async function deleteAttachmentsById(ids: readonly string[]): Promise<AttachmentRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db().selectFrom("attachments").selectAll().where("id", "in", ids).execute();
+  if (rows.length) await db().deleteFrom("attachments").where("id", "in", ids).execute();
+  return rows;
+}
