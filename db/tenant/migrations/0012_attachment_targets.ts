@@ -14,7 +14,7 @@ const TARGETS = [
  * after it commits).
  */
 export const migration0012: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     const exists = TARGETS.map(
       ([type, table]) => sql`(new.target_type = ${sql.lit(type)} and exists (select 1 from ${sql.table(table)} where id = new.target_id))`,
     );
