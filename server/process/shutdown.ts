@@ -8,6 +8,8 @@ export interface StopPlan {
   /** Closes the services once no request is left. */
   closeRest: () => Promise<void>;
   log: (line: string) => void;
+  /** process.exit, unless a test is watching. */
+  exit?: (code: number) => void;
 }
 
 /** Stops the process with `code`; `reason` is logged. Safe to call more than once. */
@@ -18,7 +20,7 @@ export type Stop = (code: number, reason: string) => void;
  * for up to `graceMs`, cut what is left, close the rest, exit. The first call sets the timing; a
  * later one (a crash while stopping, a second signal) can only raise the exit code.
  */
-export function gracefulStop({ server, graceMs, stopJobs, closeRest, log }: StopPlan): Stop {
+export function gracefulStop({ server, graceMs, stopJobs, closeRest, log, exit = (code) => process.exit(code) }: StopPlan): Stop {
   let exitCode: number | null = null;
   return (code, reason) => {
     if (exitCode !== null) {
@@ -36,7 +38,7 @@ export function gracefulStop({ server, graceMs, stopJobs, closeRest, log }: Stop
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
     // A close that hangs (a stuck handle) must not keep a crashed process alive.
-    setTimeout(() => process.exit(exitCode ?? 1), graceMs + 5_000);
+    const backstop = setTimeout(() => exit(exitCode ?? 1), graceMs + 5_000);
     void Promise.race([drained, graceOver])
       .then(async () => {
         clearInterval(sweep);
@@ -48,6 +50,9 @@ export function gracefulStop({ server, graceMs, stopJobs, closeRest, log }: Stop
         log(`[server] closing after ${reason} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         exitCode = Math.max(exitCode ?? 1, 1);
       })
-      .finally(() => process.exit(exitCode ?? 1));
+      .finally(() => {
+        clearTimeout(backstop);
+        exit(exitCode ?? 1);
+      });
   };
 }
