@@ -75,12 +75,9 @@ export function superviseServer({ workerScript, killAfterMs, log = (line) => con
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second signal: the operator does not want to wait for the drain.
-      if (worker) log(`${signal} again: killing worker ${worker.process.pid}`);
-      worker?.process.kill("SIGKILL");
-      return;
-    }
+    // Repeats are ignored, not escalated: a Ctrl-C under `npm start` arrives twice (from the
+    // terminal and relayed by tsx), and killing the worker then would skip its drain.
+    if (stopping) return;
     stopping = true;
     if (pending) clearTimeout(pending);
     if (!worker) {
