@@ -35,7 +35,7 @@ describe("restart back-off", () => {
   });
 });
 
-describe("the supervisor behind npm start", { timeout: 120_000 }, () => {
+describe("the supervisor behind npm start", { timeout: 180_000 }, () => {
   it("starts a new worker when the worker is killed, counts it in /metrics, and stops cleanly on SIGTERM", async () => {
     const server = (running = startSupervised());
     const first = await nextWorker(server);
