@@ -72,7 +72,8 @@ export default defineConfig({
     { name: "chromium", testIgnore: "signup-flow.spec.ts", dependencies: ["first-run"] },
   ],
   webServer: {
-    command: "NODE_ENV=production tsx server/main.ts",
+    // What `npm start` runs after its build: the supervisor and its one worker, so the specs cover the shipped entry.
+    command: "NODE_ENV=production tsx server/start.ts",
     url: `${ORIGIN}/login`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -6,6 +6,7 @@ describe("configuration", () => {
   it("has working defaults", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, synchronous: "FULL", tenantPoolSize: 64, secureCookies: false, smtpUrl: null });
+    expect(c).toMatchObject({ shutdownGraceMs: 5000, metricsToken: null });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.sessionAbsoluteMs).toBeGreaterThan(c.sessionIdleMs);
   });
@@ -20,6 +21,8 @@ describe("configuration", () => {
     [{ SESSION_IDLE_HOURS: "48", SESSION_ABSOLUTE_HOURS: "24" }, /SESSION_ABSOLUTE_HOURS/],
     [{ MASTER_KEY: "c2hvcnQ=" }, /MASTER_KEY/],
     [{ NEW_MASTER_KEY: "not-a-key" }, /NEW_MASTER_KEY/],
+    [{ SHUTDOWN_GRACE_SECONDS: "-1" }, /SHUTDOWN_GRACE_SECONDS/],
+    [{ METRICS_TOKEN: "short" }, /METRICS_TOKEN/],
     [{ MASTER_KEY: Buffer.alloc(32, 1).toString("base64"), MASTER_KEY_FILE: "/x/master.key" }, /MASTER_KEY_FILE/],
   ])("refuses %j with a message naming the setting", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -55,6 +55,8 @@ const schema = z.object({
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   BACKUP_CRON: z.string().min(9).optional(),
   JOBS: z.enum(["on", "off"]).optional(),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)").optional(),
 });
 
 export type Config = {
@@ -104,6 +106,10 @@ export type Config = {
   backupCron: string | null;
   /** JOBS: run the in-process scheduler (retention, digests, terminations, backups). Off by default under NODE_ENV=test. */
   jobs: boolean;
+  /** SHUTDOWN_GRACE_SECONDS: on a stop signal or a crash, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
+  /** METRICS_TOKEN: when set, /metrics answers anyone presenting it as a Bearer token; when null, only loopback clients not behind a proxy. */
+  metricsToken: string | null;
 };
 
 export class ConfigError extends Error {
@@ -156,5 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backupKeep: c.BACKUP_KEEP,
     backupCron: c.BACKUP_CRON ?? null,
     jobs: (c.JOBS ?? (c.NODE_ENV === "test" ? "off" : "on")) === "on",
+    shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
+    metricsToken: c.METRICS_TOKEN ?? null,
   };
 }

@@ -5,11 +5,17 @@ import { createRemixApp } from "./http/remix";
 import { appRouter } from "./routers/_app";
 import { failInterruptedExports } from "./export/jobs";
 import { checkCronPattern, defaultJobs, startScheduler } from "./jobs/scheduler";
+import { containCrashes } from "./process/crash";
+import { gracefulStop, type Stop } from "./process/shutdown";
 import { createServices } from "./services";
 import { assertEveryProcedureDeclaresAccess } from "./trpc/access-check";
 
 // EX_CONFIG from sysexits.h: scripts can tell a bad setting from a crash.
 const EXIT_CONFIG = 78;
+
+// Set once the server listens; a crash before that has nothing to drain.
+let stop: Stop | null = null;
+containCrashes(() => stop);
 
 async function main() {
   let config;
@@ -35,27 +41,24 @@ async function main() {
   if (!config.appUrl && config.env === "production") {
     console.warn("[config] APP_URL is not set: emailed links will use the Host header of each request. Set APP_URL in production.");
   }
-  server.listen(config.port, config.host, () => {
+  // exclusive: under the cluster supervisor the worker binds the port itself, so the primary never
+  // sits between a client and the server (and a restarted worker binds it again).
+  server.listen({ port: config.port, host: config.host, exclusive: true }, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     console.log(`opslayer listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (data: ${config.dataDir})`);
   });
-  const stop = () => {
-    scheduler?.stop();
-    server.close();
-    server.closeAllConnections();
-    // A running export is not waited for: the next start marks it failed and removes its file.
-    // A failed close is reported and exits non-zero rather than rejecting unhandled under exit(0).
-    services.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // A running export is not waited for: the next start marks it failed and removes its file.
+  stop = gracefulStop({
+    server,
+    graceMs: config.shutdownGraceMs,
+    log: services.log,
+    stopJobs: () => scheduler?.stop(),
+    closeRest: () => services.close(),
+  });
+  const onSignal = (signal: NodeJS.Signals) => stop?.(0, signal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 }
 
 main().catch((error) => {

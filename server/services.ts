@@ -6,6 +6,7 @@ import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
 import { Keyring, loadMasterKey } from "./crypto/keys";
 import { createMailer, type Mailer } from "./email/mailer";
+import { currentRequestId } from "./http/request-id";
 import { WebhookDispatcher, type DispatcherOptions } from "./webhooks/dispatcher";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
@@ -29,7 +30,8 @@ export async function createServices(
   config: Config,
   overrides: { clock?: Clock; mailer?: Mailer; log?: (line: string) => void; webhooks?: Partial<DispatcherOptions> } = {},
 ): Promise<Services> {
-  const log = overrides.log ?? ((line: string) => console.log(line));
+  const write = overrides.log ?? ((line: string) => console.log(line));
+  const log = (line: string) => write(withRequestTag(line));
   const clock = overrides.clock ?? systemClock;
   const control = await openControlDb(config.dataDir, config.synchronous);
   let keys: Keyring;
@@ -64,6 +66,14 @@ export async function createServices(
   };
   webhooks.start();
   return services;
+}
+
+/** A line written while a request is being served names it on its first line (X-Request-Id), so a report can be matched with the log. */
+function withRequestTag(line: string) {
+  const id = currentRequestId();
+  if (!id) return line;
+  const end = line.indexOf("\n");
+  return end < 0 ? `${line} [request ${id}]` : `${line.slice(0, end)} [request ${id}]${line.slice(end)}`;
 }
 
 /** The public origin links in emails point at: APP_URL, else what the request came to. */

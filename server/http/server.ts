@@ -8,7 +8,9 @@ import { csrfRefusal, isBearerRequest, isJsonRequest } from "./csrf";
 import { createExportsHandler, EXPORTS_PATH } from "./exports";
 import { createFastQueryHandler } from "./fast-query";
 import { createFilesHandler, FILES_PATH } from "./files";
+import { createMetricsHandler, isMetricsPath } from "./metrics";
 import { requestFacts } from "./request-facts";
+import { withRequestId } from "./request-id";
 
 const TRPC_PATH = "/api/trpc";
 
@@ -46,9 +48,11 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   const fastQuery = createFastQueryHandler(trpcOptions);
   const files = createFilesHandler(services);
   const exportsDownload = createExportsHandler(services);
+  const metrics = createMetricsHandler(config);
 
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
+    if (isMetricsPath(req.url)) return void metrics(req, res);
     const isTrpc = req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`);
     // Streaming uploads and downloads (files.ts): same context, same tenant door, same Origin check.
     const isFiles = req.url?.startsWith(`${FILES_PATH}/`) ?? false;
@@ -65,5 +69,6 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
     }
     if (remix) return remix(req, res);
     res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
-  });
+  };
+  return createServer((req, res) => withRequestId(req, res, route));
 }
