@@ -55,6 +55,8 @@ const schema = z.object({
   BACKUP_KEEP: z.coerce.number().int().min(1).max(1000).default(7),
   BACKUP_CRON: z.string().min(9).optional(),
   JOBS: z.enum(["on", "off"]).optional(),
+  DISK_BALLAST_MB: z.coerce.number().int().min(0).max(1_048_576).default(64),
+  DISK_WATERMARK_PERCENT: z.coerce.number().min(0).max(50).default(5),
 });
 
 export type Config = {
@@ -104,6 +106,10 @@ export type Config = {
   backupCron: string | null;
   /** JOBS: run the in-process scheduler (retention, digests, terminations, backups). Off by default under NODE_ENV=test. */
   jobs: boolean;
+  /** DISK_BALLAST_MB in bytes: room kept in DATA_DIR and given back when the disk fills; 0 = none. */
+  diskBallastBytes: number;
+  /** DISK_WATERMARK_PERCENT: under this share of free space on DATA_DIR's disk, large writes are refused. */
+  diskWatermarkPercent: number;
 };
 
 export class ConfigError extends Error {
@@ -156,5 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backupKeep: c.BACKUP_KEEP,
     backupCron: c.BACKUP_CRON ?? null,
     jobs: (c.JOBS ?? (c.NODE_ENV === "test" ? "off" : "on")) === "on",
+    diskBallastBytes: c.DISK_BALLAST_MB * 1024 * 1024,
+    diskWatermarkPercent: c.DISK_WATERMARK_PERCENT,
   };
 }
