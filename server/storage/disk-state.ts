@@ -163,8 +163,10 @@ export class DiskState {
       );
       void this.prepare();
     }
+    // During an episode the released ballast can lift free space over the watermark; that is
+    // not room coming back, so only the episode's end is reported then.
     const low = space.freePercent < this.#o.watermarkPercent;
-    if (low !== this.#low) {
+    if (low !== this.#low && !this.full) {
       this.#low = low;
       this.#o.log(
         low

@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { attempt, load } from "../../app/lib/api.server";
 import { destroyHandle, kyselyFor, openSqlite } from "../../db/sqlite";
+import { createCaller } from "../routers/_app";
+import { createContext } from "../trpc/context";
 import { STORAGE_FULL_MESSAGE } from "../storage/storage-full";
 import { userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
@@ -111,5 +114,28 @@ describe("SQLITE_FULL in a procedure, over HTTP", () => {
     const list = await owner.client.query("tasks.list", { org: "capped" });
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.data)).not.toContain("Too big");
+  });
+
+  it("reaches Remix loaders as a 507 Response and actions as the sentence on the form", async () => {
+    // The server-side caller that loaders and actions get (server/http/remix.ts), with the owner's cookie.
+    const ctx = await createContext(instance.services, {
+      cookieHeader: owner.client.cookieHeader(),
+      info: { ip: "127.0.0.1", userAgent: "vitest" },
+      origin: instance.url,
+      setCookie: () => {},
+    });
+    const api = createCaller(ctx);
+    const request = new Request(`${instance.url}/o/capped/tasks`);
+    const write = () => api.tasks.create({ org: "capped", projectId, title: "Too big", description: big });
+
+    const thrown = await load(request, write).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(thrown).toBeInstanceOf(Response);
+    expect((thrown as Response).status).toBe(507);
+    expect(await (thrown as Response).text()).toBe(STORAGE_FULL_MESSAGE);
+
+    expect(await attempt(request, write)).toEqual({ ok: false, message: STORAGE_FULL_MESSAGE, fieldErrors: {} });
   });
 });
