@@ -163,7 +163,8 @@ export async function backupAll(deps: BackupDeps | Services, options: BackupOpti
   const backupDir = config.backupDir;
   // Copies of every database onto DATA_DIR's own disk would eat the last of its room: refused up
   // front under the watermark (a BACKUP_DIR on another disk, as recommended, is never refused).
-  if (underWatermark(backupDir, config.dataDir, config.diskWatermarkPercent)) throw new StorageFullError();
+  if ("disk" in deps) deps.disk.assertRoomForLargeWrite(backupDir);
+  else if (underWatermark(backupDir, config.dataDir, config.diskWatermarkPercent)) throw new StorageFullError();
   for (const dir of [
     backupDir,
     controlBackupDir(backupDir),

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backupAll } from "../backup/backup";
 import { ballastPath } from "../storage/ballast";
 import { STORAGE_FULL_MESSAGE } from "../storage/storage-full";
 import { STRONG_PASSWORD, userWithOrg, verifiedUser } from "./support/accounts";
@@ -218,8 +219,14 @@ describe.skipIf(mount.dir === null)("the disk fills up under writes and uploads"
     expect(login.setCookies.length).toBeGreaterThan(0);
     const list = await fresh.query("tasks.list", { org: orgs[1]!.slug });
     expect(list.status).toBe(200);
-    // Still full for everything else.
+    // Still full for everything else, and large writes are refused before they start.
     expect(await createTask(orgs[1]!, -1)).toBe(507);
+    refusals.pop();
+    const exportStart = await orgs[1]!.client.mutate("exports.start", { org: orgs[1]!.slug });
+    expect(exportStart.status).toBe(507);
+    expect(exportStart.error).toMatchObject({ message: STORAGE_FULL_MESSAGE, code: "STORAGE_FULL" });
+    await expect(backupAll(instance.services)).rejects.toThrow(STORAGE_FULL_MESSAGE);
+    expect(existsSync(join(dataDir, "backups"))).toBe(false);
 
     const ready = await fetch(`${instance.url}/readyz`);
     expect(ready.status).toBe(503);
