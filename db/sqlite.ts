@@ -49,6 +49,9 @@ function withStatementCache(db: Database.Database, max = 200) {
   const cache = new Map<string, Database.Statement>();
   return {
     close: () => db.close(),
+    get inTransaction() {
+      return db.inTransaction;
+    },
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (!statement) {
@@ -68,6 +71,12 @@ function withStatementCache(db: Database.Database, max = 200) {
 class ImmediateSqliteDriver extends SqliteDriver implements Driver {
   #ready = false;
   #lent = false;
+  readonly #database: { readonly inTransaction: boolean };
+
+  constructor(config: SqliteDialectConfig & { database: { readonly inTransaction: boolean } }) {
+    super(config);
+    this.#database = config.database;
+  }
 
   override async init(): Promise<void> {
     await super.init();
@@ -94,17 +103,30 @@ class ImmediateSqliteDriver extends SqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
 
+  /**
+   * SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM (and a failed COMMIT) may already have rolled the whole
+   * transaction back (SQLite's "Response To Errors Within A Transaction"). Kysely then calls this
+   * before rethrowing the statement's error; an unconditional ROLLBACK would fail with "cannot
+   * rollback - no transaction is active" and be thrown instead, masking the real error (issue 27).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.#database.inTransaction) return;
+    await connection.executeQuery(CompiledQuery.raw("rollback"));
+  }
+
   /** Open, and no query or transaction holds the connection. */
   get idle() {
     return this.#ready && !this.#lent;
   }
 }
 
+type StatementCache = ReturnType<typeof withStatementCache>;
+
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
+  readonly #config: SqliteDialectConfig & { database: StatementCache };
   /** The driver Kysely asked for; a Kysely instance asks once, when it is constructed. */
   driver: ImmediateSqliteDriver | undefined;
-  constructor(config: SqliteDialectConfig) {
+  constructor(config: SqliteDialectConfig & { database: StatementCache }) {
     super(config);
     this.#config = config;
   }
@@ -117,7 +139,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** What compileOnce needs to run a statement itself on a handle made by kyselyFor. */
 interface DirectAccess {
   driver: ImmediateSqliteDriver;
-  statements: ReturnType<typeof withStatementCache>;
+  statements: StatementCache;
 }
 const directAccess = new WeakMap<object, DirectAccess>();
 

@@ -57,6 +57,8 @@ const schema = z.object({
   JOBS: z.enum(["on", "off"]).optional(),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)").optional(),
+  DISK_BALLAST_MB: z.coerce.number().int().min(0).max(1_048_576).default(64),
+  DISK_WATERMARK_PERCENT: z.coerce.number().min(0).max(50).default(5),
 });
 
 export type Config = {
@@ -110,6 +112,10 @@ export type Config = {
   shutdownGraceMs: number;
   /** METRICS_TOKEN: when set, /metrics answers anyone presenting it as a Bearer token; when null, only loopback clients not behind a proxy. */
   metricsToken: string | null;
+  /** DISK_BALLAST_MB in bytes: room kept in DATA_DIR and given back when the disk fills; 0 = none. */
+  diskBallastBytes: number;
+  /** DISK_WATERMARK_PERCENT: under this share of free space on DATA_DIR's disk, large writes are refused. */
+  diskWatermarkPercent: number;
 };
 
 export class ConfigError extends Error {
@@ -164,5 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobs: (c.JOBS ?? (c.NODE_ENV === "test" ? "off" : "on")) === "on",
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
     metricsToken: c.METRICS_TOKEN ?? null,
+    diskBallastBytes: c.DISK_BALLAST_MB * 1024 * 1024,
+    diskWatermarkPercent: c.DISK_WATERMARK_PERCENT,
   };
 }

@@ -32,6 +32,8 @@ async function main() {
   if (config.backupCron) checkCronPattern(config.backupCron, "BACKUP_CRON");
   mkdirSync(config.dataDir, { recursive: true });
   const services = await createServices(config);
+  // The disk-full ballast (server/storage/disk-state.ts); written while the server starts serving.
+  void services.disk.prepare();
   // Before anything can start a new export: a restart killed whatever was running.
   const interrupted = await failInterruptedExports(services);
   if (interrupted) services.log(`[exports] ${interrupted} export(s) interrupted by the restart marked failed`);

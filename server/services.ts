@@ -7,6 +7,8 @@ import type { Config } from "./config";
 import { Keyring, loadMasterKey } from "./crypto/keys";
 import { createMailer, type Mailer } from "./email/mailer";
 import { currentRequestId } from "./http/request-id";
+import { DiskState } from "./storage/disk-state";
+import { emailOperators } from "./storage/notify-operators";
 import { WebhookDispatcher, type DispatcherOptions } from "./webhooks/dispatcher";
 
 /** Everything a request needs, made once per process and passed down; no module-level singletons. */
@@ -22,6 +24,8 @@ export interface Services {
   keys: Keyring;
   /** Sends outgoing webhook deliveries off the request path (server/webhooks/dispatcher.ts). */
   webhooks: WebhookDispatcher;
+  /** Free space, the ballast and the disk-full episode of DATA_DIR (server/storage/disk-state.ts). */
+  disk: DiskState;
   log: (line: string) => void;
   close(): Promise<void>;
 }
@@ -47,18 +51,35 @@ export async function createServices(
   const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
   const auth = createLucia(control, config);
   const webhooks = new WebhookDispatcher({ config, control, pool, keys, clock, log }, overrides.webhooks);
+  const mailer = overrides.mailer ?? createMailer(config, log);
+  const disk = new DiskState({
+    dataDir: config.dataDir,
+    ballastBytes: config.diskBallastBytes,
+    watermarkPercent: config.diskWatermarkPercent,
+    log,
+    now: () => clock.now(),
+    notify: async (summary) => {
+      await emailOperators(
+        { control, mailer, supportEmail: config.supportEmail, log },
+        "opslayer: the server's storage is full",
+        `${summary}\n`,
+      );
+    },
+  });
   const services: Services = {
     config,
     control,
     pool,
     auth,
     throttle: new LoginThrottle(clock, config.loginMaxFailures),
-    mailer: overrides.mailer ?? createMailer(config, log),
+    mailer,
     clock,
     keys,
     webhooks,
+    disk,
     log,
     async close() {
+      await disk.settled();
       await webhooks.close();
       await pool.closeAll();
       await control.destroy();

@@ -21,8 +21,18 @@ const STATUS_TEXT: Record<number, string> = {
   429: "Too Many Requests",
 };
 
+/**
+ * The server's refusal when its storage is full (server/storage/storage-full.ts: a TRPCError whose
+ * message is the sentence and whose cause has code STORAGE_FULL), recognised without importing
+ * server code into app/.
+ */
+function isStorageFull(error: TRPCError) {
+  return (error.cause as { code?: unknown } | undefined)?.code === "STORAGE_FULL";
+}
+
 export function toResponse(error: unknown, request: Request): never {
   if (!(error instanceof TRPCError)) throw error;
+  if (isStorageFull(error)) throw new Response(error.message, { status: 507, statusText: "Insufficient Storage" });
   if (error.code === "UNAUTHORIZED") {
     const url = new URL(request.url);
     throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
@@ -55,6 +65,8 @@ export async function attempt<T>(
   } catch (error) {
     if (!(error instanceof TRPCError)) throw error;
     if (error.code === "UNAUTHORIZED" && !options.wrongCredentialsIsValue) return toResponse(error, request);
+    // Full storage is said on the form, like a refused operation, so what the person typed stays there.
+    if (isStorageFull(error)) return { ok: false, message: error.message, fieldErrors: {} };
     if (error.cause instanceof ZodError) {
       return {
         ok: false,

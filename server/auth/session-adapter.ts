@@ -1,6 +1,7 @@
 import type { Adapter, DatabaseSession, DatabaseUser } from "lucia";
 import type { ControlDb } from "../../db/control/open";
 import { compileOnce } from "../../db/sqlite";
+import { isStorageFull } from "../storage/storage-full";
 import { sha256Hex } from "./tokens";
 
 // Every authenticated request runs this lookup: compiled once, read from the database each time.
@@ -74,11 +75,17 @@ export class HashedSessionAdapter implements Adapter {
   }
 
   async updateSessionExpiration(sessionId: string, expiresAt: Date): Promise<void> {
-    await this.db
-      .updateTable("sessions")
-      .set({ expires_at: expiresAt.getTime(), last_seen_at: Date.now() })
-      .where("id", "=", sha256Hex(sessionId))
-      .execute();
+    try {
+      await this.db
+        .updateTable("sessions")
+        .set({ expires_at: expiresAt.getTime(), last_seen_at: Date.now() })
+        .where("id", "=", sha256Hex(sessionId))
+        .execute();
+    } catch (error) {
+      // Sliding expiry is a courtesy: with the disk full the session keeps its old expiry, and the
+      // request (often a read) goes on instead of failing on this write.
+      if (!isStorageFull(error)) throw error;
+    }
   }
 
   async deleteSession(sessionId: string): Promise<void> {

@@ -38,7 +38,12 @@ export async function resolveSession(
   }
   if (session.fresh) setCookie(auth.createSessionCookie(session.id).serialize());
   else if (clock.now() - session.lastSeenAt > LAST_SEEN_GRANULARITY_MS) {
-    await services.control.updateTable("sessions").set({ last_seen_at: clock.now() }).where("id", "=", sha256Hex(session.id)).execute();
+    try {
+      await services.control.updateTable("sessions").set({ last_seen_at: clock.now() }).where("id", "=", sha256Hex(session.id)).execute();
+    } catch (error) {
+      // "Last seen" is bookkeeping: with the disk full, reads must keep working without it.
+      if (!services.disk.noteError(error)) throw error;
+    }
   }
   return { session, user };
 }

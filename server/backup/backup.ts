@@ -7,6 +7,8 @@ import type { Clock } from "../clock";
 import type { Config } from "../config";
 import { blobDir } from "../files/storage";
 import type { Services } from "../services";
+import { underWatermark } from "../storage/disk-space";
+import { StorageFullError } from "../storage/storage-full";
 import { copyMissingBlobs, hasFiles, pruneBlobs } from "./blobs";
 import {
   assertStamp,
@@ -159,6 +161,10 @@ export async function backupAll(deps: BackupDeps | Services, options: BackupOpti
   const { config } = deps;
   const started = performance.now();
   const backupDir = config.backupDir;
+  // Copies of every database onto DATA_DIR's own disk would eat the last of its room: refused up
+  // front under the watermark (a BACKUP_DIR on another disk, as recommended, is never refused).
+  if ("disk" in deps) deps.disk.assertRoomForLargeWrite(backupDir);
+  else if (underWatermark(backupDir, config.dataDir, config.diskWatermarkPercent)) throw new StorageFullError();
   for (const dir of [
     backupDir,
     controlBackupDir(backupDir),

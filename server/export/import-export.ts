@@ -107,6 +107,8 @@ export async function importOrgExport(
 ): Promise<ImportResult> {
   const slug = slugSchema.safeParse(options.slug);
   if (!slug.success) throw refused(`--slug: ${slug.error.issues[0]?.message ?? "not a valid address"}`);
+  // A new organisation file and all its attachments: a large write, refused up front under the watermark.
+  services.disk.assertRoomForLargeWrite();
   const zip = await openZip(zipFile);
   try {
     const archive = await readArchive(zip);

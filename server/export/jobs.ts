@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { OrgExportRow } from "../../db/control/schema";
 import { newId } from "../auth/tokens";
 import type { Services } from "../services";
+import { STORAGE_FULL_MESSAGE } from "../storage/storage-full";
 import { ExportError, ExportExistsError, writeOrgExport } from "./write-export";
 
 /**
@@ -135,8 +136,14 @@ async function runExport(services: Services, exportId: string) {
     log(`[exports] ${exportId} failed: ${(error as Error)?.stack ?? String(error)}`);
     // A file that was there before is not this export's to remove.
     if (file && !(error instanceof ExportExistsError)) await unlink(file).catch(() => {});
+    // A disk that filled while the archive was written is the server's state, and may start an episode.
+    const full = services.disk.noteError(error);
     const message =
-      error instanceof ExportError ? error.message : "The export could not be written; the server log has the details. Try again.";
+      error instanceof ExportError
+        ? error.message
+        : full
+          ? STORAGE_FULL_MESSAGE
+          : "The export could not be written; the server log has the details. Try again.";
     await control
       .updateTable("org_exports")
       .set({ status: "failed", error: message, finished_at: clock.now() })

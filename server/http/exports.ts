@@ -11,6 +11,7 @@ import type { Services } from "../services";
 import { createContext } from "../trpc/context";
 import { contentDisposition } from "./files";
 import { requestFacts } from "./request-facts";
+import { answeredStorageFull } from "./storage-full";
 
 export const EXPORTS_PATH = EXPORT_DOWNLOAD_PATH;
 
@@ -84,6 +85,7 @@ function answer(res: ServerResponse, status: number, message: string, code: stri
 }
 
 function failure(req: IncomingMessage, res: ServerResponse, services: Services, error: unknown) {
+  if (answeredStorageFull(req, res, services, "exports", error)) return;
   if (error instanceof TRPCError) {
     if (error.cause instanceof ExportGoneError) return answer(res, 410, error.message, "GONE");
     const status = getHTTPStatusCodeFromError(error);

@@ -11,6 +11,7 @@ import { openBlob } from "../files/storage";
 import type { Services } from "../services";
 import { createContext } from "../trpc/context";
 import { requestFacts } from "./request-facts";
+import { answeredStorageFull } from "./storage-full";
 
 export const FILES_PATH = "/api/files";
 
@@ -75,6 +76,7 @@ function answer(res: ServerResponse, status: number, body: unknown) {
 }
 
 function failure(req: IncomingMessage, res: ServerResponse, services: Services, error: unknown) {
+  if (answeredStorageFull(req, res, services, "files", error)) return;
   if (!req.complete) res.setHeader("Connection", "close");
   if (error instanceof TRPCError) {
     const zod = error.cause instanceof ZodError ? error.cause : null;

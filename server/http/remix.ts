@@ -6,7 +6,9 @@ import express from "express";
 import { createCaller } from "../routers/_app";
 import type { Services } from "../services";
 import { createContext } from "../trpc/context";
+import { STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS } from "../storage/storage-full";
 import { requestFacts } from "./request-facts";
+import { noteStorageFull } from "./storage-full";
 
 /**
  * The Remix side of the server. Loaders and actions get a tRPC caller in their load context, built
@@ -42,5 +44,11 @@ export async function createRemixApp(services: Services, root = process.cwd()) {
       },
     }),
   );
+  // Only what escapes Remix gets here (its load context failed): full storage is still a 507 sentence.
+  app.use((error: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!noteStorageFull(services, "remix", `${req.method} ${req.path}`, error)) return next(error);
+    if (res.headersSent) return void res.destroy();
+    res.status(STORAGE_FULL_STATUS).type("text/plain").set("cache-control", "no-store").send(STORAGE_FULL_MESSAGE);
+  });
   return app;
 }

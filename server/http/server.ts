@@ -11,6 +11,7 @@ import { createFilesHandler, FILES_PATH } from "./files";
 import { createMetricsHandler, isMetricsPath } from "./metrics";
 import { requestFacts } from "./request-facts";
 import { withRequestId } from "./request-id";
+import { answerProbe, noteStorageFull } from "./storage-full";
 
 const TRPC_PATH = "/api/trpc";
 
@@ -40,6 +41,7 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
     createContext: ({ req, res }: { req: IncomingMessage; res: ServerResponse }) =>
       createContext(services, { ...requestFacts(req, res, config), authorization: req.headers.authorization }),
     onError: ({ error, path }: { error: TRPCError; path: string | undefined }) => {
+      if (noteStorageFull(services, "trpc", path ?? "?", error)) return;
       if (error.code === "INTERNAL_SERVER_ERROR") services.log(`[trpc] ${path ?? "?"}: ${error.stack ?? error.message}`);
     },
   };
@@ -53,6 +55,7 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
   const route = (req: IncomingMessage, res: ServerResponse) => {
     securityHeaders(res, config.secureCookies);
     if (isMetricsPath(req.url)) return void metrics(req, res);
+    if (req.url === "/healthz" || req.url === "/readyz") return answerProbe(res, services, req.url);
     const isTrpc = req.url === TRPC_PATH || req.url?.startsWith(`${TRPC_PATH}/`) || req.url?.startsWith(`${TRPC_PATH}?`);
     // Streaming uploads and downloads (files.ts): same context, same tenant door, same Origin check.
     const isFiles = req.url?.startsWith(`${FILES_PATH}/`) ?? false;

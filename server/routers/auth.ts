@@ -90,7 +90,7 @@ export const authRouter = router({
     }),
 
   login: publicProcedure
-    .meta({ access: "public" })
+    .meta({ access: "public", sessionWrite: true })
     .input(z.object({ email: emailSchema, password: passwordSchema }))
     .mutation(async ({ ctx, input }) => {
       const { control, throttle, clock } = ctx.services;
@@ -120,7 +120,7 @@ export const authRouter = router({
       return { id: user.id };
     }),
 
-  logout: publicProcedure.meta({ access: "public" }).mutation(async ({ ctx }) => {
+  logout: publicProcedure.meta({ access: "public", sessionWrite: true }).mutation(async ({ ctx }) => {
     const { auth, control, clock } = ctx.services;
     // A support session ends with the login it was opened under.
     await leaveSupport(ctx);

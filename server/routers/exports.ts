@@ -44,6 +44,8 @@ export const exportsRouter = router({
     .meta({ permission: "org.export" })
     .input(orgInput)
     .mutation(async ({ ctx }) => {
+      // The archive is written under DATA_DIR: a large write, refused up front under the watermark.
+      ctx.services.disk.assertRoomForLargeWrite();
       let row: OrgExportRow;
       try {
         row = await startExport(ctx.services, ctx.tenant.id, ctx.viewer.user.id);

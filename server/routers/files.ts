@@ -125,6 +125,8 @@ export const filesRouter = router({
       const target = await requireTarget(ctx.permissions, input.targetType, input.targetId);
       const upload = fileIo(ctx)?.upload;
       if (!upload) throw badRequest("Send the file's bytes to POST /api/files/upload.");
+      // A large write: refused before a byte is read while DATA_DIR's disk is under its watermark.
+      ctx.services.disk.assertRoomForLargeWrite();
       const { fileMaxBytes, orgQuotaBytes, dataDir } = ctx.services.config;
       const remaining = orgQuotaBytes - (await usedBytes());
       const quotaFull = () => tooLarge(`This organisation's storage quota (${mib(orgQuotaBytes)}) would be exceeded.`);

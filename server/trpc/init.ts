@@ -1,6 +1,7 @@
 import { initTRPC } from "@trpc/server";
 import { z, ZodError } from "zod";
 import type { Permission } from "../permissions/catalogue";
+import { isStorageFull, STORAGE_FULL_CODE, STORAGE_FULL_MESSAGE, STORAGE_FULL_STATUS } from "../storage/storage-full";
 import type { Context } from "./context";
 
 /**
@@ -10,6 +11,11 @@ import type { Context } from "./context";
 export interface Meta {
   permission?: Permission;
   access?: "public" | "authed" | "staff";
+  /**
+   * A session write (login, logout) that must keep working while storage is full: the guard in
+   * procedures.ts lets it use the room the released ballast kept for it.
+   */
+  sessionWrite?: true;
 }
 
 function describeZodError(error: ZodError) {
@@ -21,6 +27,14 @@ export const t = initTRPC
   .meta<Meta>()
   .create({
     errorFormatter({ shape, error }) {
+      // A full disk is the server's state, not the caller's fault nor an internal error to show.
+      if (isStorageFull(error)) {
+        return {
+          ...shape,
+          message: STORAGE_FULL_MESSAGE,
+          data: { code: STORAGE_FULL_CODE, httpStatus: STORAGE_FULL_STATUS, path: shape.data.path, fieldErrors: null },
+        };
+      }
       const zod = error.cause instanceof ZodError ? error.cause : null;
       return {
         ...shape,

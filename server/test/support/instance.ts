@@ -23,7 +23,9 @@ export interface Instance {
  * The clock is manual so expiry and back-off are tested by moving time, never by sleeping.
  */
 export async function startInstance(env: Record<string, string> = {}): Promise<Instance> {
-  const dataDir = mkdtempSync(join(tmpdir(), "opslayer-test-"));
+  // A test may bring its own DATA_DIR (e.g. a small tmpfs it mounted); it also removes it.
+  const ownDataDir = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "opslayer-test-"));
   const smtp = await startSmtp();
   const clock = new ManualClock(Date.now());
   const logs: string[] = [];
@@ -45,7 +47,7 @@ export async function startInstance(env: Record<string, string> = {}): Promise<I
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.close();
       await smtp.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
