@@ -37,7 +37,7 @@ const selection = z.object({
 const replacementSchema = z
   .string()
   .trim()
-  .min(1, "Give the text that replaces the term, for example [redacted].")
+  .min(1, "Give the text that replaces the term.")
   .max(60, "Use at most 60 characters.")
   .default("[redacted]");
 
