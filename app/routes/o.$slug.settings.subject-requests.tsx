@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { SubjectMatches, type ReviewRow } from "~/components/subject-matches";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, formObject } from "~/lib/api.server";
 import { subjectTerm } from "../../server/privacy/subject-term";
 
 /**
@@ -35,7 +35,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
   const kind = kindOf(f.kind);
   const term = f.term ?? "";
-  const selections = form.getAll("pick").map((v) => parsePick(String(v)));
+  const selections = form
+    .getAll("pick")
+    .filter((v): v is string => typeof v === "string")
+    .map(parsePick);
   if (f.intent === "note") {
     const noted = await attempt(request, () =>
       context.api.subjectRequests.noteRedactedCopy({ org, invoiceId: f.invoiceId ?? "", note: f.note ?? "" }),

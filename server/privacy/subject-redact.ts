@@ -1,3 +1,4 @@
+import { TRPCError } from "@trpc/server";
 import { sql } from "kysely";
 import { tenantDb } from "../../db/tenant/context";
 import { badRequest, conflict, isUniqueViolation } from "../trpc/errors";
@@ -49,7 +50,12 @@ export async function redactCells(term: SubjectTerm, replacement: string, select
       await sql<Row>`select ${sql.ref(`${field.table}.${field.column}`)} as v, ${locked} as locked
         from ${sql.table(field.table)} where ${sql.ref(`${field.table}.${field.idColumn}`)} = ${id}`.execute(tenantDb())
     ).rows[0];
-    if (!row) throw conflict(`${field.label} ${s.rowId} no longer exists. Search again before redacting.`);
+    // Not found, and without echoing the id: from here an id of another organisation is just absent.
+    if (!row)
+      throw new TRPCError({
+        code: "NOT_FOUND",
+        message: `A chosen ${field.label.toLowerCase()} no longer exists. Search again before redacting.`,
+      });
     if (row.locked) throw badRequest(`${field.label} ${s.rowId} cannot be redacted: ${field.lockedWhen!.reason}`);
     const value = typeof row.v === "string" ? row.v : "";
     if (fingerprint(value) !== s.fingerprint) {
