@@ -68,7 +68,7 @@ export const PERMISSIONS = {
   "org.export": { group: "Organisation", label: "Export organisation data" },
   "privacy.subject_requests": {
     group: "Organisation",
-    label: "Handle data subject requests: search the organisation's records for a person and redact them",
+    label: "Handle data subject requests (find and redact a person)",
   },
   "org.delete": { group: "Organisation", label: "Delete the organisation" },
   "org.billing": { group: "Organisation", label: "Manage the organisation's plan" },
