@@ -374,3 +374,44 @@ describe("redaction", () => {
     expect(tenantDigest(instance.dataDir, owner.tenantId)).toBe(before);
   });
 });
+
+describe("a large organisation", () => {
+  it("finds a match behind thousands of cells that only contain the address inside a longer one", async () => {
+    const lease = await instance.services.pool.acquire(owner.tenantId);
+    const task = (n: number, description: string) => ({
+      id: `decoy-${n}`,
+      project_id: "",
+      status_id: "",
+      kind: "task" as const,
+      title: `Decoy ${n}`,
+      description,
+      priority: 1,
+      due_date: null,
+      estimate_seconds: null,
+      created_by: null,
+      decline_reason: null,
+      created_at: 0,
+      updated_at: 0,
+    });
+    try {
+      const seed = await lease.db.selectFrom("tasks").select(["project_id", "status_id"]).executeTakeFirstOrThrow();
+      await lease.db.transaction().execute(async (trx) => {
+        for (let n = 0; n < 12_000; n++) {
+          await trx
+            .insertInto("tasks")
+            .values({ ...task(n, `Write to info-${EMAIL} please`), ...seed })
+            .execute();
+        }
+        await trx
+          .insertInto("tasks")
+          .values({ ...task(99_999, `The real one: ${EMAIL}`), ...seed })
+          .execute();
+      });
+    } finally {
+      lease.release();
+    }
+    const { matches } = await search(owner.client, "email", EMAIL);
+    const found = matches.filter((m) => m.table === "tasks").map((m) => m.excerpt);
+    expect(found).toEqual([`The real one: ${EMAIL}`]);
+  });
+});
