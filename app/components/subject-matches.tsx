@@ -7,6 +7,7 @@ export interface ReviewRow {
   rowId: string;
   fingerprint: string;
   label: string;
+  occurrences: number;
   before: string;
   after: string;
   stale: boolean;

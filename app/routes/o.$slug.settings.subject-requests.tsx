@@ -61,6 +61,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return {
       ...s,
       label: now?.label ?? `${s.table}.${s.field}`,
+      occurrences: now?.occurrences ?? 0,
       before: now?.excerpt ?? "",
       after: now ? now.excerpt.replace(regex(), () => replacement) : "",
       stale: !now || now.fingerprint !== s.fingerprint,
@@ -169,7 +170,10 @@ function Review({ step, busy }: { step: Extract<Step, { step: "review" }>; busy:
                 {r.label} <small>{r.rowId}</small>
               </td>
               <td>{r.stale ? <em>Changed since your search</em> : r.before}</td>
-              <td>{r.stale ? "" : r.after}</td>
+              <td>
+                {r.stale ? "" : r.after}
+                {!r.stale && r.occurrences > 1 && <small> (and {r.occurrences - 1} more in this field)</small>}
+              </td>
             </tr>
           ))}
         </tbody>
