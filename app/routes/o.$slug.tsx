@@ -89,6 +89,9 @@ export default function OrgLayout() {
         {!asSupport && allowed("api.tokens") && <NavLink to={`${base}/settings/tokens`}>API tokens</NavLink>}
         {allowed("webhook.manage") && <NavLink to={`${base}/settings/webhooks`}>Webhooks</NavLink>}
         {allowed("org.export") && <NavLink to={`${base}/settings/export`}>Export</NavLink>}
+        {!asSupport && allowed("privacy.subject_requests") && (
+          <NavLink to={`${base}/settings/subject-requests`}>Data subject requests</NavLink>
+        )}
         {!asSupport && allowed("org.view") && <NavLink to={`${base}/digest`}>Daily digest</NavLink>}
         {!asSupport && allowed("org.delete") && <NavLink to={`${base}/settings/terminate`}>Close organisation</NavLink>}
         <TimerWidget slug={org.slug} timer={timer} />

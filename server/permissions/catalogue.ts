@@ -66,6 +66,10 @@ export const PERMISSIONS = {
   "org.leave": { group: "Organisation", label: "Leave the organisation" },
   "org.settings": { group: "Organisation", label: "Change organisation settings" },
   "org.export": { group: "Organisation", label: "Export organisation data" },
+  "privacy.subject_requests": {
+    group: "Organisation",
+    label: "Handle data subject requests (find and redact a person)",
+  },
   "org.delete": { group: "Organisation", label: "Delete the organisation" },
   "org.billing": { group: "Organisation", label: "Manage the organisation's plan" },
 } as const satisfies Record<string, { group: string; label: string }>;

@@ -31,6 +31,7 @@ import { webhooksRouter } from "./webhooks";
 import { exportsRouter } from "./exports";
 import { terminationRouter } from "./termination";
 import { digestRouter } from "./digest";
+import { subjectRequestsRouter } from "./subject-requests";
 
 export const appRouter = router({
   auth: authRouter,
@@ -67,6 +68,7 @@ export const appRouter = router({
   exports: exportsRouter,
   termination: terminationRouter,
   digest: digestRouter,
+  subjectRequests: subjectRequestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

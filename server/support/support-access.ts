@@ -15,6 +15,8 @@ const NEVER_FOR_SUPPORT = new Set<Permission>([
   "support.grant",
   "org.settings",
   "org.export",
+  // Searching for a person across the records and redacting them is the organisation's own decision.
+  "privacy.subject_requests",
   "org.delete",
   "org.billing",
   "audit.export",

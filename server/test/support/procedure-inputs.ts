@@ -10,6 +10,7 @@ import { vaultBadInputs, vaultCalls } from "./domains/vault";
 import { exportsBadInputs, exportsCalls } from "./domains/exports";
 import { privacyBadInputs, privacyCalls } from "./domains/privacy";
 import { digestBadInputs, digestCalls } from "./domains/digest";
+import { subjectRequestsBadInputs, subjectRequestsCalls } from "./domains/subject-requests";
 
 export type { Target } from "./world";
 
@@ -66,6 +67,7 @@ export const tenantCalls: TenantCalls = {
   ...exportsCalls,
   ...privacyCalls,
   ...digestCalls,
+  ...subjectRequestsCalls,
 };
 
 /** Bad inputs of the domains that keep theirs beside their calls; merged into bad-input.test.ts. */
@@ -81,4 +83,5 @@ export const domainBadInputs = (org: string): Record<string, unknown[]> => ({
   ...exportsBadInputs(org),
   ...privacyBadInputs(org),
   ...digestBadInputs(org),
+  ...subjectRequestsBadInputs(org),
 });
