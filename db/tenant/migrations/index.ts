@@ -10,6 +10,7 @@ import { migration0008 } from "./0008_vault";
 import { migration0009 } from "./0009_webhooks";
 import { migration0010 } from "./0010_attachments";
 import { migration0011 } from "./0011_privacy_ops";
+import { migration0012 } from "./0012_audit_forget_origin";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const tenantMigrations: Record<string, Migration> = {
   "0009_webhooks": migration0009,
   "0010_attachments": migration0010,
   "0011_privacy_ops": migration0011,
+  "0012_audit_forget_origin": migration0012,
 };
