@@ -40,8 +40,10 @@ export async function runCompactions(services: Pick<Services, "control" | "pool"
   const counts: CompactionCounts = { compacted: 0, skipped: 0, failed: 0 };
   for (const row of queued) {
     let done: boolean;
+    const started = performance.now();
     try {
       done = await compactTarget(services, row.target);
+      services.log(`[privacy] compacted ${row.target} in ${Math.round(performance.now() - started)} ms`);
       if (done) counts.compacted++;
       else counts.skipped++;
     } catch (error) {
