@@ -7,6 +7,7 @@ import { failInterruptedExports } from "./export/jobs";
 import { checkCronPattern, defaultJobs, startScheduler } from "./jobs/scheduler";
 import { containCrashes } from "./process/crash";
 import { gracefulStop, type Stop } from "./process/shutdown";
+import { kickCompaction } from "./privacy/compaction";
 import { createServices } from "./services";
 import { assertEveryProcedureDeclaresAccess } from "./trpc/access-check";
 
@@ -37,6 +38,8 @@ async function main() {
   // Before anything can start a new export: a restart killed whatever was running.
   const interrupted = await failInterruptedExports(services);
   if (interrupted) services.log(`[exports] ${interrupted} export(s) interrupted by the restart marked failed`);
+  // Files a deletion queued before a restart are compacted now rather than at the next tick.
+  kickCompaction(services);
   // Only the server schedules work; CLI processes share the services but not the timers.
   const scheduler = config.jobs ? startScheduler(services, defaultJobs(services)) : null;
   const server = createHttpServer(services, await createRemixApp(services));

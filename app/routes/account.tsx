@@ -136,8 +136,9 @@ export default function Account() {
         <input type="hidden" name="intent" value="delete" />
         <p>
           Your name, email address and password are removed and every session ends. What you did in your organisations (tasks, comments,
-          time, the audit log) stays, shown under an anonymous name such as <code>deleted-user-7f3a</code>. This cannot be undone. If you
-          are the last owner of an organisation, make someone else an owner first.
+          time, the audit log) stays, shown under an anonymous name such as <code>deleted-user-7f3a</code>. What other people wrote about
+          you (a client contact, a note, an invoice) belongs to their organisation: ask its administrators if you want it changed. This
+          cannot be undone. If you are the last owner of an organisation, make someone else an owner first.
         </p>
         {result?.intent === "delete" && !result.ok && <FormMessage result={result} />}
         <Field

@@ -189,4 +189,20 @@ export const controlMigrations: Record<string, Migration> = {
       await db.schema.createIndex("job_runs_job").on("job_runs").columns(["job", "started_at"]).execute();
     },
   },
+  /**
+   * Issue 24: files an account deletion changed, waiting to be compacted (VACUUM, WAL truncated) by
+   * a background job so no old page keeps the person; a row per file, so a restart loses none.
+   */
+  "0006_file_compactions": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable("file_compactions")
+        // "control", or a tenant id.
+        .addColumn("target", "text", (c) => c.primaryKey())
+        .addColumn("requested_at", "integer", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text")
+        .execute();
+    },
+  },
 };

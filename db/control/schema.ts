@@ -160,7 +160,17 @@ export interface JobRunsTable {
   detail: string;
 }
 
+/** A file an account deletion changed, queued for compaction (server/privacy/compaction.ts). */
+export interface FileCompactionsTable {
+  /** "control", or a tenant id. */
+  target: string;
+  requested_at: number;
+  attempts: Generated<number>;
+  last_error: Generated<string | null>;
+}
+
 export interface ControlDB {
+  file_compactions: FileCompactionsTable;
   org_exports: OrgExportsTable;
   job_runs: JobRunsTable;
   invitations: InvitationsTable;

@@ -4,7 +4,8 @@ import { inTenantTransaction, runInTenant } from "../../db/tenant/context";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { audit } from "../audit/audit";
 import type { Services } from "../services";
-import { reapplyDeletions } from "../privacy/delete-account";
+import { kickCompaction, queueCompaction } from "../privacy/compaction";
+import { reapplyDeletions } from "../privacy/erase-member";
 import { badRequest, conflict } from "../trpc/errors";
 import { emitEvent } from "../webhooks/events";
 import type { Actor } from "../trpc/tenant-context";
@@ -63,6 +64,8 @@ async function undoJoinOfDeletedAccount(services: Services, tenantId: string, us
   } finally {
     lease.release();
   }
+  await queueCompaction(services.control, [tenantId], services.clock.now());
+  kickCompaction(services);
   throw conflict("This account has been deleted.");
 }
 

@@ -21,7 +21,8 @@ import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
 import type { TenantDB } from "../../db/tenant/schema";
 import type { Config } from "../config";
 import { blobDir } from "../files/storage";
-import { reapplyDeletions } from "../privacy/delete-account";
+import { compactFile } from "../privacy/compaction";
+import { reapplyDeletions } from "../privacy/erase-member";
 import { backedUpTenants, readManifest } from "./backup";
 import { copyMissingBlobs } from "./blobs";
 import {
@@ -254,6 +255,8 @@ async function forgetDeletedMembers(control: ControlDb, file: string, config: Co
   const db = kyselyFor<TenantDB>(openSqlite(file, { synchronous: config.synchronous, mustExist: true }));
   try {
     const deletionsReapplied = await reapplyDeletions(control, db, { name: tenant.slug, slug: tenant.slug }, Date.now());
+    // An operator's command, not a request: the restored file is rebuilt at once, so no old page keeps them.
+    if (deletionsReapplied.length) await compactFile(db);
     const owner = await db.selectFrom("members").select("user_id").where("role", "=", "owner").executeTakeFirst();
     return { deletionsReapplied, ownerless: !owner };
   } finally {

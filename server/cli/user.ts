@@ -4,6 +4,7 @@ import { logSecurityEvent } from "../audit/security-log";
 import { checkedPasswordHash, createUser, issueEmailToken } from "../auth/accounts";
 import { normaliseEmail } from "../auth/throttle";
 import { resetPasswordMessage } from "../email/templates";
+import { runCompactions } from "../privacy/compaction";
 import { deleteAccount } from "../privacy/delete-account";
 import { nameSchema } from "../routers/inputs";
 import type { Services } from "../services";
@@ -100,8 +101,10 @@ const deleteUserCommand: Command = {
   usage: `npm run cli -- user delete --email <email> --yes
 
 The same deletion as the account page's: name, email and password hash are removed, sessions and
-tokens end, and the person's records in every organisation point to a pseudonym. Refused while the
-account is the last owner of an organisation. --yes confirms; nothing is asked interactively.`,
+tokens end, and in the organisations the account belongs or belonged to its member row becomes a
+pseudonym (found by id; text people typed there is not searched or changed). An account that never
+confirmed its address is removed outright. Refused while the account is the last owner of an
+organisation. --yes confirms; nothing is asked interactively.`,
   async run(ctx) {
     const { values } = parseCliArgs(ctx.args, { email: { type: "string" }, yes: { type: "boolean" } });
     if (!values.email) throw new UsageError("delete needs --email");
@@ -109,7 +112,15 @@ account is the last owner of an organisation. --yes confirms; nothing is asked i
     const services = await ctx.services();
     const user = await findUser(services, values.email);
     const result = await plain(deleteAccount(services, user.id, cliInfo(), { actor: "operator" }));
-    console.log(`Deleted ${values.email}; its records now show as ${result.pseudonym}.`);
+    console.log(
+      result.pseudonym
+        ? `Deleted ${values.email}; its records now show as ${result.pseudonym}.`
+        : `Deleted ${values.email}; it had never confirmed its address and owned nothing, so it was removed outright.`,
+    );
+    // Off any request here, so the files it wrote are rebuilt at once; a server holding them open
+    // leaves them queued for its own job.
+    const compacted = await plain(runCompactions(services));
+    if (compacted.failed) console.log(`${compacted.failed} file(s) stay queued for compaction; the server's job retries them.`);
   },
 };
 

@@ -537,6 +537,8 @@ async function matchPeople(services: Services, members: Row[], ownerEmail: strin
           .select(["id", "email", "name"])
           .where("email", "in", list)
           .where("deleted_at", "is", null)
+          // An unconfirmed sign-up may hold someone else's address: it must not inherit their seat (issue 24).
+          .where("email_verified_at", "is not", null)
           .execute()
       : [];
   const accounts = new Map((await lookup(emails)).map((u) => [u.email.toLowerCase(), u]));
@@ -557,7 +559,17 @@ async function matchPeople(services: Services, members: Row[], ownerEmail: strin
     const email = z.email().safeParse(ownerEmail.trim().toLowerCase());
     if (!email.success) throw refused("--owner: not an email address.");
     owner = (await lookup([email.data]))[0];
-    if (!owner) throw refused(`--owner: there is no account for ${email.data} on this instance; sign up first.`);
+    if (!owner) {
+      const unconfirmed = await services.control
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", email.data)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst();
+      if (unconfirmed)
+        throw refused(`--owner: ${email.data} has not confirmed its email address yet; it must do so before it can own an organisation.`);
+      throw refused(`--owner: there is no account for ${email.data} on this instance; sign up first.`);
+    }
   } else {
     const exportedOwner = members.find((m) => m.role === "owner" && ids.has(m.user_id as string));
     if (!exportedOwner)

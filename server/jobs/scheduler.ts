@@ -3,6 +3,7 @@ import { ConfigError } from "../config";
 import { scheduledBackup } from "../backup/backup";
 import { sendDueDigests } from "../digest/send";
 import { expireExports } from "../export/jobs";
+import { compactQueued } from "../privacy/compaction";
 import { purgeClosedOrganisations } from "../tenants/terminate";
 import type { Services } from "../services";
 import { sweepExpiredGrants } from "../support/grants";
@@ -56,6 +57,9 @@ export function defaultJobs(services: Services, extra: ScheduledJob[] = []): Sch
     },
     { name: "digest", pattern: "0 * * * *", run: () => sendDueDigests(services) },
     { name: "exports", pattern: "25 * * * *", run: async () => ({ expired: await expireExports(services) }) },
+    // Files account deletions wrote, rebuilt off the request path; each deletion also starts a run at
+    // once, so this only picks up what a restart or a busy file left queued.
+    { name: "erasure-compaction", pattern: "*/10 * * * *", run: async () => ({ ...(await compactQueued(services)) }) },
     { name: "terminated-orgs", pattern: "30 * * * *", run: async () => ({ ...(await purgeClosedOrganisations(services)) }) },
     ...(services.config.backupCron
       ? [

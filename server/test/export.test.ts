@@ -11,7 +11,7 @@ import { FORMAT_VERSION, manifestSchema, TABLE_NAMES, TABLES, type Manifest, typ
 import { ImportError, importOrgExport } from "../export/import-export";
 import { expireExports, exportFilePath, exportsIdle, failInterruptedExports } from "../export/jobs";
 import { writeOrgExport } from "../export/write-export";
-import { inviteMember, verifiedUser } from "./support/accounts";
+import { inviteMember, STRONG_PASSWORD, verifiedUser } from "./support/accounts";
 import { runTsx } from "./support/run-tsx";
 import { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
@@ -465,6 +465,28 @@ describe("an archive that is not exactly an export", () => {
     await expect(importOrgExport(fresh.services, strangers, { slug: "ownerless" })).rejects.toThrow(/owners has an account/);
     await expect(importOrgExport(fresh.services, zipPath, { slug: "ownerless", ownerEmail: "nobody@example.test" })).rejects.toThrow(
       /no account/,
+    );
+    expect(await footprint(fresh)).toEqual(before);
+  });
+
+  it("never gives an exported member's seat to an account that has not confirmed that address (issue 24)", async () => {
+    // Sign-ups holding the exported people's addresses, never confirmed: they could be anyone.
+    const squatted = await rewriteZip(zipPath, join(work, "squatted.zip"), (files) => {
+      const rows = jsonLines(files, "members").map((m, i) => ({ ...m, email: `squatter-${i}@example.test` }));
+      files.set("tables/members.json", tableFile(rows));
+    });
+    for (const i of [0, 1, 2]) {
+      const res = await new Client(fresh.url).mutate("auth.signup", {
+        name: "Squatter",
+        email: `squatter-${i}@example.test`,
+        password: STRONG_PASSWORD,
+      });
+      expect(res.status).toBe(200);
+    }
+    const before = await footprint(fresh);
+    await expect(importOrgExport(fresh.services, squatted, { slug: "squatted" })).rejects.toThrow(/owners has an account/);
+    await expect(importOrgExport(fresh.services, zipPath, { slug: "squatted", ownerEmail: "squatter-0@example.test" })).rejects.toThrow(
+      "--owner: squatter-0@example.test has not confirmed its email address yet; it must do so before it can own an organisation.",
     );
     expect(await footprint(fresh)).toEqual(before);
   });

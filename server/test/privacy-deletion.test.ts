@@ -5,16 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportFilePath, exportsIdle } from "../export/jobs";
 import { joinOrganisation } from "../access/membership";
 import { deleteAccount } from "../privacy/delete-account";
+import { compactionsIdle, runCompactions } from "../privacy/compaction";
 import { fileContains, Replacer } from "../privacy/scrub";
+import { tenantFilePath } from "../../db/tenant/paths";
 import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { ok } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { filesUnder, tenantRows } from "./support/tenant-files";
 
 /**
- * Account deletion at its edges (ADR 009): names outside ASCII, organisations that only happen to
- * hold a namesake, access ending before any file is rewritten, and exports made beforehand.
- * Each block deletes its own person in its own organisations.
+ * Account deletion at its edges (ADR 009, issue 24): names outside ASCII, organisations that only
+ * happen to hold the person's address or a namesake, access ending before any file is rewritten,
+ * and exports made beforehand. Each block deletes its own person in its own organisations.
  */
 
 let instance: Instance;
@@ -26,6 +28,12 @@ function filesWithBytes(...needles: string[]) {
     return needles.some((n) => bytes.includes(Buffer.from(n, "utf8")));
   });
 }
+
+const tenantFile = (tenantId: string) => tenantFilePath(instance.dataDir, tenantId);
+
+/** A tenant file and its WAL, as bytes. */
+const fileBytes = (tenantId: string) =>
+  ["", "-wal"].map((suffix) => (existsSync(tenantFile(tenantId) + suffix) ? readFileSync(tenantFile(tenantId) + suffix) : Buffer.alloc(0)));
 
 const userIdOf = async (email: string) =>
   (await instance.services.control.selectFrom("users").select("id").where("email", "=", email).executeTakeFirstOrThrow()).id;
@@ -95,12 +103,19 @@ describe("a name with capitals outside ASCII, and what was made before the delet
     pseudonym = ok(await emilie.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL }), "delete").pseudonym;
   });
 
-  it("replaces the name in another member's task title and in webhook payloads, leaving no byte of it", () => {
-    expect(tenantRows(instance.dataDir, owner.tenantId, "select title from tasks")).toEqual([{ title: `Call ${pseudonym} tomorrow` }]);
+  it("keeps another member's task title and the webhook payloads sent as they were, and leaves no byte of the name in its own rows", async () => {
+    // What others typed, and what was already sent to a third party, is the organisation's record.
+    expect(tenantRows(instance.dataDir, owner.tenantId, "select title from tasks")).toEqual([{ title: `Call ${NAME} tomorrow` }]);
     const payloads = tenantRows<{ payload: string }>(instance.dataDir, owner.tenantId, "select payload from webhook_deliveries");
-    expect(payloads.length).toBeGreaterThan(0);
-    for (const { payload } of payloads) expect(payload).not.toMatch(/Émilie|Łukasiewicz/i);
-    expect(filesWithBytes(NAME, NAME.toLowerCase(), NAME.toUpperCase(), "Łukasiewicz", "łukasiewicz")).toEqual([]);
+    expect(payloads.some((p) => p.payload.includes(NAME))).toBe(true);
+    expect(tenantRows(instance.dataDir, owner.tenantId, `select name, email from members where user_id = '${emilieId}'`)).toEqual([
+      { name: pseudonym, email: `${pseudonym}@deleted.invalid` },
+    ]);
+    await runCompactions(instance.services);
+    const control = filesWithBytes(NAME, NAME.toLowerCase(), NAME.toUpperCase(), "Łukasiewicz", "łukasiewicz", EMAIL).filter((f) =>
+      f.includes("control.sqlite"),
+    );
+    expect(control).toEqual([]);
   });
 
   it("expires an organisation export made before the deletion: 410, and its file is gone", async () => {
@@ -141,7 +156,8 @@ describe("an organisation the person was never linked to", () => {
   const NAME = "John Smith";
   const EMAIL = "john.s@elsewhere.example";
   let bart: Awaited<ReturnType<typeof userWithOrg>>;
-  let pseudonym: string;
+  let before: Buffer[];
+  const opened: string[] = [];
 
   beforeAll(async () => {
     bart = await userWithOrg(instance, "bart-co");
@@ -159,21 +175,36 @@ describe("an organisation the person was never linked to", () => {
       "invoice",
     );
     ok(await bart.client.mutate("invoices.issue", { org: "bart-co", id: invoice.id ?? invoice.invoice?.id }), "issue");
-    // The person's own address is on file there too, so the file is searched and rewritten.
+    // The person's own address is on file there too: it is bart-co's record of a contact, not the account's.
     ok(await bart.client.mutate("clients.create", { org: "bart-co", name: "Elsewhere Ltd", contactEmail: EMAIL }), "contact");
 
     const john = await verifiedUser(instance, NAME, EMAIL);
-    pseudonym = ok(await john.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL }), "delete").pseudonym;
+    await instance.services.pool.closeAll();
+    before = fileBytes(bart.tenantId);
+    const { pool } = instance.services;
+    const acquire = pool.acquire.bind(pool);
+    pool.acquire = (tenantId: string) => {
+      opened.push(tenantId);
+      return acquire(tenantId);
+    };
+    try {
+      ok(await john.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL }), "delete");
+      await compactionsIdle(instance.services);
+    } finally {
+      pool.acquire = acquire;
+    }
   });
 
-  it("replaces their email there but leaves a namesake client and an issued invoice as they were", () => {
+  it("never opens it: its file is byte for byte what it was, its contact and issued invoice included", () => {
+    expect(opened).toEqual([]);
+    expect(fileBytes(bart.tenantId)).toEqual(before);
     const clients = tenantRows<{ name: string; contact_email: string | null }>(
       instance.dataDir,
       bart.tenantId,
       "select name, contact_email from clients order by name",
     );
     expect(clients).toEqual([
-      { name: "Elsewhere Ltd", contact_email: `${pseudonym}@deleted.invalid` },
+      { name: "Elsewhere Ltd", contact_email: EMAIL },
       { name: NAME, contact_email: "client@smith.example" },
     ]);
     const lines = tenantRows(
@@ -243,7 +274,7 @@ describe("access ends before any organisation file is rewritten", () => {
       return acquire(tenantId);
     };
     try {
-      pseudonym = (await deleteAccount(instance.services, zedId, { ip: "127.0.0.1", userAgent: null })).pseudonym;
+      pseudonym = (await deleteAccount(instance.services, zedId, { ip: "127.0.0.1", userAgent: null })).pseudonym!;
     } finally {
       pool.acquire = acquire;
     }
@@ -260,7 +291,11 @@ describe("access ends before any organisation file is rewritten", () => {
     expect(tenantRows(instance.dataDir, gamma.tenantId, `select name, email, role from members where user_id = '${zedId}'`)).toEqual([
       { name: pseudonym, email: `${pseudonym}@deleted.invalid`, role: "deleted" },
     ]);
-    expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
+    await runCompactions(instance.services);
+    // Their name was only ever in their own member rows; their address stays only in the audit
+    // details of the invitations alpha and beta sent (the organisations' record of what they did).
+    expect(filesWithBytes(NAME)).toEqual([]);
+    expect(filesWithBytes(EMAIL).sort()).toEqual([tenantFile(alpha.tenantId), tenantFile(beta.tenantId)].sort());
     const memberships = await instance.services.control
       .selectFrom("memberships")
       .select("tenant_id")
@@ -288,6 +323,8 @@ describe("access ends before any organisation file is rewritten", () => {
     expect(tenantRows(instance.dataDir, delta.tenantId, `select name, role from members where user_id = '${zedId}'`)).toEqual([
       { name: pseudonym, role: "deleted" },
     ]);
-    expect(filesWithBytes(NAME, EMAIL)).toEqual([]);
+    // The join's own request queued the file it wrote for compaction, and started it.
+    await compactionsIdle(instance.services);
+    expect(filesWithBytes(NAME)).toEqual([]);
   });
 });

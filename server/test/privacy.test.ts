@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tenantFilePath } from "../../db/tenant/paths";
+import { compactionsIdle } from "../privacy/compaction";
 import { deleteAccount } from "../privacy/delete-account";
 import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { Client, ok } from "./support/client";
@@ -47,6 +49,13 @@ function tenantIds() {
     .filter((n) => n.endsWith(".sqlite"))
     .map((n) => n.slice(0, -".sqlite".length));
 }
+
+/** The file and its WAL, as bytes. */
+const fileBytes = (tenantId: string) =>
+  ["", "-wal"].map((suffix) => {
+    const f = tenantFilePath(instance.dataDir, tenantId) + suffix;
+    return existsSync(f) ? readFileSync(f) : Buffer.alloc(0);
+  });
 
 const digests = () => Object.fromEntries(tenantIds().map((id) => [id, tenantDigest(instance.dataDir, id)]));
 
@@ -189,23 +198,56 @@ describe("account deletion", () => {
   describe("once another owner is in place", () => {
     let pseudonym: string;
     let oldCookie: string;
+    let bartCoId: string;
+    let bartCoBefore: Buffer[];
+    const opened = new Set<string>();
 
     beforeAll(async () => {
       await inviteMember(instance, zeb, "zeb-studio", "owner", { email: alice.email, existing: alice.client });
       oldCookie = zeb.cookieHeader();
-      const res = await zeb.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL.toUpperCase() }, fromIp);
+      bartCoId = (
+        await instance.services.control.selectFrom("tenants").select("id").where("slug", "=", "bart-co").executeTakeFirstOrThrow()
+      ).id;
+      bartCoBefore = fileBytes(bartCoId);
+      const { pool } = instance.services;
+      const acquire = pool.acquire.bind(pool);
+      pool.acquire = (tenantId: string) => {
+        opened.add(tenantId);
+        return acquire(tenantId);
+      };
+      let res;
+      try {
+        res = await zeb.mutate("account.delete", { password: STRONG_PASSWORD, confirm: EMAIL.toUpperCase() }, fromIp);
+        await compactionsIdle(instance.services);
+      } finally {
+        pool.acquire = acquire;
+      }
       expect(res.status, JSON.stringify(res.error)).toBe(200);
       pseudonym = res.data.pseudonym;
       expect(res.setCookies.some((c) => /max-age=0/i.test(c))).toBe(true);
     });
 
-    it("leaves neither the email, nor the name, nor the IP in any file of the data directory", () => {
-      expect(filesContaining(EMAIL)).toEqual([]);
-      expect(filesContaining(NAME)).toEqual([]);
-      expect(filesContaining("quirkfeather")).toEqual([]);
+    it("leaves the IP in no file and the name and email in no file of the platform's, once the queued compaction ran", async () => {
+      await compactionsIdle(instance.services);
+      expect(await instance.services.control.selectFrom("file_compactions").select("target").execute()).toEqual([]);
       expect(filesContaining(IP)).toEqual([]);
-      // The scan does see what is there: the other people are still in the files.
+      const control = filesUnder(instance.dataDir).filter((f) => /control\.sqlite/.test(f));
+      expect(control.length).toBeGreaterThan(0);
+      for (const needle of [EMAIL, NAME, "quirkfeather"]) expect(filesContaining(needle).filter((f) => control.includes(f))).toEqual([]);
+      // No member row anywhere still names them; the scan does see what is there: the other people are in the files.
+      for (const id of tenantIds()) {
+        const rows = tenantRows(instance.dataDir, id, "select name, email from members");
+        expect(JSON.stringify(rows).toLowerCase()).not.toContain("quirkfeather");
+      }
       expect(filesContaining(OTHER.email).length).toBeGreaterThan(0);
+    });
+
+    it("leaves what other people typed as they typed it, and never opens an organisation the person never joined", () => {
+      // Bart's client contact at bart-co is the person's own address; bart-co is still byte for byte what it was.
+      expect(fileBytes(bartCoId)).toEqual(bartCoBefore);
+      expect(tenantRows(instance.dataDir, bartCoId, "select contact_email from clients")).toEqual([{ contact_email: EMAIL }]);
+      expect(opened.has(bartCoId)).toBe(false);
+      expect(opened.has(alice.tenantId)).toBe(true);
     });
 
     it("gives a stable pseudonym, kept on the account row", async () => {
@@ -238,7 +280,8 @@ describe("account deletion", () => {
       const row = members.find((m: { userId: string }) => m.userId === zebId);
       expect(row).toMatchObject({ name: pseudonym, email: `${pseudonym}@deleted.invalid`, role: "deleted" });
       const mention = tenantRows<{ title: string }>(instance.dataDir, alice.tenantId, "select title from tasks where title like 'Ask %'");
-      expect(mention).toEqual([{ title: `Ask ${pseudonym} about the launch` }]);
+      // Alice's words: the organisation's record, handled by its admins on request (Settings → Data subject requests).
+      expect(mention).toEqual([{ title: `Ask ${NAME} about the launch` }]);
     });
 
     it("keeps the login history anonymous and records the deletion by pseudonym only", async () => {
