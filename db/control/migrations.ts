@@ -194,7 +194,7 @@ export const controlMigrations: Record<string, Migration> = {
    * a background job so no old page keeps the person; a row per file, so a restart loses none.
    */
   "0006_file_compactions": {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable("file_compactions")
         // "control", or a tenant id.

@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from "kysely";
  * they did is the organisation's record), and with it no code path drops the trigger any more.
  */
 export const migration0013: Migration = {
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<unknown>) {
     await sql`drop trigger if exists audit_log_no_update`.execute(db);
     await sql`create trigger audit_log_no_update before update on audit_log
       when new.id is not old.id or new.at is not old.at or new.actor_kind is not old.actor_kind
