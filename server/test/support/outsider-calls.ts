@@ -35,6 +35,8 @@ async function deleteOwn(e: OutsiderEnv, email: string, client: Awaited<ReturnTy
   const res = await e.call(client, "mutation", "account.delete", { password: STRONG_PASSWORD, confirm: email });
   // The deletion must have happened: a refusal would prove nothing about its effects.
   expect(res.status, JSON.stringify(res.error)).toBe(200);
+  // When erasure's remaining work moves off the request path (issue 24 item 7), wait for that job
+  // here: otherwise the victim is compared before the work that could change it has run.
 }
 
 export const outsiderCases: Record<string, EffectCase[]> = {
