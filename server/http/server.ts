@@ -73,5 +73,12 @@ export function createHttpServer(services: Services, remix?: RequestListener) {
     if (remix) return remix(req, res);
     res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
   };
-  return createServer((req, res) => withRequestId(req, res, route));
+  const server = createServer((req, res) => withRequestId(req, res, route));
+  // Node closes an idle keep-alive connection after 5 s, in the timers phase, which runs before the
+  // poll phase: after any stall of the event loop longer than that (a VACUUM, a big report), a request
+  // a client had already sent on that connection is dropped with ECONNRESET. Clients and proxies reuse
+  // idle connections for up to about a minute, so the server keeps them a little longer than that.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
