@@ -1,6 +1,7 @@
 export interface PermissionGroup {
   group: string;
-  permissions: { key: string; label: string }[];
+  /** `reveals`: what the permission shows past sharing and rates (the catalogue's sentence), shown before it is granted. */
+  permissions: { key: string; label: string; reveals: string | null }[];
 }
 
 export interface MatrixRole {
@@ -63,6 +64,11 @@ export function RolesMatrix({ groups, roles, editing }: { groups: PermissionGrou
                 <th scope="row">
                   {editing ? <label htmlFor={`perm-${p.key}`}>{p.label}</label> : p.label}
                   <code>{p.key}</code>
+                  {p.reveals && (
+                    <p className="reveals" role="note" id={`reveals-${p.key}`}>
+                      <strong>Shows past sharing:</strong> {p.reveals}
+                    </p>
+                  )}
                 </th>
                 {columns.map((r) =>
                   r.id === editing?.id ? (
@@ -74,6 +80,7 @@ export function RolesMatrix({ groups, roles, editing }: { groups: PermissionGrou
                         value={p.key}
                         form={editing.formId}
                         defaultChecked={editing.checked.has(p.key)}
+                        aria-describedby={p.reveals ? `reveals-${p.key}` : undefined}
                       />
                     </td>
                   ) : (

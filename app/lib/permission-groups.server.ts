@@ -1,5 +1,5 @@
 import type { PermissionGroup } from "~/components/roles-matrix";
-import { PERMISSIONS } from "../../server/permissions/catalogue";
+import { PERMISSIONS, revealsOf, type Permission } from "../../server/permissions/catalogue";
 
 /**
  * The catalogue grouped for the roles matrix, in catalogue order. The catalogue is plain data with no
@@ -9,7 +9,7 @@ export function permissionGroups(): PermissionGroup[] {
   const groups = new Map<string, PermissionGroup>();
   for (const [key, { group, label }] of Object.entries(PERMISSIONS)) {
     if (!groups.has(group)) groups.set(group, { group, permissions: [] });
-    groups.get(group)!.permissions.push({ key, label });
+    groups.get(group)!.permissions.push({ key, label, reveals: revealsOf(key as Permission) });
   }
   return [...groups.values()];
 }

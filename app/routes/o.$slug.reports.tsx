@@ -94,6 +94,8 @@ function Section({ title, note, exportLink, children }: { title: string; note?: 
 
 function HoursSection({ org, hours, query }: { org: string; hours: NonNullable<Data["hours"]>; query: Data["query"] }) {
   const period = hours.groupBy === "week" || hours.groupBy === "month";
+  // Amounts are null for a role without project.rates.view: the column is left out, not shown empty.
+  const showMoney = hours.totals.amount !== null;
   const points = hours.rows.map((r) => ({ label: r.label, hours: toHours(r.seconds), billableHours: toHours(r.billableSeconds) }));
   return (
     <Section title="Hours and billable amount" exportLink={<ExportLink org={org} params={{ report: "hours", ...query }} />}>
@@ -109,7 +111,7 @@ function HoursSection({ org, hours, query }: { org: string; hours: NonNullable<D
             {hours.groupBy === "project" && <th>Client</th>}
             <th>Hours</th>
             <th>Billable</th>
-            <th>Amount</th>
+            {showMoney && <th>Amount</th>}
           </tr>
         </thead>
         <tbody>
@@ -119,14 +121,14 @@ function HoursSection({ org, hours, query }: { org: string; hours: NonNullable<D
               {hours.groupBy === "project" && <td>{r.clientName}</td>}
               <td>{formatHours(r.seconds)}</td>
               <td>{formatHours(r.billableSeconds)}</td>
-              <td>{formatMoney(r.amount, hours.currency)}</td>
+              {r.amount !== null && <td>{formatMoney(r.amount, hours.currency)}</td>}
             </tr>
           ))}
           <tr>
             <th colSpan={hours.groupBy === "project" ? 2 : 1}>Total</th>
             <th>{formatHours(hours.totals.seconds)}</th>
             <th>{formatHours(hours.totals.billableSeconds)}</th>
-            <th>{formatMoney(hours.totals.amount, hours.currency)}</th>
+            {hours.totals.amount !== null && <th>{formatMoney(hours.totals.amount, hours.currency)}</th>}
           </tr>
         </tbody>
       </table>
@@ -226,7 +228,7 @@ function UnbilledSection({ org, unbilled }: { org: string; unbilled: NonNullable
               <th>Project</th>
               <th>Entries</th>
               <th>Hours</th>
-              <th>Amount</th>
+              {unbilled.totals.amount !== null && <th>Amount</th>}
             </tr>
           </thead>
           <tbody>
@@ -236,14 +238,14 @@ function UnbilledSection({ org, unbilled }: { org: string; unbilled: NonNullable
                 <td>{r.projectName}</td>
                 <td>{r.entries}</td>
                 <td>{formatHours(r.seconds)}</td>
-                <td>{formatMoney(r.amount, unbilled.currency)}</td>
+                {r.amount !== null && <td>{formatMoney(r.amount, unbilled.currency)}</td>}
               </tr>
             ))}
             <tr>
               <th colSpan={2}>Total</th>
               <th>{unbilled.totals.entries}</th>
               <th>{formatHours(unbilled.totals.seconds)}</th>
-              <th>{formatMoney(unbilled.totals.amount, unbilled.currency)}</th>
+              {unbilled.totals.amount !== null && <th>{formatMoney(unbilled.totals.amount, unbilled.currency)}</th>}
             </tr>
           </tbody>
         </table>

@@ -1,6 +1,12 @@
 /**
  * Every permission a tenant procedure can declare. Names are the catalogue's for good: roles stored in
  * tenant files refer to them. Group and label are what the roles matrix shows.
+ *
+ * `reveals` marks a permission whose channel deliberately does NOT apply the sharing rule
+ * (projectVisible) or the rates rule (project.rates.view): granting it shows what the sentence says,
+ * whatever else the role lacks. The roles page prints it beside the box and the channel proof suite
+ * reads REVEALING_PERMISSIONS, so a channel that leaks past the rule without an entry here is a bug.
+ * Why each of these keeps its broad sight is in docs/decisions/014-channels-keep-the-visibility-rule.md.
  */
 export const PERMISSIONS = {
   "client.read": { group: "Clients", label: "See clients" },
@@ -34,7 +40,14 @@ export const PERMISSIONS = {
   "time.write.own": { group: "Time", label: "Track own time" },
   "time.write.all": { group: "Time", label: "Edit everyone's time" },
   "time.rates.manage": { group: "Time", label: "Set member hourly rates" },
-  "invoice.read": { group: "Invoices", label: "See invoices" },
+  "invoice.read": {
+    group: "Invoices",
+    label: "See invoices",
+    // An invoice is the document sent to the client: its lines must add up to its total, so every
+    // line is shown, whichever project its time came from.
+    reveals:
+      "Every line of every invoice as sent to the client, including the names, hours, rates and amounts of projects not shared with this role.",
+  },
   "invoice.create": { group: "Invoices", label: "Create draft invoices" },
   "invoice.update": { group: "Invoices", label: "Edit draft invoices" },
   "invoice.issue": { group: "Invoices", label: "Issue invoices" },
@@ -54,8 +67,19 @@ export const PERMISSIONS = {
   "member.remove": { group: "Members", label: "Remove members" },
   "member.role.assign": { group: "Members", label: "Change members' roles" },
   "role.manage": { group: "Members", label: "Manage custom roles" },
-  "audit.view": { group: "Audit", label: "See the audit log" },
-  "audit.export": { group: "Audit", label: "Export the audit log" },
+  "audit.view": {
+    group: "Audit",
+    label: "See the audit log",
+    // The log is the organisation's record of who did what; a log with holes answers no question.
+    reveals:
+      "Every project's activity, shared or not: task titles, project names, hourly rates and invoice amounts recorded in the log's details.",
+  },
+  "audit.export": {
+    group: "Audit",
+    label: "Export the audit log",
+    reveals:
+      "Every project's activity, shared or not: task titles, project names, hourly rates and invoice amounts recorded in the log's details.",
+  },
   "integration.read": { group: "Integrations", label: "See integrations" },
   "integration.manage": { group: "Integrations", label: "Manage integrations" },
   "webhook.manage": { group: "Integrations", label: "Manage webhooks" },
@@ -65,18 +89,35 @@ export const PERMISSIONS = {
   "org.view": { group: "Organisation", label: "Open the organisation" },
   "org.leave": { group: "Organisation", label: "Leave the organisation" },
   "org.settings": { group: "Organisation", label: "Change organisation settings" },
-  "org.export": { group: "Organisation", label: "Export organisation data" },
+  "org.export": {
+    group: "Organisation",
+    label: "Export organisation data",
+    // The organisation export is the agency's copy of its own file (portability, backups by hand).
+    reveals: "Everything in the organisation: every project, task, comment, time entry, rate and invoice, shared or not.",
+  },
   "privacy.subject_requests": {
     group: "Organisation",
     label: "Handle data subject requests (find and redact a person)",
   },
   "org.delete": { group: "Organisation", label: "Delete the organisation" },
   "org.billing": { group: "Organisation", label: "Manage the organisation's plan" },
-} as const satisfies Record<string, { group: string; label: string }>;
+} as const satisfies Record<string, { group: string; label: string; reveals?: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 export const ALL_PERMISSIONS = Object.keys(PERMISSIONS) as Permission[];
+
+/** What a permission shows past the sharing and rates rules, or null when its channels keep them. */
+export function revealsOf(permission: Permission): string | null {
+  const entry: { label: string; reveals?: string } = PERMISSIONS[permission];
+  return entry.reveals ?? null;
+}
+
+/** The permissions whose channels keep broad sight on purpose, for the roles page and the proof suite. */
+export const REVEALING_PERMISSIONS: readonly { permission: Permission; reveals: string }[] = ALL_PERMISSIONS.flatMap((permission) => {
+  const reveals = revealsOf(permission);
+  return reveals === null ? [] : [{ permission, reveals }];
+});
 
 export function isPermission(value: string): value is Permission {
   return Object.hasOwn(PERMISSIONS, value);

@@ -1,11 +1,17 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { AttachmentsTable } from "../../db/tenant/files/attachments";
 import type { TenantDB } from "../../db/tenant/schema";
+import { NOT_SHARED, visibleProjectIds } from "../access/channel-rules";
+import { memberView } from "../digest/member-access";
 import type { Services } from "../services";
 import { notFound } from "../trpc/errors";
 
-/** Bumped when a field changes meaning; readers of old exports can tell which shape they hold. */
-export const PERSONAL_EXPORT_VERSION = 1;
+/**
+ * Bumped when a field changes meaning; readers of old exports can tell which shape they hold.
+ * 2: names and titles of what the person cannot see now are placeholders, `titleAsWritten` added,
+ * notes and descriptions of hidden projects' rows are null.
+ */
+export const PERSONAL_EXPORT_VERSION = 2;
 
 const iso = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString());
 
@@ -23,6 +29,11 @@ function parseJson(text: string): unknown {
  * themselves: tasks they created, comments, time entries, files they uploaded, and the actions the
  * audit log records them doing. Records are selected by author, not by what the person may see
  * today: a comment stays theirs after they lose access to its project.
+ *
+ * What surrounds those records (a project's name, a task's title and description) is someone else's
+ * text, and follows the lists' rule (projectVisible, as the member's role sees it now): a project or
+ * task they cannot see appears as NOT_SHARED, never by its current name. A task they created keeps
+ * the title they typed (recorded with task.create), not the one it has today.
  *
  * Audit rows carry action, target, time, IP and browser but not their detail: a detail describes
  * the target (an invited colleague's address, a removed member's email), which is someone else's.
@@ -137,6 +148,9 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
     .select(["name", "email", "role", "joined_at"])
     .where("user_id", "=", userId)
     .executeTakeFirst();
+  const view = await memberView(db, userId);
+  const visible = view ? await visibleProjectIds(db, view.access) : new Set<string>();
+  const sees = (projectId: string) => visible.has(projectId);
   const tasks = await db
     .selectFrom("tasks")
     .innerJoin("projects", "projects.id", "tasks.project_id")
@@ -145,17 +159,37 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
       "tasks.kind",
       "tasks.title",
       "tasks.description",
+      "tasks.project_id",
       "projects.name as project",
       "tasks.created_at",
       "tasks.updated_at",
     ])
+    // The title as they typed it, from their own task.create row (null where it was never recorded).
+    .select((eb) =>
+      eb
+        .selectFrom("audit_log")
+        .select(sql<string | null>`json_extract(audit_log.detail, '$.title')`.as("t"))
+        .where("audit_log.action", "=", "task.create")
+        .where("audit_log.actor_id", "=", userId)
+        .whereRef("audit_log.target_id", "=", "tasks.id")
+        .limit(1)
+        .as("written_title"),
+    )
     .where("tasks.created_by", "=", userId)
     .orderBy("tasks.created_at")
     .execute();
   const comments = await db
     .selectFrom("comments")
     .innerJoin("tasks", "tasks.id", "comments.task_id")
-    .select(["comments.id", "comments.task_id", "tasks.title as task", "comments.body", "comments.created_at", "comments.edited_at"])
+    .select([
+      "comments.id",
+      "comments.task_id",
+      "tasks.project_id",
+      "tasks.title as task",
+      "comments.body",
+      "comments.created_at",
+      "comments.edited_at",
+    ])
     .where("comments.author_id", "=", userId)
     .orderBy("comments.created_at")
     .execute();
@@ -164,6 +198,7 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
     .innerJoin("projects", "projects.id", "time_entries.project_id")
     .select([
       "time_entries.id",
+      "time_entries.project_id",
       "projects.name as project",
       "time_entries.task_id",
       "time_entries.started_at",
@@ -189,31 +224,49 @@ async function authoredIn(db: Kysely<TenantDB>, userId: string) {
     .execute();
   return {
     member: member ? { name: member.name, email: member.email, role: member.role, joinedAt: iso(member.joined_at) } : null,
-    tasksCreated: tasks.map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      title: t.title,
-      description: t.description,
-      project: t.project,
-      createdAt: iso(t.created_at),
-      updatedAt: iso(t.updated_at),
-    })),
+    tasksCreated: tasks.map((t) =>
+      sees(t.project_id)
+        ? {
+            id: t.id,
+            kind: t.kind,
+            title: t.title,
+            titleAsWritten: t.written_title ?? null,
+            description: t.description,
+            project: t.project,
+            createdAt: iso(t.created_at),
+            updatedAt: iso(t.updated_at),
+          }
+        : {
+            id: t.id,
+            kind: t.kind,
+            title: NOT_SHARED.task,
+            titleAsWritten: t.written_title ?? null,
+            // Today's description may be anyone's rewrite, and the one they typed is not kept.
+            description: null,
+            project: NOT_SHARED.project,
+            createdAt: iso(t.created_at),
+            updatedAt: null,
+          },
+    ),
     comments: comments.map((c) => ({
       id: c.id,
       taskId: c.task_id,
-      task: c.task,
+      task: sees(c.project_id) ? c.task : NOT_SHARED.task,
       body: c.body,
       createdAt: iso(c.created_at),
       editedAt: iso(c.edited_at),
     })),
+    // Time logged for them is about them wherever it was logged: when and how long stay. In a project
+    // they cannot see, the project's name goes, and so does the note: it describes that project's
+    // work, and entries do not record who wrote it (the owner may have logged it for them).
     timeEntries: time.map((e) => ({
       id: e.id,
-      project: e.project,
-      taskId: e.task_id,
+      project: sees(e.project_id) ? e.project : NOT_SHARED.project,
+      taskId: sees(e.project_id) ? e.task_id : null,
       startedAt: iso(e.started_at),
       endedAt: iso(e.ended_at),
       durationSeconds: e.duration_seconds,
-      note: e.note,
+      note: sees(e.project_id) ? e.note : null,
       billable: e.billable === 1,
     })),
     files: files.map((f) => ({

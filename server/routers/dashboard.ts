@@ -4,6 +4,7 @@ import { hoursReport } from "../../db/tenant/reports/hours";
 import { currentPeriods, rangeBounds } from "../../db/tenant/reports/periods";
 import { unbilledAmount } from "../../db/tenant/reports/unbilled";
 import { getOrgSettings } from "../../db/tenant/settings";
+import { seesMoney } from "../access/channel-rules";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { orgInput } from "./inputs";
@@ -13,7 +14,7 @@ const TOP_PROJECTS = 5;
 
 /**
  * The organisation page's key figures. Hours and counts need only dashboard.view; money needs
- * report.view as well and is null without it. The same scope as the reports: visible projects
+ * report.view and project.rates.view as well (amounts are made of rates) and is null without them. The same scope as the reports: visible projects
  * only, and only the caller's own time unless their role reads everyone's.
  */
 export const dashboardRouter = router({
@@ -24,7 +25,7 @@ export const dashboardRouter = router({
       const settings = await getOrgSettings();
       const zone = settings.timeZone;
       const { week, month } = currentPeriods(ctx.services.clock.now(), zone, settings.weekStart);
-      const money = ctx.permissions.has("report.view");
+      const money = ctx.permissions.has("report.view") && seesMoney(ctx.permissions);
       const weekScope = scopeFor(ctx, {}, rangeBounds(week, zone));
       const monthScope = scopeFor(ctx, {}, rangeBounds(month, zone));
 

@@ -33,6 +33,10 @@ export function majorUnits(minor: number, currency: string) {
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
 }
 
+/** Without rates the answer's amounts are null: the CSV then has no amount or currency columns at all. */
+const moneyColumns = (amount: number | null, currency: string) => (amount === null ? [] : [majorUnits(amount, currency), currency]);
+const moneyHeader = (amount: number | null) => (amount === null ? [] : ["amount", "currency"]);
+
 const GROUP_HEADER = { client: "client", project: "project", member: "member", week: "week_starting", month: "month" } as const;
 
 export const reportTable = {
@@ -46,8 +50,7 @@ export const reportTable = {
       "billable_hours",
       "seconds",
       "billable_seconds",
-      "amount",
-      "currency",
+      ...moneyHeader(r.totals.amount),
     ];
     const rows = r.rows.map((row) => [
       row.label,
@@ -57,8 +60,7 @@ export const reportTable = {
       hours(row.billableSeconds),
       row.seconds,
       row.billableSeconds,
-      majorUnits(row.amount, r.currency),
-      r.currency,
+      ...moneyColumns(row.amount, r.currency),
     ]);
     return table(header, rows);
   },
@@ -90,15 +92,14 @@ export const reportTable = {
   },
   unbilled(r: ReportResults["unbilled"]) {
     return table(
-      ["client", "project", "entries", "hours", "seconds", "amount", "currency"],
+      ["client", "project", "entries", "hours", "seconds", ...moneyHeader(r.totals.amount)],
       r.rows.map((row) => [
         row.clientName,
         row.projectName,
         row.entries,
         hours(row.seconds),
         row.seconds,
-        majorUnits(row.amount, r.currency),
-        r.currency,
+        ...moneyColumns(row.amount, r.currency),
       ]),
     );
   },

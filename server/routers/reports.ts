@@ -8,6 +8,7 @@ import { unbilledReport } from "../../db/tenant/reports/unbilled";
 import { utilisationReport } from "../../db/tenant/reports/utilisation";
 import { getOrgSettings } from "../../db/tenant/settings";
 import type { Clock } from "../clock";
+import { seesMoney } from "../access/channel-rules";
 import type { Permission } from "../permissions/catalogue";
 import { forbidden } from "../trpc/errors";
 import { router } from "../trpc/init";
@@ -136,13 +137,22 @@ function sumHours(rows: HoursRow[]) {
   );
 }
 
+/**
+ * Amounts are money made of rates: a role with report.view but without project.rates.view gets the
+ * hours and null where the amount was (as projects.get nulls rates), in the answer, the page and the CSV.
+ */
+function moneyFor<T extends { amount: number }>(caller: Caller, rows: T[]): (Omit<T, "amount"> & { amount: number | null })[] {
+  return seesMoney(caller.permissions) ? rows : rows.map((r) => ({ ...r, amount: null }));
+}
+
 const run = {
   async hours(caller: Caller, input: Input<"hours">) {
     const { settings, range, scope, head } = await setup(caller, input);
     const { groupBy } = input;
     const periods = groupBy === "week" || groupBy === "month" ? periodsOf(range!, groupBy, settings.timeZone, settings.weekStart) : [];
     const rows = await hoursReport(scope, groupBy, periods);
-    return { ...head, groupBy, rows, totals: sumHours(rows) };
+    const [totals] = moneyFor(caller, [sumHours(rows)]);
+    return { ...head, groupBy, rows: moneyFor(caller, rows), totals: totals! };
   },
   async budgets(caller: Caller, input: Input<"budgets">) {
     const { scope, head } = await setup(caller, input);
@@ -167,7 +177,7 @@ const run = {
       (t, r) => ({ entries: t.entries + r.entries, seconds: t.seconds + r.seconds, amount: t.amount + r.amount }),
       { entries: 0, seconds: 0, amount: 0 },
     );
-    return { ...head, rows, totals };
+    return { ...head, rows: moneyFor(caller, rows), totals: moneyFor(caller, [totals])[0]! };
   },
   async financials(caller: Caller, input: Input<"financials">) {
     const { scope, head } = await setup(caller, input);

@@ -1,3 +1,4 @@
+import { seesMoney } from "../access/channel-rules";
 import { z } from "zod";
 import { findProject } from "../../db/tenant/projects";
 import { dayEnd, dayStart, localDate, localInstant, localTime, addDays } from "../../db/tenant/time/days";
@@ -90,7 +91,8 @@ export function requireTracker(ctx: Caller): string {
   return ctx.actor.id;
 }
 
-export const canSeeRates = (ctx: Caller) => ctx.permissions.has("project.rates.view") || ctx.permissions.has("time.rates.manage");
+/** The channel rule (seesMoney), and whoever sets member rates knows them already. */
+export const canSeeRates = (ctx: Caller) => seesMoney(ctx.permissions) || ctx.permissions.has("time.rates.manage");
 
 /** A project the caller may see (else NOT_FOUND, as if it did not exist) and that is not archived. */
 export async function requireLoggableProject(id: string) {

@@ -134,7 +134,7 @@ describe("personal data export", () => {
     const data = res.data;
     expect(data).toMatchObject({
       format: "opslayer-personal-data",
-      version: 1,
+      version: 2,
       account: { id: zebId, name: NAME, email: EMAIL, emailVerified: true, staff: false },
     });
     expect(data.memberships.map((m: { organisation: string }) => m.organisation)).toEqual(["acme", "zeb-studio"]);
