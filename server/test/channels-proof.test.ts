@@ -98,6 +98,14 @@ describe("the channels proof", () => {
     expect(leaksIn(read, barred(viewer("blind"), "initial"))).toEqual([]);
   });
 
+  it("honours a catalogue declaration: a held permission that reveals a channel (or a prefix of it) exempts it", () => {
+    const reveals = (p: string) => (p === "audit.view" ? ["audit.list", "page o.$slug.audit*"] : []);
+    expect(revealingPermission("audit.list", ["org.view", "audit.view"], reveals)).toBe("audit.view");
+    expect(revealingPermission("page o.$slug.audit.export", ["audit.view"], reveals)).toBe("audit.view");
+    expect(revealingPermission("audit.export", ["audit.view"], reveals)).toBeNull();
+    expect(revealingPermission("audit.list", ["org.view"], reveals)).toBeNull();
+  });
+
   it("mailed the digests and delivered the webhooks it reads", () => {
     expect(instance.smtp.inbox.some((m) => m.to.includes(viewer("member").email) && m.text.includes("/digest/unsubscribe?token="))).toBe(
       true,

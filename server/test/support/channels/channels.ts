@@ -86,7 +86,8 @@ const BROAD: Record<string, (org: string, ctx: ChannelContext, v: Viewer) => unk
     { org, report: "unbilled" },
     { org, report: "financials", ...around(ctx) },
   ],
-  "webhooks.deliveries": (org, _ctx, v) => (v.webhookId ? [{ org, webhookId: v.webhookId, limit: 200 }] : []),
+  // Every webhook's log, not only the viewer's own: a log shows a payload only to those who could see it.
+  "webhooks.deliveries": (org, ctx) => ctx.world.viewers.flatMap((w) => (w.webhookId ? [{ org, webhookId: w.webhookId, limit: 200 }] : [])),
   "activity.project": (org, ctx) => [{ org, projectId: ctx.world.open.projectId }],
   "digest.projectReport": (org, ctx) => [{ org, projectId: ctx.world.open.projectId, ...around(ctx) }],
   "subjectRequests.search": (org, ctx) => [{ org, kind: "name", term: `Owner of ${ctx.world.slug}` }],

@@ -13,10 +13,14 @@ export function channelsRevealedBy(permission: Permission): readonly string[] {
 }
 
 /** The first permission the viewer holds that declares it reveals `channel`, or null. */
-export function revealingPermission(channel: string, held: Iterable<string>): string | null {
+export function revealingPermission(
+  channel: string,
+  held: Iterable<string>,
+  reveals: (p: Permission) => readonly string[] = channelsRevealedBy,
+): string | null {
   for (const p of held) {
     if (!Object.hasOwn(PERMISSIONS, p)) continue;
-    for (const r of channelsRevealedBy(p as Permission)) {
+    for (const r of reveals(p as Permission)) {
       if (r === channel || (r.endsWith("*") && channel.startsWith(r.slice(0, -1)))) return p;
     }
   }
