@@ -98,6 +98,16 @@ describe("the channels proof", () => {
     expect(leaksIn(read, barred(viewer("blind"), "initial"))).toEqual([]);
   });
 
+  it("is not vacuous: every page's loader answers the owner with its data (staff-only and start pages aside)", async () => {
+    const owner: Viewer = { ...viewer("member"), name: "owner", client: world.owner.client, webhookId: null };
+    const refused: string[] = [];
+    for (const c of CHANNELS.filter((c) => c.name.startsWith("page "))) {
+      const lines = (await c.read(owner, ctx())).split("\n");
+      if (!lines.some((l) => /^(\{|\[|2\d\d )/.test(l))) refused.push(`${c.name}: ${lines[0]!.slice(0, 120)}`);
+    }
+    expect(refused).toEqual([expect.stringMatching(/^page _index: 302/), expect.stringMatching(/^page admin.security: 403/)]);
+  });
+
   it("honours a catalogue declaration: a held permission that reveals a channel (or a prefix of it) exempts it", () => {
     const reveals = (p: string) => (p === "audit.view" ? ["audit.list", "page o.$slug.audit*"] : []);
     expect(revealingPermission("audit.list", ["org.view", "audit.view"], reveals)).toBe("audit.view");

@@ -159,32 +159,70 @@ function idsFor(file: string, w: ChannelWorld): string[] {
   return ids;
 }
 
-async function settle(p: Promise<unknown>): Promise<string> {
-  try {
-    const r = await p;
-    return r instanceof Response ? `${r.status} ${await r.text()}` : JSON.stringify(r);
-  } catch (e) {
-    if (e instanceof Response) return `${e.status} ${await e.text()}`;
-    throw e;
+/** The query strings a page is read with, beside none: its broadest filters, every report and format. */
+const PAGE_SEARCHES: Record<string, (ctx: ChannelContext) => Record<string, string>[]> = {
+  "o.$slug.reports": (ctx) => ["project", "client", "member", "task"].map((groupBy) => ({ ...around(ctx), groupBy })),
+  "o.$slug.reports.export": (ctx) => [
+    { report: "hours", groupBy: "project", ...around(ctx) },
+    { report: "hours", groupBy: "task", ...around(ctx) },
+    { report: "budgets" },
+    { report: "utilisation", ...around(ctx) },
+    { report: "unbilled" },
+    { report: "financials", ...around(ctx) },
+  ],
+  "o.$slug.audit.export": () => [{ format: "csv" }, { format: "json" }],
+  "o.$slug.board": (ctx) => [{ projectId: ctx.world.hidden.projectId }],
+  "o.$slug.invoices.new": (ctx) => [{ client: ctx.world.clientId, ...around(ctx) }],
+  "o.$slug.time": (ctx) => [around(ctx)],
+};
+
+type Loader = (args: { request: Request; params: Record<string, string>; context: unknown }) => Promise<unknown>;
+
+/**
+ * A loader's answer as text: its data, or the body of the Response it returned or threw. A redirect
+ * to the same page with default filters (`?from=…`) is followed, as the browser would.
+ */
+async function readLoader(loader: Loader, url: string, params: Record<string, string>, context: () => Promise<unknown>) {
+  for (let hops = 0; ; hops++) {
+    let r: unknown;
+    try {
+      r = await loader({ request: new Request(url), params, context: await context() });
+    } catch (e) {
+      if (!(e instanceof Response)) throw e;
+      r = e;
+    }
+    if (!(r instanceof Response)) return JSON.stringify(r);
+    const location = r.headers.get("location");
+    if (r.status >= 300 && r.status < 400 && location?.startsWith("?") && hops < 3) {
+      url = new URL(location, url).href;
+      continue;
+    }
+    return `${r.status} ${location ?? ""} ${await r.text()}`;
   }
 }
 
 function pageChannel(file: string): Channel {
+  const route = file.replace(/\.tsx$/, "");
   return {
-    name: `page ${file.replace(/\.tsx$/, "")}`,
+    name: `page ${route}`,
     async read(v, ctx) {
-      const mod = (await import(join(ROUTES_DIR, file))) as { loader: (args: unknown) => Promise<unknown> };
-      const out: string[] = [];
-      for (const id of idsFor(file, ctx.world)) {
+      const mod = (await import(join(ROUTES_DIR, file))) as { loader: Loader };
+      const context = async () => {
         const reqCtx = await createContext(ctx.instance.services, {
           cookieHeader: v.client.cookieHeader(),
           info: { ip: "127.0.0.1", userAgent: "channels-proof" },
           origin: ctx.instance.url,
           setCookie: () => {},
         });
-        const context = { api: createCaller(reqCtx), viewer: reqCtx.viewer ? { ...reqCtx.viewer.user } : null };
-        const request = new Request(`${ctx.instance.url}/${file.replace(/\.tsx$/, "").replaceAll(".", "/")}`);
-        out.push(await settle(mod.loader({ request, params: { slug: ctx.world.slug, id }, context })));
+        return { api: createCaller(reqCtx), viewer: reqCtx.viewer ? { ...reqCtx.viewer.user } : null };
+      };
+      const searches = [{}, ...(PAGE_SEARCHES[route]?.(ctx) ?? [])];
+      const out: string[] = [];
+      for (const id of idsFor(file, ctx.world)) {
+        for (const search of searches) {
+          const url = `${ctx.instance.url}/${route.replaceAll(".", "/")}?${new URLSearchParams(search)}`;
+          out.push(await readLoader(mod.loader, url, { slug: ctx.world.slug, id }, context));
+        }
       }
       return out.join("\n");
     },
