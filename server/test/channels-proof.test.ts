@@ -37,8 +37,13 @@ const CHECKED: Record<Phase, string[]> = {
 const ctx = (): ChannelContext => ({ instance, world, rx, since });
 const viewer = (name: string) => world.viewers.find((v) => v.name === name)!;
 
+/**
+ * What may not reach `v` in `phase`: the markers and, since a payload about a hidden row need carry no
+ * marked text (a time entry's duration, an invoice's total), the hidden project's id; and the money.
+ */
 function barred(v: Viewer, phase: Phase) {
-  return [...(isBarred(v.blindFrom, phase) ? ALL_MARKERS : []), ...(isBarred(v.moneyBlindFrom, phase) ? HIDDEN_MONEY : [])];
+  const blind = isBarred(v.blindFrom, phase) ? [...ALL_MARKERS, world.hidden.projectId] : [];
+  return [...blind, ...(isBarred(v.moneyBlindFrom, phase) ? HIDDEN_MONEY : [])];
 }
 
 /** The viewer's permissions now (none once removed): what a catalogue declaration is checked against. */

@@ -171,7 +171,8 @@ const PAGE_SEARCHES: Record<string, (ctx: ChannelContext) => Record<string, stri
     { report: "financials", ...around(ctx) },
   ],
   "o.$slug.audit.export": () => [{ format: "csv" }, { format: "json" }],
-  "o.$slug.board": (ctx) => [{ projectId: ctx.world.hidden.projectId }],
+  // The page echoes the projectId it was asked for, so it is asked for the open one (tasks.board gets the hidden one).
+  "o.$slug.board": (ctx) => [{ projectId: ctx.world.open.projectId }],
   "o.$slug.invoices.new": (ctx) => [{ client: ctx.world.clientId, ...around(ctx) }],
   "o.$slug.time": (ctx) => [around(ctx)],
 };
