@@ -1,6 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Route modules (app/) import through "~/", as in tsconfig: the channels proof calls their loaders.
+  resolve: { alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) } },
   test: {
     include: ["server/**/*.test.ts", "db/**/*.test.ts"],
     environment: "node",
