@@ -48,7 +48,13 @@ export const PERMISSIONS = {
     reveals:
       "Every line of every invoice as sent to the client, including the names, hours, rates and amounts of projects not shared with this role.",
   },
-  "invoice.create": { group: "Invoices", label: "Create draft invoices" },
+  "invoice.create": {
+    group: "Invoices",
+    label: "Create draft invoices",
+    // A draft is priced from the unbilled time's rates: whoever drafts one sees what it will charge.
+    // Projects the role cannot see stay out of the preview (the sharing rule still applies).
+    reveals: "The hourly rates and amounts of unbilled time in the projects this role can see, while drafting an invoice.",
+  },
   "invoice.update": { group: "Invoices", label: "Edit draft invoices" },
   "invoice.issue": { group: "Invoices", label: "Issue invoices" },
   "invoice.void": { group: "Invoices", label: "Void invoices" },

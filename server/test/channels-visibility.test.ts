@@ -121,7 +121,7 @@ describe("the personal data export keeps the lists' rule", () => {
 
 describe("broad permissions declare what they reveal", () => {
   it("the catalogue lists invoice.read, audit.view, audit.export and org.export, each with its sentence", () => {
-    expect(REVEALING_PERMISSIONS.map((r) => r.permission).sort()).toEqual(["audit.export", "audit.view", "invoice.read", "org.export"]);
+    expect(REVEALING_PERMISSIONS.map((r) => r.permission).sort()).toEqual(["audit.export", "audit.view", "invoice.create", "invoice.read", "org.export"]);
     expect(revealsOf("invoice.read")).toMatch(/not shared/);
     expect(revealsOf("audit.view")).toMatch(/rates/);
     expect(revealsOf("task.read")).toBeNull();

@@ -1,30 +1,45 @@
 import { PERMISSIONS, type Permission } from "../../../permissions/catalogue";
 
-/**
- * The channels a permission declares it reveals everything through (issue 25 item 3: "broad
- * permissions say what they reveal"). Read from the catalogue entry's `reveals` when it has one, so
- * the suite honours a declaration as soon as it is written; today no entry has the field. An entry
- * is a channel name as this suite names it ("audit.list", "csv audit.export:csv", "organisation
- * export") or a prefix ending in "*" ("page o.$slug.audit*").
- */
-export function channelsRevealedBy(permission: Permission): readonly string[] {
-  const entry = PERMISSIONS[permission] as { reveals?: readonly string[] };
-  return entry.reveals ?? [];
-}
+/** What a declared permission shows on its channels: the hidden projects' content, their money, or both. */
+export type Revealed = "hidden" | "money";
 
-/** The first permission the viewer holds that declares it reveals `channel`, or null. */
-export function revealingPermission(
+/**
+ * Which channels each permission's `reveals` declaration in the catalogue covers (issue 25 item 3:
+ * "broad permissions say what they reveal"), spelled as this suite names channels; an entry ending
+ * in "*" is a prefix. The catalogue decides WHICH permissions reveal (its sentence is what the roles
+ * page shows); this map says where, and a test keeps its keys equal to the catalogue's list, so
+ * neither can change without the other.
+ */
+export const REVEALED_CHANNELS: Record<string, { channels: readonly string[]; shows: readonly Revealed[] }> = {
+  "invoice.read": {
+    channels: ["invoices.get", "page o.$slug.invoices.$id", "page o.$slug_.invoices.$id_.print"],
+    shows: ["hidden", "money"],
+  },
+  "invoice.create": { channels: ["invoices.preview", "page o.$slug.invoices.new"], shows: ["money"] },
+  "audit.view": { channels: ["audit.list", "page o.$slug.audit"], shows: ["hidden", "money"] },
+  "audit.export": { channels: ["audit.export", "page o.$slug.audit.export"], shows: ["hidden", "money"] },
+  "org.export": { channels: ["organisation export"], shows: ["hidden", "money"] },
+};
+
+const declared = (p: Permission) => REVEALED_CHANNELS[p] ?? { channels: [], shows: [] };
+
+/** What the viewer's held permissions declare `channel` shows them, and which permission says so. */
+export function revealedOn(
   channel: string,
   held: Iterable<string>,
-  reveals: (p: Permission) => readonly string[] = channelsRevealedBy,
-): string | null {
+  reveals: (p: Permission) => { channels: readonly string[]; shows: readonly Revealed[] } = declared,
+): { shows: Set<Revealed>; by: string[] } {
+  const shows = new Set<Revealed>();
+  const by: string[] = [];
   for (const p of held) {
     if (!Object.hasOwn(PERMISSIONS, p)) continue;
-    for (const r of reveals(p as Permission)) {
-      if (r === channel || (r.endsWith("*") && channel.startsWith(r.slice(0, -1)))) return p;
+    const d = reveals(p as Permission);
+    if (d.channels.some((r) => r === channel || (r.endsWith("*") && channel.startsWith(r.slice(0, -1))))) {
+      d.shows.forEach((k) => shows.add(k));
+      by.push(p);
     }
   }
-  return null;
+  return { shows, by };
 }
 
 /** Every place `needle` occurs in `text`, with a little context either side (what a failure prints). */
