@@ -76,6 +76,12 @@ function answer(res: ServerResponse, status: number, body: unknown) {
 }
 
 function failure(req: IncomingMessage, res: ServerResponse, services: Services, error: unknown) {
+  // The client hung up mid-body: nobody to answer and nothing broken here, so one line rather than
+  // a stack per request (a loop of cut uploads would otherwise fill the log at will).
+  if (req.destroyed && !req.complete) {
+    services.log(`[files] ${req.method} ${req.url?.split("?")[0]}: the client closed the connection before the body ended`);
+    return void res.destroy();
+  }
   if (answeredStorageFull(req, res, services, "files", error)) return;
   if (!req.complete) res.setHeader("Connection", "close");
   if (error instanceof TRPCError) {
