@@ -209,6 +209,8 @@ describe("uploads the server refuses or the client abandons", () => {
       15,
     );
     for (const r of [...early, ...late]) expect(r.status).toBe("aborted");
+    // More bytes than Content-Length: Node answers the rest 400 and cuts the connection under the upload.
+    await many(() => send("POST", uploadPath(world, "lie.txt"), { cookie: cookieOf(world), pieces: [text(200 * KiB)], length: 100 }), 15);
     await stillServes();
     // A hang-up is the client's doing: logged as one line each, never as a fault with its stack.
     const cut = instance.logs.slice(logsFrom).filter((line) => line.includes("/api/files/upload"));
