@@ -79,6 +79,18 @@ export async function attempt<T>(
 }
 
 /** A text field's value; a file sent where text was expected reads as empty, not as "[object File]". */
+/**
+ * The posted form. A body that is not one (another Content-Type, a broken multipart body) is the
+ * sender's mistake: 400 with a sentence, not the parser's TypeError as a 500.
+ */
+export async function readForm(request: Request): Promise<FormData> {
+  try {
+    return await request.formData();
+  } catch {
+    throw new Response("The form could not be read. Reload the page and send it again.", { status: 400, statusText: "Bad Request" });
+  }
+}
+
 export function formText(form: FormData, name: string): string {
   const value = form.get(name);
   return typeof value === "string" ? value : "";

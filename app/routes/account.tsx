@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
 import { LoginHistory } from "~/components/login-history";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { cursorParam } from "~/lib/log-views";
 
@@ -15,7 +15,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const api = context.api.account;
   switch (f.intent) {
     case "password": {

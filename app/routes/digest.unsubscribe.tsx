@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useSearchParams } from "@remix-run/react";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 
 export const meta: MetaFunction = () => [{ title: "Unsubscribe · opslayer" }];
 
@@ -10,7 +10,7 @@ export const meta: MetaFunction = () => [{ title: "Unsubscribe · opslayer" }];
  * a one-click POST to the link itself (List-Unsubscribe-Post), in the query string.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const token = f.token || new URL(request.url).searchParams.get("token") || "";
   const result = await attempt(request, () => context.api.digest.unsubscribe({ token }));
   if (result.ok) return { ok: true as const, orgName: result.data.orgName };

@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunct
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import accessCss from "~/components/access-control.css?url";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: accessCss }];
@@ -23,7 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const token = f.token ?? "";
   if (f.intent === "logout") {
     await context.api.auth.logout();

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 
 /** Only same-site paths: an open redirect after login would hand a fresh session's tab to another site. */
 function safeNext(value: string | undefined) {
@@ -14,7 +14,7 @@ export function loader({ context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () => context.api.auth.login({ email: f.email ?? "", password: f.password ?? "" }), {
     wrongCredentialsIsValue: true,
   });

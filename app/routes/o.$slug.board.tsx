@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
 import { LabelChips, People, PriorityBadge } from "~/components/task-bits";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 
 export const meta: MetaFunction = () => [{ title: "Board · opslayer" }];
 
@@ -18,7 +18,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () =>
     context.api.tasks.move({ org: params.slug!, id: f.taskId ?? "", statusId: f.statusId ?? "" }),
   );

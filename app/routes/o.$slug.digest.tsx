@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 
 export const meta: MetaFunction = () => [{ title: "Daily digest · opslayer" }];
 
@@ -11,7 +11,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   return attempt(request, () => context.api.digest.set({ org: params.slug!, optIn: f.optIn === "on" }));
 }
 

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, formText, load } from "~/lib/api.server";
+import { attempt, readForm, formText, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -58,7 +58,7 @@ function credentialFrom(form: FormData) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const org = params.slug!;
   const text = (name: string) => formText(form, name);
   const intent = text("intent");

@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import {
@@ -34,7 +34,7 @@ const fail = (field: string, message: string) => ({
 });
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   const id = params.id!;
   const currency = f.currency ?? "EUR";

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { errorsOf, Field, FormMessage } from "~/components/form";
-import { attempt, formObject, load, type ActionFailure } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, type ActionFailure } from "~/lib/api.server";
 import { formatHours, todayIn } from "~/lib/format";
 import { formatMoney, parseAmount, parseTaxRate } from "~/lib/money";
 
@@ -32,7 +32,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const currency = f.currency ?? "EUR";
   const fieldErrors: ActionFailure["fieldErrors"] = {};
   const taxRateBp = parseTaxRate(f.taxRate);

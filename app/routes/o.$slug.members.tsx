@@ -5,7 +5,7 @@ import { ConfirmForm } from "~/components/confirm-form";
 import { FormMessage } from "~/components/form";
 import { InvitationList, InviteForm } from "~/components/invitation-list";
 import { MemberRow } from "~/components/member-row";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { useOrgAccess } from "~/lib/permissions";
 import { ifAllowed } from "~/lib/permissions.server";
 
@@ -31,7 +31,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   // Only the client role is tied to a client; a select left filled for another role is ignored.
   const clientId = f.role === "client" && f.clientId ? f.clientId : null;

@@ -4,7 +4,7 @@ import accessCss from "~/components/access-control.css?url";
 import { Attachments, FILE_DELETE_INTENT } from "~/components/attachments";
 import { ProjectForm } from "~/components/project-form";
 import { SharingPanel } from "~/components/sharing-panel";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { deleteAttachmentAction, loadAttachments } from "~/lib/attachments.server";
 import { useOrgAccess } from "~/lib/permissions";
 import { projectInput } from "~/lib/project-input.server";
@@ -25,7 +25,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   const id = params.id!;
   if (f.intent?.startsWith("sharing.")) return sharingAction(request, context.api, org, id, f);

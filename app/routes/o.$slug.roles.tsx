@@ -5,7 +5,7 @@ import { ConfirmForm } from "~/components/confirm-form";
 import { FormMessage } from "~/components/form";
 import { ROLE_FORM_ID, RoleEditor, StartFrom } from "~/components/role-editor";
 import { RolesMatrix } from "~/components/roles-matrix";
-import { attempt, formText, load } from "~/lib/api.server";
+import { attempt, readForm, formText, load } from "~/lib/api.server";
 import { permissionGroups } from "~/lib/permission-groups.server";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -17,7 +17,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const text = (name: string) => formText(form, name);
   const org = params.slug!;
   const intent = text("intent");

@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, formObject, load, parseMoney } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, parseMoney } from "~/lib/api.server";
 import { formatMoney } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 
@@ -11,7 +11,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   const target = { org, memberId: f.memberId ?? "", projectId: f.projectId || null };
   if (f.intent === "clear") {

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { SubjectMatches, type ReviewRow } from "~/components/subject-matches";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 import { subjectTerm } from "../../server/privacy/subject-term";
 
 /**
@@ -30,7 +30,7 @@ function parsePick(value: string) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const f = formObject(form);
   const org = params.slug!;
   const kind = kindOf(f.kind);

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
 const DURATIONS = [
@@ -19,7 +19,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   if (f.intent === "revoke") {
     return { intent: "revoke" as const, ...(await attempt(request, () => context.api.support.revokeGrant({ org, id: f.id ?? "" }))) };

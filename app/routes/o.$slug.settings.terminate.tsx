@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -9,7 +9,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () => context.api.termination.terminate({ org: params.slug!, confirmSlug: f.confirmSlug ?? "" }));
   if (result.ok) throw redirect(`/orgs?closed=${encodeURIComponent(result.data.slug)}`);
   return result;

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, formText, load } from "~/lib/api.server";
+import { attempt, readForm, formText, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { permissionGroups } from "~/lib/permission-groups.server";
 import { useOrgAccess } from "~/lib/permissions";
@@ -21,7 +21,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const org = params.slug!;
   const text = (name: string) => formText(form, name);
   if (text("intent") === "revoke") {

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formText, load } from "~/lib/api.server";
+import { attempt, readForm, formText, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 import { WEBHOOK_EVENTS } from "../../server/webhooks/events";
 
@@ -21,7 +21,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   const org = params.slug!;
   const text = (name: string) => formText(form, name);
   const api = context.api.webhooks;

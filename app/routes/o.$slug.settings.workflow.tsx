@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { CATEGORY_LABEL } from "~/lib/tasks";
 
 export const meta: MetaFunction = () => [{ title: "Workflow · opslayer" }];
@@ -16,7 +16,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const api = context.api;
   const id = f.id ?? "";
   const run = async (about: "status" | "label", call: () => Promise<unknown>) => ({ about, ...(await attempt(request, call)) });

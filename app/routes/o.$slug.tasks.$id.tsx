@@ -6,7 +6,7 @@ import { LabelChips, People, PriorityBadge, RenderedMarkdown, StatusBadge } from
 import { TaskComments } from "~/components/task-comments";
 import { TaskForm } from "~/components/task-form";
 import { TaskTimeline } from "~/components/task-timeline";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { deleteAttachmentAction, loadAttachments } from "~/lib/attachments.server";
 import { formatDateTime, formatHours } from "~/lib/format";
 import { formStrings, taskInput } from "~/lib/task-input.server";
@@ -34,7 +34,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
   const id = params.id!;
-  const form = await request.formData();
+  const form = await readForm(request);
   const f = formObject(form);
   const api = context.api;
   const run = async (intent: string, call: () => Promise<unknown>) => ({ intent, ...(await attempt(request, call)) });

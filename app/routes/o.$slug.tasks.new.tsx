@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { TaskForm } from "~/components/task-form";
-import { attempt, formText, load } from "~/lib/api.server";
+import { attempt, readForm, formText, load } from "~/lib/api.server";
 import { taskInput } from "~/lib/task-input.server";
 
 export const meta: MetaFunction = () => [{ title: "New task · opslayer" }];
@@ -27,7 +27,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = taskInput(form);
   if (!parsed.ok) return parsed;
   const projectId = formText(form, "projectId");

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Link, useActionData, useParams } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 
 /** Only a path inside this organisation: a form field must never send the browser elsewhere. */
 function backTo(slug: string, value: string | undefined) {
@@ -17,7 +17,7 @@ export function loader({ params }: LoaderFunctionArgs) {
 
 /** Start and stop the timer; the header widget and the time page post here. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   const result =
     f.intent === "start"

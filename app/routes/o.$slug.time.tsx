@@ -3,7 +3,7 @@ import { Form, Link, Outlet, useActionData, useFetcher, useLoaderData, useLocati
 import { ConfirmForm } from "~/components/confirm-form";
 import { FormMessage } from "~/components/form";
 import { TimeEntryForm } from "~/components/time-entry-form";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatHours, formatMoney } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import { ifAllowed } from "~/lib/permissions.server";
@@ -36,7 +36,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const org = params.slug!;
   const back = new URL(request.url);
   back.searchParams.delete("edit");

@@ -1,10 +1,10 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () => context.api.auth.resetPassword({ token: f.token ?? "", password: f.password ?? "" }));
   if (result.ok) throw redirect("/login?reset=1");
   return result;

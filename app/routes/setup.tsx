@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 
 export async function loader({ context }: LoaderFunctionArgs) {
   const status = await context.api.auth.status();
@@ -10,7 +10,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () =>
     context.api.auth.setup({ name: f.name ?? "", email: f.email ?? "", password: f.password ?? "" }),
   );

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
-import { attempt, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -9,7 +9,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () => context.api.support.redeem({ acknowledgeReason: (f.acknowledge === "yes") as true }));
   if (result.ok) throw redirect(`/o/${result.data.slug}`);
   return result;

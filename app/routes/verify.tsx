@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useRouteLoaderData, useSearchParams } from "@remix-run/react";
-import { attempt, formObject } from "~/lib/api.server";
+import { attempt, readForm, formObject } from "~/lib/api.server";
 import type { loader as rootLoader } from "~/root";
 
 /**
@@ -8,7 +8,7 @@ import type { loader as rootLoader } from "~/root";
  * single-use token would leave the person with a dead link.
  */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const f = formObject(await request.formData());
+  const f = formObject(await readForm(request));
   const result = await attempt(request, () => context.api.auth.verifyEmail({ token: f.token ?? "" }));
   return result.ok ? { ok: true as const } : { ok: false as const, message: result.message };
 }

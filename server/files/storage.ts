@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, unlink } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import { join } from "node:path";
@@ -101,8 +101,11 @@ export async function writeEncryptedBlob(o: WriteBlobOptions): Promise<{ size: n
     if (contentType === null) contentType = decide(head, true);
     yield* sealer.finish();
   }
+  // Opened before the pipeline starts: a source that fails at once would otherwise have its cleanup's
+  // unlink run while the stream's own open was still in flight, and that open then left an empty file.
+  const file = await open(tmp, "wx", 0o600);
   try {
-    await pipeline(sealed, createWriteStream(tmp, { flags: "wx", mode: 0o600 }));
+    await pipeline(sealed, file.createWriteStream());
     await rename(tmp, final);
     return { size, contentType: contentType! };
   } catch (error) {

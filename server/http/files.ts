@@ -76,6 +76,14 @@ function answer(res: ServerResponse, status: number, body: unknown) {
 }
 
 function failure(req: IncomingMessage, res: ServerResponse, services: Services, error: unknown) {
+  // The client hung up mid-body: nobody to answer and nothing broken here, so one line rather than
+  // a stack per request (a loop of cut uploads would otherwise fill the log at will).
+  const cause = (error instanceof TRPCError ? error.cause : error) as NodeJS.ErrnoException | undefined;
+  // Also when the body was complete: more bytes than Content-Length said make Node answer 400 and cut it.
+  if (req.destroyed && (!req.complete || cause?.code === "ECONNRESET")) {
+    services.log(`[files] ${req.method} ${req.url?.split("?")[0]}: the client closed the connection before the body ended`);
+    return void res.destroy();
+  }
   if (answeredStorageFull(req, res, services, "files", error)) return;
   if (!req.complete) res.setHeader("Connection", "close");
   if (error instanceof TRPCError) {

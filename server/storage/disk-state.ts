@@ -30,6 +30,13 @@ export interface DiskStatus {
 const formatMb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MB`;
 
 /**
+ * The ballast takes at most this share of DATA_DIR's filesystem. A DISK_BALLAST_MB close to the
+ * disk's size (the 64 MB default on a small volume) could never be written, leaving no room for
+ * logins, and the episode would wait for free space the disk cannot have, so it never ended.
+ */
+const BALLAST_MAX_SHARE = 1 / 8;
+
+/**
  * Disk full is a state of the server, not an error of one request.
  *
  * - At start, a ballast file of real blocks is written in DATA_DIR while there is room.
@@ -64,9 +71,21 @@ export class DiskState {
     return this.#o.dataDir;
   }
 
+  #ballastCap: number | null = null;
+
+  /** DISK_BALLAST_MB, capped at BALLAST_MAX_SHARE of the filesystem (read once: its size does not change). */
+  get #ballastBytes() {
+    if (this.#ballastCap === null) {
+      const space = this.#space();
+      if (!space) return this.#o.ballastBytes;
+      this.#ballastCap = Math.floor(space.totalBytes * BALLAST_MAX_SHARE);
+    }
+    return Math.min(this.#o.ballastBytes, this.#ballastCap);
+  }
+
   /** Room kept for sessions during an episode: half the ballast, at least 1 MB. */
   get #reserveBytes() {
-    return Math.max(this.#o.ballastBytes / 2, MiB);
+    return Math.max(this.#ballastBytes / 2, MiB);
   }
 
   /** Writes the ballast if it is missing and there is room for it above the watermark; never rejects. */
@@ -83,7 +102,7 @@ export class DiskState {
   }
 
   async #writeBallast() {
-    const wanted = this.#o.ballastBytes;
+    const wanted = this.#ballastBytes;
     if (wanted <= 0 || this.full) return;
     const have = await ballastBytes(this.#o.dataDir);
     if (have >= wanted) return;
@@ -135,7 +154,7 @@ export class DiskState {
     const path = ballastPath(this.#o.dataDir);
     try {
       unlinkSync(path);
-      return this.#o.ballastBytes;
+      return this.#ballastBytes;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
       throw error;
@@ -155,7 +174,7 @@ export class DiskState {
     const space = this.#space();
     if (!space) return null;
     const watermarkBytes = (space.totalBytes * this.#o.watermarkPercent) / 100;
-    if (this.full && space.freeBytes - this.#o.ballastBytes >= Math.max(watermarkBytes, this.#reserveBytes)) {
+    if (this.full && space.freeBytes - this.#ballastBytes >= Math.max(watermarkBytes, this.#reserveBytes)) {
       const lasted = this.#o.now() - this.#fullSince!;
       this.#fullSince = null;
       this.#o.log(

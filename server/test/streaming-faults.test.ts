@@ -199,6 +199,7 @@ describe("uploads the server refuses or the client abandons", () => {
 
   it("survives clients that drop the connection half-way through the body, before and after the type verdict", async () => {
     const body = text(400 * KiB);
+    const logsFrom = instance.logs.length;
     const early = await many(
       () => send("POST", uploadPath(world, "cut.txt"), { cookie: cookieOf(world), pieces: split(body, 16 * KiB), abortAfter: 2 }),
       15,
@@ -208,7 +209,13 @@ describe("uploads the server refuses or the client abandons", () => {
       15,
     );
     for (const r of [...early, ...late]) expect(r.status).toBe("aborted");
+    // More bytes than Content-Length: Node answers the rest 400 and cuts the connection under the upload.
+    await many(() => send("POST", uploadPath(world, "lie.txt"), { cookie: cookieOf(world), pieces: [text(200 * KiB)], length: 100 }), 15);
     await stillServes();
+    // A hang-up is the client's doing: logged as one line each, never as a fault with its stack.
+    const cut = instance.logs.slice(logsFrom).filter((line) => line.includes("/api/files/upload"));
+    expect(cut.length).toBeGreaterThan(0);
+    expect(cut.filter((line) => /\n\s+at /.test(line))).toEqual([]);
   });
 
   it("handles bodies sent slowly, refused and accepted", async () => {
