@@ -16,11 +16,12 @@ import { WEBHOOK_EVENTS } from "../../server/webhooks/events";
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const webhooks = await load(request, () => context.api.webhooks.list({ org }));
+  const me = await load(request, () => context.api.members.me({ org }));
   const selectedId = new URL(request.url).searchParams.get("webhook");
   const selected = selectedId ? (webhooks.find((w) => w.id === selectedId) ?? null) : null;
   const deliveries = selected ? await load(request, () => context.api.webhooks.deliveries({ org, webhookId: selected.id, limit: 50 })) : [];
   // The event list is read from the server module (loader only), so the checkboxes match what create accepts.
-  return { webhooks, selected, deliveries, events: [...WEBHOOK_EVENTS] };
+  return { webhooks, selected, deliveries, events: [...WEBHOOK_EVENTS], myId: me.userId };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -95,7 +96,7 @@ function sight(owner: { id: string; name: string | null } | null) {
 }
 
 export default function Webhooks() {
-  const { webhooks, selected, deliveries, events } = useLoaderData<typeof loader>();
+  const { webhooks, selected, deliveries, events, myId } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const createResult = result?.intent === "create" ? result : undefined;
@@ -204,13 +205,15 @@ export default function Webhooks() {
                 <td>{formatDateTime(w.created_at)}</td>
                 <td>
                   <Link to={`?webhook=${w.id}`}>Deliveries</Link>{" "}
-                  <Intent
-                    name="take"
-                    id={w.id}
-                    label="Take ownership"
-                    disabled={busy}
-                    confirm="Take ownership? From now on this webhook sends what you can see, and the change is recorded in the audit log."
-                  />{" "}
+                  {w.owner?.id !== myId && (
+                    <Intent
+                      name="take"
+                      id={w.id}
+                      label="Take ownership"
+                      disabled={busy}
+                      confirm="Take ownership? From now on this webhook sends what you can see, and the change is recorded in the audit log."
+                    />
+                  )}{" "}
                   <Intent name={w.active ? "pause" : "resume"} id={w.id} label={w.active ? "Pause" : "Resume"} disabled={busy} />{" "}
                   <Intent
                     name="rotate"
