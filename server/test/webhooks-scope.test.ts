@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inviteMember, userWithOrg } from "./support/accounts";
+import { inviteMember, STRONG_PASSWORD, userWithOrg } from "./support/accounts";
 import type { Client } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 import { tenantRows } from "./support/tenant-files";
@@ -281,6 +281,24 @@ describe("a webhook sends what its owner can see", () => {
     );
     expect(hook).toMatchObject({ active: false, paused_reason: expect.stringContaining("no longer holds webhook.manage") });
     expect(instance.smtp.inbox.slice(mailsBefore).some((m) => m.to.includes(owner.email) && m.text.includes("paused"))).toBe(true);
+  });
+
+  it("an owner who deletes their account or leaves sends nothing more: their webhooks are paused", async () => {
+    const leaving = await inviteMember(instance, owner.client, org, "admin", { name: "Leaves Soon" });
+    const deleting = await inviteMember(instance, owner.client, org, readerRole, { name: "Deletes Soon" });
+    for (const m of [leaving, deleting])
+      ok(await owner.client.mutate("sharing.add", { org, projectId: openProject, subject: { kind: "member", id: m.userId } }));
+    const left = await everyEventHook(leaving.client, "/left");
+    const deleted = await everyEventHook(deleting.client, "/deleted");
+    ok(await owner.client.mutate("tasks.create", { org, projectId: openProject, title: "Pending while they go" }));
+    ok(await leaving.client.mutate("members.leave", { org }));
+    ok(await deleting.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: deleting.email }));
+    await runOnce();
+    expect(rx.on("/left")).toEqual([]);
+    expect(rx.on("/deleted")).toEqual([]);
+    const hooks = ok<{ id: string; active: boolean; paused_reason: string | null }[]>(await owner.client.query("webhooks.list", { org }));
+    for (const id of [left.webhook.id, deleted.webhook.id])
+      expect(hooks.find((w) => w.id === id)).toMatchObject({ active: false, paused_reason: expect.stringMatching(/^Its owner/) });
   });
 
   it("only the owner changes where a webhook points; another admin may pause it", async () => {
