@@ -20,7 +20,10 @@ export interface WebhookDeliveriesTable {
   id: string;
   webhook_id: string;
   event: string;
-  /** The JSON body sent, minus nothing: it holds no secret. */
+  /**
+   * The event as it happened (holds no secret). What is sent, and what the log shows a reader, is
+   * this filtered by the owner's or reader's sight at that moment (server/webhooks/scope.ts).
+   */
   payload: string;
   /** skipped: about something the owner may not see (or a field-less event), never sent; last_error says why. */
   status: "pending" | "delivered" | "failed" | "skipped";
