@@ -165,7 +165,14 @@ test("API token used and revoked, masked service secret, task attachment, signed
       secret = await page.getByLabel("Signing secret", { exact: true }).inputValue();
       expect(secret.length).toBeGreaterThan(10);
       const row = page.getByRole("table", { name: "Webhooks" }).getByRole("row").filter({ hasText: receiver.url });
-      await expect(row.getByRole("cell")).toHaveText([receiver.url, "task.created", "Active", /.+/, /Deliveries/]);
+      await expect(row.getByRole("cell")).toHaveText([
+        receiver.url,
+        "task.created",
+        `Sends what ${owner.name} can see.`,
+        "Active",
+        /.+/,
+        /Deliveries/,
+      ]);
     });
 
     await test.step("a task created in the UI is delivered, signed with that secret", async () => {

@@ -50,8 +50,8 @@ export async function createServices(
   }
   const pool = new TenantPool({ dataDir: config.dataDir, size: config.tenantPoolSize, synchronous: config.synchronous });
   const auth = createLucia(control, config);
-  const webhooks = new WebhookDispatcher({ config, control, pool, keys, clock, log }, overrides.webhooks);
   const mailer = overrides.mailer ?? createMailer(config, log);
+  const webhooks = new WebhookDispatcher({ config, control, pool, keys, mailer, clock, log }, overrides.webhooks);
   const disk = new DiskState({
     dataDir: config.dataDir,
     ballastBytes: config.diskBallastBytes,

@@ -8,16 +8,20 @@ import { WEBHOOK_EVENTS } from "../../server/webhooks/events";
 /**
  * Outgoing webhooks (webhook.manage). The signing secret is answered by create and rotateSecret
  * only, once: this page shows it from the action's answer and never receives it again.
+ *
+ * Each webhook sends what its owner can see now (issue 25); the table says whose sight that is, and
+ * an admin takes ownership here. Delivery bodies are shown as the reader may see them.
  */
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const webhooks = await load(request, () => context.api.webhooks.list({ org }));
+  const me = await load(request, () => context.api.members.me({ org }));
   const selectedId = new URL(request.url).searchParams.get("webhook");
   const selected = selectedId ? (webhooks.find((w) => w.id === selectedId) ?? null) : null;
   const deliveries = selected ? await load(request, () => context.api.webhooks.deliveries({ org, webhookId: selected.id, limit: 50 })) : [];
   // The event list is read from the server module (loader only), so the checkboxes match what create accepts.
-  return { webhooks, selected, deliveries, events: [...WEBHOOK_EVENTS] };
+  return { webhooks, selected, deliveries, events: [...WEBHOOK_EVENTS], myId: me.userId };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -44,6 +48,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return { intent: "update" as const, ...(await attempt(request, () => api.update({ org, id, active: text("intent") === "resume" }))) };
     case "delete":
       return { intent: "delete" as const, ...(await attempt(request, () => api.delete({ org, id }))) };
+    case "take":
+      return { intent: "update" as const, ...(await attempt(request, () => api.takeOwnership({ org, id }))) };
     case "redeliver":
       return { intent: "redeliver" as const, ...(await attempt(request, () => api.redeliver({ org, id }))) };
     default:
@@ -81,10 +87,16 @@ function Intent({
   );
 }
 
-const STATUS_LABEL = { pending: "Pending", delivered: "Delivered", failed: "Failed" } as const;
+const STATUS_LABEL = { pending: "Pending", delivered: "Delivered", failed: "Failed", skipped: "Not sent" } as const;
+
+function sight(owner: { id: string; name: string | null } | null) {
+  if (!owner) return "No owner: sends nothing until an admin takes ownership.";
+  if (owner.name === null) return "Its owner is no longer a member: sends nothing until an admin takes ownership.";
+  return `Sends what ${owner.name} can see.`;
+}
 
 export default function Webhooks() {
-  const { webhooks, selected, deliveries, events } = useLoaderData<typeof loader>();
+  const { webhooks, selected, deliveries, events, myId } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const createResult = result?.intent === "create" ? result : undefined;
@@ -104,6 +116,11 @@ export default function Webhooks() {
       <p className="muted">
         Opslayer sends a signed <code>POST</code> with a JSON body to each active webhook subscribed to an event. A receiver should answer
         2xx within 5 seconds; anything else is retried with growing waits, up to 6 attempts, and then marked failed.
+      </p>
+      <p className="muted">
+        A webhook acts as the member who created it (or took it over): each event is sent only if that member can see it at the time of
+        sending, without the fields their role hides, such as rates. When the owner leaves, is removed or loses the permission to manage
+        webhooks, the webhook is paused and everyone who manages webhooks gets an email.
       </p>
       {secret && (
         <div className="card notice" role="status">
@@ -167,6 +184,7 @@ export default function Webhooks() {
             <tr>
               <th>URL</th>
               <th>Events</th>
+              <th>Sight</th>
               <th>Status</th>
               <th>Created</th>
               <th />
@@ -179,10 +197,23 @@ export default function Webhooks() {
                   <code>{w.url}</code>
                 </td>
                 <td>{w.events.join(", ")}</td>
-                <td>{w.active ? "Active" : "Paused"}</td>
+                <td>{sight(w.owner)}</td>
+                <td>
+                  {w.active ? "Active" : "Paused"}
+                  {w.paused_reason && <small className="muted"> — {w.paused_reason}</small>}
+                </td>
                 <td>{formatDateTime(w.created_at)}</td>
                 <td>
                   <Link to={`?webhook=${w.id}`}>Deliveries</Link>{" "}
+                  {w.owner?.id !== myId && (
+                    <Intent
+                      name="take"
+                      id={w.id}
+                      label="Take ownership"
+                      disabled={busy}
+                      confirm="Take ownership? From now on this webhook sends what you can see, and the change is recorded in the audit log."
+                    />
+                  )}{" "}
                   <Intent name={w.active ? "pause" : "resume"} id={w.id} label={w.active ? "Pause" : "Resume"} disabled={busy} />{" "}
                   <Intent
                     name="rotate"
@@ -227,6 +258,7 @@ export default function Webhooks() {
                   <th>Last code</th>
                   <th>Duration</th>
                   <th>Error</th>
+                  <th>Body</th>
                   <th />
                 </tr>
               </thead>
@@ -247,6 +279,16 @@ export default function Webhooks() {
                     <td>{d.status_code ?? "—"}</td>
                     <td>{d.duration_ms === null ? "—" : `${d.duration_ms} ms`}</td>
                     <td>{d.error ?? ""}</td>
+                    <td>
+                      {d.payload === null ? (
+                        <span className="muted">{d.payload_hidden}</span>
+                      ) : (
+                        <details>
+                          <summary>Show</summary>
+                          <pre>{d.payload}</pre>
+                        </details>
+                      )}
+                    </td>
                     <td>
                       <Intent name="redeliver" id={d.id} label="Redeliver" disabled={busy || !selected.active} />
                     </td>

@@ -136,3 +136,14 @@ export function digestMessage(to: string, d: DigestSummary): OutgoingEmailWithHe
     headers: { "List-Unsubscribe": `<${d.unsubscribeLink}>` },
   };
 }
+
+/** To the members holding webhook.manage: webhooks paused because their owner lost sight (issue 25). */
+export function webhookPausedMessage(to: string, orgName: string, link: string, paused: { url: string; reason: string }[]): OutgoingEmail {
+  const lines = paused.map((p) => `- ${new URL(p.url).origin}: ${p.reason}`).join("\n");
+  return {
+    to,
+    link,
+    subject: `${paused.length === 1 ? "A webhook was" : `${paused.length} webhooks were`} paused in ${orgName}`,
+    text: `A webhook sends only what its owner can see. These were paused in ${orgName} and send nothing until someone with webhook.manage takes ownership and resumes them:\n\n${lines}\n\nOpen the webhook settings:\n\n${link}\n`,
+  };
+}

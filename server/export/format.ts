@@ -267,7 +267,18 @@ export const TABLES = {
   },
   webhooks: {
     key: ["id"],
-    row: z.strictObject({ id, url: text, events: text, secret: sealed, active: flag, created_at: ms, updated_at: ms }),
+    row: z.strictObject({
+      id,
+      url: text,
+      events: text,
+      secret: sealed,
+      active: flag,
+      // Archives made before issue 25 have neither; their webhooks come in paused and unowned.
+      owner_id: nullable(id).default(null),
+      paused_reason: nullable(text).default(null),
+      created_at: ms,
+      updated_at: ms,
+    }),
   },
   webhook_deliveries: {
     key: ["id"],
@@ -276,7 +287,7 @@ export const TABLES = {
       webhook_id: id,
       event: text,
       payload: text,
-      status: z.enum(["pending", "delivered", "failed"]),
+      status: z.enum(["pending", "delivered", "failed", "skipped"]),
       attempts: int.min(0),
       next_attempt_at: nullable(ms),
       last_status_code: nullable(int),

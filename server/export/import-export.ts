@@ -13,6 +13,7 @@ import { blobDir, newBlobName, writeEncryptedBlob } from "../files/storage";
 import type { Services } from "../services";
 import { slugSchema } from "../trpc/tenant-context";
 import { secretAad } from "../webhooks/dispatcher";
+import { UNOWNED_REASON } from "../../db/tenant/migrations/0014_webhook_owners";
 import {
   attachmentPaths,
   FORMAT_VERSION,
@@ -95,6 +96,7 @@ const PERSON_COLUMNS: Partial<Record<TableName, string[]>> = {
   server_logs: ["actor_id"],
   attachments: ["uploaded_by"],
   audit_log: ["actor_id"],
+  webhooks: ["owner_id"],
 };
 
 type Row = Record<string, unknown>;
@@ -207,6 +209,7 @@ export async function importOrgExport(
                 `whsec_${randomBytes(32).toString("base64url")}`,
               );
               row.active = 0;
+              row.paused_reason ??= row.owner_id ? null : UNOWNED_REASON;
             }
             if (table === "attachments") {
               const stored = await storeAttachment(services, zip, archive, tenantId, key, row);

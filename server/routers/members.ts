@@ -3,6 +3,7 @@ import { findClient } from "../../db/tenant/clients";
 import { inTenantTransaction } from "../../db/tenant/context";
 import { getOrgSettings } from "../../db/tenant/settings";
 import { removeFromOrganisation } from "../access/membership";
+import { pauseForLostOwners } from "../webhooks/owner";
 import { assertClientTie, assertWithin, resolveRole, roleKeySchema } from "../access/role-grants";
 import { audit } from "../audit/audit";
 import { BUILT_IN_ROLE_LABELS, isBuiltInRole, permissionsOf } from "../permissions/roles";
@@ -84,8 +85,8 @@ export const membersRouter = router({
           .transform((v) => v ?? null),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx, input }) => {
+      const result = await inTenantTransaction(async () => {
         const member = await requireMember(input.userId);
         assertNotDeletedAccount(member, "Cannot change the role");
         const next = await resolveRole(input.role);
@@ -102,14 +103,17 @@ export const membersRouter = router({
           { from: member.role, to: input.role, clientId: input.clientId },
         );
         return { userId: input.userId, role: input.role };
-      }),
-    ),
+      });
+      // Their webhooks act as them: a member who left or lost webhook.manage sends no more.
+      await pauseForLostOwners(ctx.services, ctx.tenant);
+      return result;
+    }),
 
   remove: tenantProcedure
     .meta({ permission: "member.remove" })
     .input(orgInput.extend({ userId }))
-    .mutation(({ ctx, input }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx, input }) => {
+      const result = await inTenantTransaction(async () => {
         const member = await requireMember(input.userId);
         if (input.userId === ctx.actor.id) throw badRequest("To leave the organisation yourself, use Leave.");
         assertNotDeletedAccount(member, "Cannot remove");
@@ -118,22 +122,28 @@ export const membersRouter = router({
         await removeFromOrganisation(ctx.services, ctx.tenant.id, input.userId);
         await audit(ctx.actor, "member.remove", { type: "member", id: input.userId }, { role: member.role, email: member.email });
         return { ok: true };
-      }),
-    ),
+      });
+      // Their webhooks act as them: a member who left or lost webhook.manage sends no more.
+      await pauseForLostOwners(ctx.services, ctx.tenant);
+      return result;
+    }),
 
   leave: tenantProcedure
     .meta({ permission: "org.leave" })
     .input(orgInput)
-    .mutation(({ ctx }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx }) => {
+      const result = await inTenantTransaction(async () => {
         if (ctx.actor.kind !== "user") throw badRequest("Only members can leave an organisation.");
         const member = await requireMember(ctx.actor.id);
         await assertNotLastOwner(member, "Cannot leave");
         await removeFromOrganisation(ctx.services, ctx.tenant.id, ctx.actor.id);
         await audit(ctx.actor, "member.leave", { type: "member", id: ctx.actor.id });
         return { ok: true };
-      }),
-    ),
+      });
+      // Their webhooks act as them: a member who left or lost webhook.manage sends no more.
+      await pauseForLostOwners(ctx.services, ctx.tenant);
+      return result;
+    }),
 });
 
 function roleLabel(role: string) {

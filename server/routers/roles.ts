@@ -9,6 +9,7 @@ import { newId } from "../auth/tokens";
 import { isPermission, type Permission } from "../permissions/catalogue";
 import { BUILT_IN_ROLE_LABELS, BUILT_IN_ROLES, parsePermissionList, permissionsOf } from "../permissions/roles";
 import { conflict, isUniqueViolation, notFound } from "../trpc/errors";
+import { pauseForLostOwners } from "../webhooks/owner";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { idSchema, nameSchema, orgInput } from "./inputs";
@@ -85,8 +86,8 @@ export const rolesRouter = router({
         permissions: permissionList.optional(),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      inTenantTransaction(async () => {
+    .mutation(async ({ ctx, input }) => {
+      const result = await inTenantTransaction(async () => {
         const { org: _org, id, ...changes } = input;
         const role = await requireRole(id);
         // Editing a role is granting to everyone who holds it: both its old and new lists must be within the editor's own.
@@ -106,8 +107,11 @@ export const rolesRouter = router({
           },
         );
         return { id };
-      }),
-    ),
+      });
+      // Taking webhook.manage out of a role pauses the webhooks its holders own.
+      await pauseForLostOwners(ctx.services, ctx.tenant);
+      return result;
+    }),
 
   delete: tenantProcedure
     .meta({ permission: "role.manage" })

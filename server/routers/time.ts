@@ -4,6 +4,7 @@ import { emitEvent } from "../webhooks/events";
 import { getOrgSettings } from "../../db/tenant/settings";
 import { dayEnd, dayStart, localDate, weekOf } from "../../db/tenant/time/days";
 import {
+  amountOf,
   deleteEntry,
   entryTotals,
   findEntry,
@@ -141,6 +142,9 @@ function createEntry(ctx: Ctx, memberId: string, input: z.output<typeof createIn
         ended_at: endedAt,
         duration_seconds: entry.duration_seconds,
         billable: input.billable,
+        // Removed at send time for an owner without project.rates.view (server/webhooks/scope.ts).
+        hourly_rate: entry.hourly_rate,
+        amount: amountOf(entry),
       },
     });
     return entryView(entry, timeZone, canSeeRates(ctx));
@@ -287,6 +291,8 @@ export const timeRouter = router({
             ended_at: endedAt,
             duration_seconds: entry?.duration_seconds ?? null,
             billable: e.billable === 1,
+            hourly_rate: entry?.hourly_rate ?? null,
+            amount: entry ? amountOf(entry) : null,
           },
         });
         return entry ? entryView(entry, timeZone, canSeeRates(ctx)) : null;

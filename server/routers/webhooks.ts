@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { currentTenant, inTenantTransaction } from "../../db/tenant/context";
+import { currentTenant, inTenantTransaction, tenantDb } from "../../db/tenant/context";
 import {
   countWebhooks,
   deleteWebhook,
@@ -12,7 +12,9 @@ import {
   listWebhooks,
   updateWebhook,
 } from "../../db/tenant/webhooks/store";
+import type { Viewer } from "../access/visible-to";
 import { audit } from "../audit/audit";
+import { memberView } from "../digest/member-access";
 import { newId } from "../auth/tokens";
 import type { Services } from "../services";
 import { badRequest, conflict, notFound } from "../trpc/errors";
@@ -20,6 +22,8 @@ import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { secretAad } from "../webhooks/dispatcher";
 import { deliveryBody, WEBHOOK_EVENTS } from "../webhooks/events";
+import { ownerProblem } from "../webhooks/owner";
+import { scopeEvent } from "../webhooks/scope";
 import { allowPrivateHosts, privateHostProblem, webhookUrlProblem } from "../webhooks/url";
 import { idSchema, orgInput } from "./inputs";
 
@@ -28,6 +32,11 @@ import { idSchema, orgInput } from "./inputs";
  * returned by create and rotateSecret only, once; it is stored sealed and never shown again, and
  * no list, log or audit row carries it. Audit rows name the URL's origin only: some receivers put
  * a token in the path.
+ *
+ * A webhook acts as its owner (issue 25): the dispatcher sends only what the owner can see now, and
+ * pauses it when the owner leaves or loses webhook.manage. So where it points and what it hears are
+ * the owner's to change: another admin pauses, deletes or takes ownership (audited), but does not
+ * redirect someone else's sight to a receiver of their choosing.
  */
 const MAX_WEBHOOKS = 20;
 const webhookId = idSchema("h");
@@ -56,13 +65,32 @@ async function requireWebhook(id: string) {
   return hook;
 }
 
+const readerOf = (ctx: { actor: { id: string }; permissions: Viewer["permissions"]; access: Viewer["access"] }): Viewer => ({
+  userId: ctx.actor.id,
+  permissions: ctx.permissions,
+  access: ctx.access,
+});
+
+/** A person who owns webhooks: a member, in person or through their API token; support is not one. */
+function requireOwnerCandidate(actor: { kind: string }) {
+  if (actor.kind !== "user" && actor.kind !== "api")
+    throw badRequest("A webhook sends what its owner can see, so only a member of the organisation can own one.");
+}
+
 async function requirePublicUrl(services: Services, url: string) {
   const problem = await privateHostProblem(url, allowPrivateHosts(services.config));
   if (problem) throw badRequest(problem);
 }
 
-/** What the delivery log shows; the body is there for debugging (it never holds the secret). */
-function deliveryView(d: Awaited<ReturnType<typeof listDeliveries>>[number]) {
+/**
+ * What the delivery log shows; the body is there for debugging (it never holds the secret). The body
+ * is shown as the reader may see it now, by the rule the dispatcher applies to the owner: about
+ * something they cannot see, it is null and `payload_hidden` says why; fields they may not see are
+ * left out.
+ */
+async function deliveryView(d: Awaited<ReturnType<typeof listDeliveries>>[number], reader: Viewer) {
+  const stored = JSON.parse(d.payload) as { created_at: string; data: Record<string, unknown> };
+  const scoped = await scopeEvent(tenantDb(), reader, d.event, stored.data);
   return {
     id: d.id,
     event: d.event,
@@ -74,7 +102,8 @@ function deliveryView(d: Awaited<ReturnType<typeof listDeliveries>>[number]) {
     error: d.last_error,
     created_at: d.created_at,
     delivered_at: d.delivered_at,
-    payload: d.payload,
+    payload: scoped.send ? deliveryBody(d.id, d.event, Date.parse(stored.created_at), scoped.data) : null,
+    payload_hidden: scoped.send ? null : `hidden: ${scoped.reason}`,
   };
 }
 
@@ -89,6 +118,7 @@ export const webhooksRouter = router({
     .input(orgInput.extend({ url: urlSchema, events: eventsSchema, active: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       // The DNS check is done before the write transaction, which it must not hold open.
+      requireOwnerCandidate(ctx.actor);
       await requirePublicUrl(ctx.services, input.url);
       const id = newId("h");
       const secret = newSecret();
@@ -102,6 +132,8 @@ export const webhooksRouter = router({
           events: JSON.stringify(input.events),
           secret: sealed,
           active: input.active ? 1 : 0,
+          owner_id: ctx.actor.id,
+          paused_reason: null,
           created_at: now,
           updated_at: now,
         });
@@ -123,6 +155,14 @@ export const webhooksRouter = router({
       if (changes.url !== undefined) await requirePublicUrl(ctx.services, changes.url);
       const hook = await inTenantTransaction(async () => {
         const before = await requireWebhook(id);
+        if ((changes.url !== undefined || changes.events !== undefined) && before.owner?.id !== ctx.actor.id)
+          throw conflict(
+            `This webhook sends what ${before.owner?.name ?? "its owner"} can see; take ownership before changing where it points or what it sends.`,
+          );
+        if (changes.active && !before.active) {
+          const problem = ownerProblem(before.owner?.id ?? null, before.owner ? await memberView(tenantDb(), before.owner.id) : null);
+          if (problem) throw conflict(problem);
+        }
         await updateWebhook(id, changes, ctx.services.clock.now());
         await audit(
           ctx.actor,
@@ -153,6 +193,29 @@ export const webhooksRouter = router({
       }),
     ),
 
+  /**
+   * The caller becomes the webhook's owner: from now on it sends what they can see. It keeps its
+   * state; one paused because its owner left stays paused until resumed.
+   */
+  takeOwnership: tenantProcedure
+    .meta({ permission: "webhook.manage" })
+    .input(orgInput.extend({ id: webhookId }))
+    .mutation(({ ctx, input }) => {
+      requireOwnerCandidate(ctx.actor);
+      return inTenantTransaction(async () => {
+        const before = await requireWebhook(input.id);
+        if (before.owner?.id === ctx.actor.id) return before;
+        await updateWebhook(input.id, { ownerId: ctx.actor.id }, ctx.services.clock.now());
+        await audit(
+          ctx.actor,
+          "webhook.take_ownership",
+          { type: "webhook", id: input.id },
+          { origin: origin(before.url), from: before.owner?.id ?? null, to: ctx.actor.id },
+        );
+        return requireWebhook(input.id);
+      });
+    }),
+
   /** A new signing secret, returned this once; the old one stops working at once. */
   rotateSecret: tenantProcedure
     .meta({ permission: "webhook.manage" })
@@ -174,14 +237,18 @@ export const webhooksRouter = router({
     .input(
       orgInput.extend({
         webhookId,
-        status: z.enum(["pending", "delivered", "failed"]).optional(),
+        status: z.enum(["pending", "delivered", "failed", "skipped"]).optional(),
         limit: z.number().int().min(1).max(200).default(50),
         offset: z.number().int().min(0).max(1_000_000).default(0),
       }),
     )
-    .query(async ({ input }) => {
+    .query(async ({ ctx, input }) => {
       await requireWebhook(input.webhookId);
-      return (await listDeliveries(input.webhookId, input)).map(deliveryView);
+      const reader = readerOf(ctx);
+      const rows = await listDeliveries(input.webhookId, input);
+      const out = [];
+      for (const row of rows) out.push(await deliveryView(row, reader));
+      return out;
     }),
 
   /** Sends a delivery's event again, as a new delivery (the log keeps both). */
@@ -219,7 +286,7 @@ export const webhooksRouter = router({
           { type: "webhook", id: hook.id },
           { delivery_id: id, of: original.id, event: original.event },
         );
-        return deliveryView((await findDelivery(id))!);
+        return deliveryView((await findDelivery(id))!, readerOf(ctx));
       });
       ctx.services.webhooks.notify(tenantId, created.created_at);
       return created;

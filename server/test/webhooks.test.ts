@@ -137,6 +137,9 @@ describe("deliveries", () => {
   it("posts task.created, signed with the webhook's secret over timestamp and body", async () => {
     const { webhook, secret } = await hook(a, "/signed", ["task.created"]);
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    // It acts as its creator (issue 25): the list names whose sight it sends.
+    const listed = ok(await a.client.query("webhooks.list", { org: a.slug })).find((w: { id: string }) => w.id === webhook.id);
+    expect(listed).toMatchObject({ owner: { name: "Owner of hooks-a" }, paused_reason: null });
     const created = ok(await task(a));
     // Nothing is sent on the request's path: the delivery waits for the dispatcher.
     expect(rx.on("/signed")).toHaveLength(0);

@@ -6,6 +6,11 @@ import type { TenantDB } from "../../db/tenant/schema";
 import type { Clock } from "../clock";
 import type { Config } from "../config";
 import type { Keyring } from "../crypto/keys";
+import { memberView } from "../digest/member-access";
+import type { Mailer } from "../email/mailer";
+import { deliveryBody } from "./events";
+import { emailWebhookAdmins, pauseWebhooksOfLostOwners, type PausedWebhook } from "./owner";
+import { scopeEvent } from "./scope";
 import { allowPrivateHosts, privateHostProblem } from "./url";
 
 export interface DispatcherOptions {
@@ -33,10 +38,11 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
 };
 
 export interface DispatcherDeps {
-  config: Pick<Config, "env">;
+  config: Pick<Config, "env" | "appUrl" | "port">;
   control: ControlDb;
   pool: TenantPool;
   keys: Keyring;
+  mailer: Mailer;
   clock: Clock;
   log: (line: string) => void;
 }
@@ -195,7 +201,11 @@ export class WebhookDispatcher {
   }
 
   async #turn(tenantId: string) {
-    const tenant = await this.deps.control.selectFrom("tenants").select("status").where("id", "=", tenantId).executeTakeFirst();
+    const tenant = await this.deps.control
+      .selectFrom("tenants")
+      .select(["status", "name", "slug"])
+      .where("id", "=", tenantId)
+      .executeTakeFirst();
     if (tenant?.status !== "active") {
       this.#due.delete(tenantId);
       return;
@@ -206,7 +216,7 @@ export class WebhookDispatcher {
         db
           .selectFrom("webhook_deliveries as d")
           .innerJoin("webhooks as w", "w.id", "d.webhook_id")
-          .select(["d.id", "d.event", "d.payload", "d.attempts", "w.id as webhook_id", "w.url", "w.secret"])
+          .select(["d.id", "d.event", "d.payload", "d.attempts", "w.id as webhook_id", "w.url", "w.secret", "w.owner_id"])
           .where("d.status", "=", "pending")
           .where("w.active", "=", 1)
           .where("d.next_attempt_at", "<=", now)
@@ -216,7 +226,13 @@ export class WebhookDispatcher {
           .executeTakeFirst(),
       );
       if (!job) break;
-      const result = await this.#attempt(tenantId, job);
+      const scoped = await this.#withTenant(tenantId, (db) => this.#asOwner(db, job, now));
+      if (scoped.paused.length > 0) {
+        const link = `${this.deps.config.appUrl ?? `http://localhost:${this.deps.config.port}`}/o/${tenant.slug}/settings/webhooks`;
+        await this.#withTenant(tenantId, (db) => emailWebhookAdmins(this.deps, db, { name: tenant.name, link }, scoped.paused));
+      }
+      if (scoped.body === null) continue;
+      const result = await this.#attempt(tenantId, { ...job, payload: scoped.body });
       if (this.#closed && !result.ok && result.error === "aborted") return; // shutting down: stays pending as it was
       const attempts = job.attempts + 1;
       const done = this.deps.clock.now();
@@ -246,6 +262,33 @@ export class WebhookDispatcher {
     this.#due.delete(tenantId);
     const at = Math.min(next ?? Infinity, earlier ?? Infinity);
     if (at !== Infinity) this.#due.set(tenantId, at);
+  }
+
+  /**
+   * The body as the webhook's owner may see it now, or null when nothing is sent: the owner lost
+   * webhook.manage or left (the webhook is paused, and the caller emails the admins), or the event
+   * is about something the owner may not see (the delivery is marked skipped, with the reason).
+   * The stored payload keeps the event as it happened; the filter runs here, at send time, so a share
+   * withdrawn or a role changed after the event still applies (issue 25).
+   */
+  async #asOwner(
+    db: Kysely<TenantDB>,
+    job: { id: string; event: string; payload: string; webhook_id: string; owner_id: string | null },
+    now: number,
+  ): Promise<{ body: string | null; paused: PausedWebhook[] }> {
+    const paused = await pauseWebhooksOfLostOwners(db, now, job.webhook_id);
+    const owner = job.owner_id ? await memberView(db, job.owner_id) : null;
+    if (paused.length > 0 || !owner) return { body: null, paused };
+    const stored = JSON.parse(job.payload) as { created_at: string; data: Record<string, unknown> };
+    const scoped = await scopeEvent(db, owner, job.event, stored.data);
+    if (scoped.send) return { body: deliveryBody(job.id, job.event, Date.parse(stored.created_at), scoped.data), paused };
+    await db
+      .updateTable("webhook_deliveries")
+      .set({ status: "skipped", next_attempt_at: null, last_error: `not sent: ${scoped.reason} (the owner's sight)` })
+      .where("id", "=", job.id)
+      .where("status", "=", "pending")
+      .execute();
+    return { body: null, paused };
   }
 
   async #attempt(

@@ -1,28 +1,56 @@
 import { tenantDb } from "../context";
 import type { WebhookDeliveryRow, WebhookRow } from "./schema";
 
-/** What the API shows of a webhook: everything but the secret, which is never read back out. */
+/**
+ * What the API shows of a webhook: everything but the secret, which is never read back out, plus
+ * whose sight it sends (issue 25) and why the system paused it, if it did.
+ */
 export interface WebhookView {
   id: string;
   url: string;
   events: string[];
   active: boolean;
+  owner: { id: string; name: string | null } | null;
+  paused_reason: string | null;
   created_at: number;
   updated_at: number;
 }
 
-const viewColumns = ["id", "url", "events", "active", "created_at", "updated_at"] as const;
+function selectViews() {
+  return tenantDb()
+    .selectFrom("webhooks as w")
+    .leftJoin("members as m", "m.user_id", "w.owner_id")
+    .select([
+      "w.id",
+      "w.url",
+      "w.events",
+      "w.active",
+      "w.owner_id",
+      "m.name as owner_name",
+      "w.paused_reason",
+      "w.created_at",
+      "w.updated_at",
+    ]);
+}
 
-function view(row: Pick<WebhookRow, (typeof viewColumns)[number]>): WebhookView {
-  return { ...row, events: JSON.parse(row.events) as string[], active: row.active === 1 };
+type ViewRow = Awaited<ReturnType<ReturnType<typeof selectViews>["executeTakeFirstOrThrow"]>>;
+
+function view({ owner_id, owner_name, ...row }: ViewRow): WebhookView {
+  return {
+    ...row,
+    events: JSON.parse(row.events) as string[],
+    active: row.active === 1,
+    // A name of null: the owner is no longer a member (the webhook is then paused).
+    owner: owner_id === null ? null : { id: owner_id, name: owner_name },
+  };
 }
 
 export async function listWebhooks(): Promise<WebhookView[]> {
-  return (await tenantDb().selectFrom("webhooks").select(viewColumns).orderBy("created_at").orderBy("id").execute()).map(view);
+  return (await selectViews().orderBy("w.created_at").orderBy("w.id").execute()).map(view);
 }
 
 export async function findWebhook(id: string): Promise<WebhookView | null> {
-  const row = await tenantDb().selectFrom("webhooks").select(viewColumns).where("id", "=", id).executeTakeFirst();
+  const row = await selectViews().where("w.id", "=", id).executeTakeFirst();
   return row ? view(row) : null;
 }
 
@@ -40,7 +68,7 @@ export async function insertWebhook(row: WebhookRow) {
 
 export async function updateWebhook(
   id: string,
-  changes: { url?: string; events?: string[]; active?: boolean; secret?: Buffer },
+  changes: { url?: string; events?: string[]; active?: boolean; secret?: Buffer; ownerId?: string },
   now: number,
 ) {
   await tenantDb()
@@ -48,7 +76,9 @@ export async function updateWebhook(
     .set({
       ...(changes.url !== undefined && { url: changes.url }),
       ...(changes.events !== undefined && { events: JSON.stringify(changes.events) }),
-      ...(changes.active !== undefined && { active: changes.active ? 1 : 0 }),
+      // Any pause or resume by a person replaces the system's reason for pausing.
+      ...(changes.active !== undefined && { active: changes.active ? 1 : 0, paused_reason: null }),
+      ...(changes.ownerId !== undefined && { owner_id: changes.ownerId }),
       ...(changes.secret !== undefined && { secret: changes.secret }),
       updated_at: now,
     })

@@ -20,6 +20,7 @@ export const webhooksCalls: TenantCalls = {
   "webhooks.rotateSecret": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookId }) },
   "webhooks.deliveries": { kind: "query", input: (t) => ({ org: t.slug, webhookId: t.webhookId }) },
   "webhooks.redeliver": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookDeliveryId }) },
+  "webhooks.takeOwnership": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.webhookId }) },
 };
 
 /** Bad inputs for the webhooks procedures (see bad-input.test.ts); "$key" names a seeded row of the target. */
@@ -49,6 +50,7 @@ export const webhooksBadInputs = (org: string): Record<string, unknown[]> => {
     "webhooks.rotateSecret": [{ ...ok }, { ...ok, id: 5 }],
     "webhooks.deliveries": [{ ...ok }, { ...ok, webhookId: "$webhookId", status: "lost" }, { ...ok, webhookId: "$webhookId", limit: 0 }],
     "webhooks.redeliver": [{ ...ok }, { ...ok, id: "$webhookId" }],
+    "webhooks.takeOwnership": [{ ...ok }, { ...ok, id: "$webhookDeliveryId" }, { ...ok, id: 7 }],
   };
 };
 
