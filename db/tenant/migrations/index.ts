@@ -12,6 +12,7 @@ import { migration0010 } from "./0010_attachments";
 import { migration0011 } from "./0011_privacy_ops";
 import { migration0012 } from "./0012_attachment_targets";
 import { migration0013 } from "./0013_audit_forget_origin";
+import { migration0014 } from "./0014_audit_actor_index";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const tenantMigrations: Record<string, Migration> = {
   "0011_privacy_ops": migration0011,
   "0012_attachment_targets": migration0012,
   "0013_audit_forget_origin": migration0013,
+  "0014_audit_actor_index": migration0014,
 };
