@@ -104,6 +104,9 @@ export const PERMISSIONS = {
   "privacy.subject_requests": {
     group: "Organisation",
     label: "Handle data subject requests (find and redact a person)",
+    // A request covers the whole organisation, so the search reads every searched column directly.
+    reveals:
+      "Excerpts of text anywhere in the organisation, not shared projects and tasks, invoices and the audit log included, wherever a searched name or address occurs.",
   },
   "org.delete": { group: "Organisation", label: "Delete the organisation" },
   "org.billing": { group: "Organisation", label: "Manage the organisation's plan" },

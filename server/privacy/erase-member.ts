@@ -99,8 +99,9 @@ export async function eraseMember(
     const already = await trx
       .selectFrom("audit_log")
       .select("id")
-      .where("action", "=", "member.account_deleted")
+      .where("target_type", "=", "member")
       .where("target_id", "=", userId)
+      .where("action", "=", "member.account_deleted")
       .executeTakeFirst();
     if (!already) {
       // A system row: the IP of whoever pressed the button would be the person's again.

@@ -17,6 +17,9 @@ describe("whole-token matching", () => {
     ["o@victimcorp.examples", 0],
     ["o@victimcorp.example-mail.test", 0],
     ["dépôto@victimcorp.example", 0],
+    ["info!o@victimcorp.example, pager#o@victimcorp.example, a&o@victimcorp.example", 0],
+    ["ops~o@victimcorp.example a|o@victimcorp.example a{b}o@victimcorp.example", 0],
+    ["https://crm.example/?to=o@victimcorp.example", 1],
   ])("email in %j: %i", (text, n) => {
     expect(countMatches(email, text)).toBe(n);
   });

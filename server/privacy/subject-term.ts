@@ -21,9 +21,12 @@ export interface SubjectTerm {
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 // Characters that may continue an address on either side: letters, digits and the punctuation of
-// local parts and domains. A dot after the address ends it only when no label follows
+// local parts (RFC 5322 atext: "info!o@x.example" and "pager#o@x.example" are other people's
+// addresses, and a redaction rewrites every match in a chosen cell) and domains. "=" and "/" are
+// left out on purpose: they are where URLs put an address ("?to=o@x.example"), and a local part
+// with them is rare. A dot after the address ends it only when no label follows
 // ("o@x.example." at a sentence's end matches; "o@x.example.org" does not).
-const EMAIL_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}._%+\\-@'])";
+const EMAIL_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}._%+\\-@'!#$&*?^`{|}~])";
 const EMAIL_AFTER = "(?![\\p{L}\\p{N}\\p{M}_%+\\-@]|\\.[\\p{L}\\p{N}])";
 const WORD_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}])";
 const WORD_AFTER = "(?![\\p{L}\\p{N}\\p{M}])";

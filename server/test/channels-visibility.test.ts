@@ -120,8 +120,15 @@ describe("the personal data export keeps the lists' rule", () => {
 });
 
 describe("broad permissions declare what they reveal", () => {
-  it("the catalogue lists invoice.read, audit.view, audit.export and org.export, each with its sentence", () => {
-    expect(REVEALING_PERMISSIONS.map((r) => r.permission).sort()).toEqual(["audit.export", "audit.view", "invoice.create", "invoice.read", "org.export"]);
+  it("the catalogue lists invoice.read, invoice.create, audit.view, audit.export, org.export and privacy.subject_requests, each with its sentence", () => {
+    expect(REVEALING_PERMISSIONS.map((r) => r.permission).sort()).toEqual([
+      "audit.export",
+      "audit.view",
+      "invoice.create",
+      "invoice.read",
+      "org.export",
+      "privacy.subject_requests",
+    ]);
     expect(revealsOf("invoice.read")).toMatch(/not shared/);
     expect(revealsOf("audit.view")).toMatch(/rates/);
     expect(revealsOf("task.read")).toBeNull();

@@ -13,6 +13,7 @@ import { migration0011 } from "./0011_privacy_ops";
 import { migration0012 } from "./0012_attachment_targets";
 import { migration0013 } from "./0013_audit_forget_origin";
 import { migration0014 } from "./0014_webhook_owners";
+import { migration0015 } from "./0015_audit_actor_index";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
 export const tenantMigrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const tenantMigrations: Record<string, Migration> = {
   "0012_attachment_targets": migration0012,
   "0013_audit_forget_origin": migration0013,
   "0014_webhook_owners": migration0014,
+  "0015_audit_actor_index": migration0015,
 };

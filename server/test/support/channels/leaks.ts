@@ -19,6 +19,10 @@ export const REVEALED_CHANNELS: Record<string, { channels: readonly string[]; sh
   "audit.view": { channels: ["audit.list", "page o.$slug.audit"], shows: ["hidden", "money"] },
   "audit.export": { channels: ["audit.export", "page o.$slug.audit.export"], shows: ["hidden", "money"] },
   "org.export": { channels: ["organisation export"], shows: ["hidden", "money"] },
+  "privacy.subject_requests": {
+    channels: ["subjectRequests.search", "page o.$slug.settings.subject-requests"],
+    shows: ["hidden", "money"],
+  },
 };
 
 const declared = (p: Permission) => REVEALED_CHANNELS[p] ?? { channels: [], shows: [] };
