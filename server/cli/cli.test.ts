@@ -21,7 +21,8 @@ function cli(args: string[], input?: string, extraEnv: Record<string, string> = 
   return runTsx("server/cli/main.ts", args, { env: { ...process.env, ...env, ...extraEnv }, input });
 }
 
-describe("operator CLI", () => {
+// Each case starts the CLI as its own tsx process several times: seconds each on a loaded 2-core machine.
+describe("operator CLI", { timeout: 120_000 }, () => {
   it("creates a verified staff user, refusing a weak password", async () => {
     const weak = await cli(["user", "create-staff", "--email", "ops@example.test", "--name", "Ops", "--password-stdin"], "password\n");
     expect(weak.status).toBe(1);
