@@ -67,17 +67,14 @@ export async function eraseFromControl(
       .where(sql<string>`unicode_lower(email)`, "=", provenEmail)
       .execute();
   }
-  await trx
+  await recordDeletion(trx, userId, now, { pseudonym, by: p.actor });
+}
+
+/** The one security-log event a deletion leaves: who it was only by id, and no address, IP or browser. */
+function recordDeletion(trx: Transaction<ControlDB>, userId: string, now: number, detail: Record<string, string>) {
+  return trx
     .insertInto("security_log")
-    .values({
-      at: now,
-      event: "account.deleted",
-      user_id: userId,
-      email: null,
-      ip: null,
-      user_agent: null,
-      detail: JSON.stringify({ pseudonym, by: p.actor }),
-    })
+    .values({ at: now, event: "account.deleted", user_id: userId, email: null, ip: null, user_agent: null, detail: JSON.stringify(detail) })
     .execute();
 }
 
@@ -99,18 +96,7 @@ export async function removeUnconfirmedAccount(control: ControlDb, userId: strin
     await trx.deleteFrom("support_sessions").where("staff_user_id", "=", userId).execute();
     await trx.deleteFrom("users").where("id", "=", userId).execute();
     await trx.updateTable("security_log").set({ email: null, ip: null, user_agent: null }).where("user_id", "=", userId).execute();
-    await trx
-      .insertInto("security_log")
-      .values({
-        at: now,
-        event: "account.deleted",
-        user_id: userId,
-        email: null,
-        ip: null,
-        user_agent: null,
-        detail: JSON.stringify({ removed: "unconfirmed", by: actor }),
-      })
-      .execute();
+    await recordDeletion(trx, userId, now, { removed: "unconfirmed", by: actor });
     await queueCompaction(trx, [CONTROL_TARGET], now);
     return true;
   });
