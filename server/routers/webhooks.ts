@@ -77,6 +77,21 @@ function requireOwnerCandidate(actor: { kind: string }) {
     throw badRequest("A webhook sends what its owner can see, so only a member of the organisation can own one.");
 }
 
+/**
+ * A webhook sends what its owner's role sees, not what the API token that set it up may read. So a
+ * token narrower than its member's role may not choose where that sight goes (create, take over,
+ * re-point): its scopes would not bound what the receiver gets.
+ */
+async function requireTokenAsWideAsMember(ctx: { actor: { kind: string; id: string }; permissions: Viewer["permissions"] }) {
+  if (ctx.actor.kind !== "api") return;
+  const member = await memberView(tenantDb(), ctx.actor.id);
+  const missing = member ? [...member.permissions].filter((p) => !ctx.permissions.has(p)) : [];
+  if (missing.length > 0)
+    throw conflict(
+      `A webhook sends what your role can see, which is more than this token's scopes (it lacks ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""}); a token narrower than your role cannot create, take over or re-point a webhook.`,
+    );
+}
+
 async function requirePublicUrl(services: Services, url: string) {
   const problem = await privateHostProblem(url, allowPrivateHosts(services.config));
   if (problem) throw badRequest(problem);
@@ -119,6 +134,7 @@ export const webhooksRouter = router({
     .mutation(async ({ ctx, input }) => {
       // The DNS check is done before the write transaction, which it must not hold open.
       requireOwnerCandidate(ctx.actor);
+      await requireTokenAsWideAsMember(ctx);
       await requirePublicUrl(ctx.services, input.url);
       const id = newId("h");
       const secret = newSecret();
@@ -152,6 +168,7 @@ export const webhooksRouter = router({
     .input(orgInput.extend({ id: webhookId, url: urlSchema.optional(), events: eventsSchema.optional(), active: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { org: _org, id, ...changes } = input;
+      if (changes.url !== undefined || changes.events !== undefined) await requireTokenAsWideAsMember(ctx);
       if (changes.url !== undefined) await requirePublicUrl(ctx.services, changes.url);
       const hook = await inTenantTransaction(async () => {
         const before = await requireWebhook(id);
@@ -200,8 +217,9 @@ export const webhooksRouter = router({
   takeOwnership: tenantProcedure
     .meta({ permission: "webhook.manage" })
     .input(orgInput.extend({ id: webhookId }))
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       requireOwnerCandidate(ctx.actor);
+      await requireTokenAsWideAsMember(ctx);
       return inTenantTransaction(async () => {
         const before = await requireWebhook(input.id);
         if (before.owner?.id === ctx.actor.id) return before;

@@ -9,7 +9,7 @@ import type { Keyring } from "../crypto/keys";
 import { memberView } from "../digest/member-access";
 import type { Mailer } from "../email/mailer";
 import { deliveryBody } from "./events";
-import { emailWebhookAdmins, pauseWebhooksOfLostOwners, type PausedWebhook } from "./owner";
+import { emailWebhookAdmins, ownerProblem, pauseWebhooksOfLostOwners, type PausedWebhook } from "./owner";
 import { scopeEvent } from "./scope";
 import { allowPrivateHosts, privateHostProblem } from "./url";
 
@@ -276,19 +276,20 @@ export class WebhookDispatcher {
     job: { id: string; event: string; payload: string; webhook_id: string; owner_id: string | null },
     now: number,
   ): Promise<{ body: string | null; paused: PausedWebhook[] }> {
-    const paused = await pauseWebhooksOfLostOwners(db, now, job.webhook_id);
     const owner = job.owner_id ? await memberView(db, job.owner_id) : null;
-    if (paused.length > 0 || !owner) return { body: null, paused };
+    // Every webhook of a lost owner is paused in the same pass, so the admins get one email for all
+    // of them rather than one per webhook as each one's next delivery comes due.
+    if (!owner || ownerProblem(job.owner_id, owner)) return { body: null, paused: await pauseWebhooksOfLostOwners(db, now) };
     const stored = JSON.parse(job.payload) as { created_at: string; data: Record<string, unknown> };
     const scoped = await scopeEvent(db, owner, job.event, stored.data);
-    if (scoped.send) return { body: deliveryBody(job.id, job.event, Date.parse(stored.created_at), scoped.data), paused };
+    if (scoped.send) return { body: deliveryBody(job.id, job.event, Date.parse(stored.created_at), scoped.data), paused: [] };
     await db
       .updateTable("webhook_deliveries")
       .set({ status: "skipped", next_attempt_at: null, last_error: `not sent: ${scoped.reason} (the owner's sight)` })
       .where("id", "=", job.id)
       .where("status", "=", "pending")
       .execute();
-    return { body: null, paused };
+    return { body: null, paused: [] };
   }
 
   async #attempt(
