@@ -1,6 +1,9 @@
 import { currentTenant, tenantDb } from "../../db/tenant/context";
 import { newId } from "../auth/tokens";
+import { memberView } from "../digest/member-access";
 import type { Services } from "../services";
+import { ownerProblem } from "./owner";
+import { scopeEvent } from "./scope";
 
 /** Every event a webhook can subscribe to. */
 export const WEBHOOK_EVENTS = [
@@ -23,11 +26,20 @@ export function deliveryBody(id: string, event: string, at: number, data: unknow
  * pending delivery row each, written through the caller's handle. Call it inside the transaction of
  * the change it reports (after the change), so the delivery exists exactly when the change commits.
  * Sends nothing itself: the dispatcher does, later, off the request.
+ *
+ * A webhook whose owner cannot see what the event is about gets no row at all: a "skipped" row in
+ * its delivery log would still tell the owner that something happened in a project hidden from
+ * them, and when. The dispatcher filters again at send time, for sight lost after the event; a
+ * webhook whose owner is gone keeps its row, so the dispatcher pauses it and tells the admins.
  */
 export async function emitEvent(services: Pick<Services, "clock" | "webhooks">, event: WebhookEvent, data: Record<string, unknown>) {
   const db = tenantDb();
-  const hooks = await db.selectFrom("webhooks").select(["id", "events"]).where("active", "=", 1).execute();
-  const subscribed = hooks.filter((h) => (JSON.parse(h.events) as string[]).includes(event));
+  const hooks = await db.selectFrom("webhooks").select(["id", "events", "owner_id"]).where("active", "=", 1).execute();
+  const subscribed = [];
+  for (const h of hooks.filter((h) => (JSON.parse(h.events) as string[]).includes(event))) {
+    const owner = h.owner_id ? await memberView(db, h.owner_id) : null;
+    if (!owner || ownerProblem(h.owner_id, owner) || (await scopeEvent(db, owner, event, data)).send) subscribed.push(h);
+  }
   if (subscribed.length === 0) return;
   const now = services.clock.now();
   await db
