@@ -40,11 +40,13 @@ function tally(rows: readonly { size: number }[], files: readonly DiskFile[]): F
   };
 }
 
-async function filesIn(dir: string, now: number): Promise<DiskFile[]> {
+/** The blobs in `dir`, or null when the directory itself is missing. */
+async function filesIn(dir: string, now: number): Promise<DiskFile[] | null> {
   const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [];
+    if (error.code === "ENOENT") return null;
     throw error;
   });
+  if (names === null) return null;
   const files: DiskFile[] = [];
   for (const name of names) {
     if (!BLOB_NAME.test(name) && !TEMP_NAME.test(name)) continue;
@@ -73,10 +75,13 @@ export async function sweepTenantFiles(
     return await runInTenant({ tenantId, db: lease.db, access: FULL_ACCESS }, async () => {
       const rows = await allAttachmentBlobs();
       const targetless = await attachmentsWithoutTarget();
-      const disk = await filesIn(dir, now);
+      // A missing directory (a disk not mounted, a half-restored copy) says nothing about the blobs:
+      // only rows whose target is gone are orphans then, never "every blob lost".
+      const listed = await filesIn(dir, now);
+      const disk = listed ?? [];
       const onDisk = new Set(disk.map((f) => f.name));
       const orphanRows = new Map(targetless.map((r) => [r.id, r]));
-      for (const r of rows) if (!onDisk.has(r.blob_name)) orphanRows.set(r.id, r);
+      if (listed) for (const r of rows) if (!onDisk.has(r.blob_name)) orphanRows.set(r.id, r);
       const referenced = new Set(rows.map((r) => r.blob_name));
       const unreferenced = disk.filter((f) => f.old && !referenced.has(f.name));
       if (opts.dryRun) {
@@ -88,7 +93,7 @@ export async function sweepTenantFiles(
         // Checked again inside the write transaction: only what is still an orphan now goes.
         const stillTargetless = new Set((await attachmentsWithoutTarget()).map((r) => r.id));
         const ids = [...orphanRows.values()]
-          .filter((r) => stillTargetless.has(r.id) || !existsSync(join(dir, r.blob_name)))
+          .filter((r) => stillTargetless.has(r.id) || (listed !== null && existsSync(dir) && !existsSync(join(dir, r.blob_name))))
           .map((r) => r.id);
         const gone = await deleteAttachmentsById(ids);
         if (gone.length) {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { request, type ClientRequest } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -265,6 +265,25 @@ describe("files sweep", () => {
     });
     expect(res.status).toBe(200);
   }, 180_000);
+
+  it("takes a missing blob directory for unknown, not for every blob lost: the rows stay", async () => {
+    const before = rows<{ n: number }>("select count(*) as n from attachments")[0]!.n;
+    expect(before).toBeGreaterThan(0);
+    const away = `${blobDir()}.away`;
+    renameSync(blobDir(), away);
+    try {
+      const run = await cli(["--org", world.slug, "--json"]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual({
+        dryRun: false,
+        organisations: [{ org: world.slug, rows: 0, rowBytes: 0, blobs: 0, blobBytes: 0 }],
+      });
+      expect(rows<{ n: number }>("select count(*) as n from attachments")[0]!.n).toBe(before);
+    } finally {
+      renameSync(away, blobDir());
+    }
+    assertNoOrphans();
+  }, 120_000);
 
   it("runs in the daily retention job, reporting what it removed", async () => {
     const orphan = join(blobDir(), randomBytes(16).toString("hex"));
