@@ -1,5 +1,6 @@
 import { Form } from "@remix-run/react";
 import { FormMessage } from "~/components/form";
+import type { SubjectMatch } from "../../server/privacy/subject-search";
 
 export interface ReviewRow {
   table: string;
@@ -13,20 +14,8 @@ export interface ReviewRow {
   stale: boolean;
 }
 
-interface Match {
-  table: string;
-  field: string;
-  label: string;
-  rowId: string;
-  occurrences: number;
-  excerpt: string;
-  fingerprint: string;
-  locked: string | null;
-  invoiceId: string | null;
-}
-
 type SearchResult =
-  | { ok: true; data: { matches: Match[]; truncated: boolean } }
+  | { ok: true; data: { matches: SubjectMatch[]; truncated: boolean } }
   | { ok: false; message: string; fieldErrors: Record<string, string[] | undefined> };
 
 /**

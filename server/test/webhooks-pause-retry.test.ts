@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inviteMember, userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
+import { deliverDueWebhooks } from "./support/webhooks";
 
 /**
  * Owner loss stops every send of the webhook, including a delivery already retrying (failed once,
@@ -22,13 +23,7 @@ let server: Server;
 let url: string;
 let received = 0;
 
-async function runOnce() {
-  const d = instance.services.webhooks;
-  for (let i = 0; i < 50; i++) {
-    await d.runOnce();
-    if (![...d.dueTenants().values()].some((at) => at <= instance.clock.now())) return;
-  }
-}
+const runOnce = () => deliverDueWebhooks(instance);
 
 beforeAll(async () => {
   instance = await startInstance();
