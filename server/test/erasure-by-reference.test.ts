@@ -3,7 +3,14 @@ import { compactionsIdle } from "../privacy/compaction";
 import { STRONG_PASSWORD, inviteMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { Client, ok } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
-import { beyondErasure, diffSnapshots, tableChecksums, tenantFileBytes, tenantSnapshot } from "./support/tenant-diff";
+import {
+  beyondErasure,
+  diffSnapshots,
+  tableChecksums,
+  tenantFileBytes,
+  tenantSnapshot,
+  tenantsOpenedBy as openedBy,
+} from "./support/tenant-diff";
 
 /**
  * The two reproductions of issue 24, over HTTP as an outsider would: an account deletion changes
@@ -12,24 +19,13 @@ import { beyondErasure, diffSnapshots, tableChecksums, tenantFileBytes, tenantSn
  */
 
 let instance: Instance;
-/** Every tenant id the server opened while `during` ran. */
-async function tenantsOpenedBy(during: () => Promise<void>): Promise<Set<string>> {
-  const opened = new Set<string>();
-  const { pool } = instance.services;
-  const acquire = pool.acquire.bind(pool);
-  pool.acquire = (tenantId: string) => {
-    opened.add(tenantId);
-    return acquire(tenantId);
-  };
-  try {
+/** Every tenant id the server opened while `during` ran, the compaction the deletion queued included. */
+const tenantsOpenedBy = (during: () => Promise<void>) =>
+  openedBy(instance, async () => {
     await during();
     // The compaction the deletion queued runs after the answer; it must keep away from them too.
     await compactionsIdle(instance.services);
-  } finally {
-    pool.acquire = acquire;
-  }
-  return opened;
-}
+  });
 
 beforeAll(async () => {
   instance = await startInstance();

@@ -7,7 +7,7 @@ import { deleteAccount } from "../privacy/delete-account";
 import { createTenant } from "../tenants/create-tenant";
 import { STRONG_PASSWORD } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
-import { beyondErasure, diffSnapshots, tenantFileBytes, tenantSnapshot } from "./support/tenant-diff";
+import { beyondErasure, diffSnapshots, tenantFileBytes, tenantSnapshot, tenantsOpenedBy } from "./support/tenant-diff";
 
 /**
  * Property (issue 24 item 5): for random organisations holding random text — other accounts' emails
@@ -313,22 +313,13 @@ describe("deleting any account", () => {
           return owners.length === 1 && owners[0]!.account.id === victim.id;
         });
 
-        const opened = new Set<string>();
-        const { pool } = instance.services;
-        const acquire = pool.acquire.bind(pool);
-        pool.acquire = (tenantId: string) => {
-          opened.add(tenantId);
-          return acquire(tenantId);
-        };
-        try {
+        const opened = await tenantsOpenedBy(instance, async () => {
           const deletion = deleteAccount(instance.services, victim.id, { ip: "127.0.0.1", userAgent: null });
           if (lastOwner) await expect(deletion).rejects.toThrow(/You are the last owner of/);
           else await deletion;
           await runCompactions(instance.services);
-        } finally {
-          pool.acquire = acquire;
-        }
-        await pool.closeAll();
+        });
+        await instance.services.pool.closeAll();
 
         expect([...opened].filter((id) => !joined.has(id))).toEqual([]);
         if (lastOwner) seen.refused++;

@@ -1,3 +1,4 @@
+import type { Instance } from "./instance";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -112,4 +113,21 @@ export function tableChecksums(dataDir: string, tenantId: string): Record<string
       .digest("hex");
   }
   return out;
+}
+
+/** Every tenant id the instance's pool opened while `during` ran (the pool is the only door to a file). */
+export async function tenantsOpenedBy(instance: Instance, during: () => Promise<void>): Promise<Set<string>> {
+  const opened = new Set<string>();
+  const { pool } = instance.services;
+  const acquire = pool.acquire.bind(pool);
+  pool.acquire = (tenantId: string) => {
+    opened.add(tenantId);
+    return acquire(tenantId);
+  };
+  try {
+    await during();
+  } finally {
+    pool.acquire = acquire;
+  }
+  return opened;
 }
