@@ -31,6 +31,8 @@ const schema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   MASTER_KEY: base64Key.optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
+  MASTER_KEY_PREVIOUS_FILE: z.string().min(1).optional(),
+  MASTER_KEY_DIR: z.string().min(1).optional(),
   NEW_MASTER_KEY: base64Key.optional(),
   FILE_MAX_BYTES: z.coerce
     .number()
@@ -88,6 +90,13 @@ export type Config = {
    * Null when MASTER_KEY is set.
    */
   masterKeyFile: string | null;
+  /**
+   * MASTER_KEY_PREVIOUS_FILE (absolute): an earlier master key kept in the ring to unwrap data keys
+   * it wrapped (during a rotation, or for an old backup); it never wraps new ones.
+   */
+  masterKeyPreviousFile: string | null;
+  /** MASTER_KEY_DIR (absolute): every `*.key` file in it joins the ring as a previous key. */
+  masterKeyDir: string | null;
   /** NEW_MASTER_KEY: only read by `rotate-master-key`. */
   newMasterKey: string | null;
   /** FILE_MAX_BYTES: the largest attachment accepted, in bytes. */
@@ -158,6 +167,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secureCookies: appUrl?.startsWith("https:") ?? false,
     masterKey: c.MASTER_KEY ?? null,
     masterKeyFile: c.MASTER_KEY ? null : resolve(c.MASTER_KEY_FILE ?? defaultKeyFile),
+    masterKeyPreviousFile: c.MASTER_KEY_PREVIOUS_FILE ? resolve(c.MASTER_KEY_PREVIOUS_FILE) : null,
+    masterKeyDir: c.MASTER_KEY_DIR ? resolve(c.MASTER_KEY_DIR) : null,
     newMasterKey: c.NEW_MASTER_KEY ?? null,
     fileMaxBytes: c.FILE_MAX_BYTES,
     orgQuotaBytes: c.ORG_QUOTA_BYTES,

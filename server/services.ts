@@ -4,7 +4,8 @@ import { createLucia, type Auth } from "./auth/lucia";
 import { LoginThrottle } from "./auth/throttle";
 import { systemClock, type Clock } from "./clock";
 import type { Config } from "./config";
-import { Keyring, loadMasterKey } from "./crypto/keys";
+import { Keyring } from "./crypto/keys";
+import { assertEveryWrappedKeyLoaded, loadMasterKeyRing } from "./crypto/master-key-ring";
 import { createMailer, type Mailer } from "./email/mailer";
 import { currentRequestId } from "./http/request-id";
 import { DiskState } from "./storage/disk-state";
@@ -40,10 +41,11 @@ export async function createServices(
   const control = await openControlDb(config.dataDir, config.synchronous);
   let keys: Keyring;
   try {
-    const master = await loadMasterKey(config, control);
-    if (master.created)
-      log(`[keys] created master key file ${config.masterKeyFile} (key id ${master.key.hex}); back it up apart from DATA_DIR`);
-    keys = new Keyring(control, master.key);
+    const { ring, created } = await loadMasterKeyRing(config, control);
+    if (created) log(`[keys] created master key file ${config.masterKeyFile} (key id ${ring.current.hex}); back it up apart from DATA_DIR`);
+    // Refuse now, naming the missing key, rather than answer 500 for every file of its organisations.
+    await assertEveryWrappedKeyLoaded(control, ring);
+    keys = new Keyring(control, ring);
   } catch (error) {
     await control.destroy();
     throw error;

@@ -20,6 +20,7 @@ import { tenantMigrations } from "../../db/tenant/migrations";
 import { tenantFilePath, tenantsDir } from "../../db/tenant/paths";
 import type { TenantDB } from "../../db/tenant/schema";
 import type { Config } from "../config";
+import { assertBackupKeysLoaded, configuredKeyIds } from "../crypto/master-key-ring";
 import { blobDir } from "../files/storage";
 import { compactFile } from "../privacy/compaction";
 import { reapplyDeletions } from "../privacy/erase-member";
@@ -283,7 +284,7 @@ export interface FullRestore {
  * organisation files that the backup does not know are left alone.
  *
  * The control DB holds the data keys wrapped by the master key in use when the backup was taken:
- * that key (MASTER_KEY / MASTER_KEY_FILE) must be the one configured when the server starts.
+ * that key must be in the configured ring (current or previous), or the restore is refused naming it.
  */
 export async function restoreAll(config: Config, options: RestoreOptions = {}): Promise<FullRestore> {
   const stamps = stampsIn(controlBackupDir(config.backupDir));
@@ -296,6 +297,8 @@ export async function restoreAll(config: Config, options: RestoreOptions = {}): 
   }
   const controlFrom = controlBackupPath(config.backupDir, stamp);
   await verifyBackup(controlFrom, config.backupDir, stamp, `control/${stamp}.sqlite`);
+  // Its data keys may be wrapped by a master key since rotated away: name it now, before any file is replaced.
+  assertBackupKeysLoaded(controlFrom, configuredKeyIds(config), `control/${stamp}.sqlite`);
   const known = backedUpTenants(controlFrom);
   const tenants = known.filter((t) => existsSync(tenantBackupPath(config.backupDir, t.id, stamp)));
   const missing = known.filter((t) => !tenants.includes(t));

@@ -31,7 +31,7 @@ export const commands: Record<string, Entry> = {
   },
   grants: { summary: "support access grants: list, revoke", load: async () => (await import("./grants")).grantsCommand },
   "rotate-master-key": {
-    summary: "rewrap every organisation's data key with a new master key",
+    summary: "rewrap every organisation's data key with the current (or a new) master key; safe while the server runs",
     load: async () => (await import("./rotate-master-key")).rotateMasterKeyCommand,
   },
 };

@@ -8,13 +8,13 @@ import { ConfigError, loadConfig } from "../config";
 import { createServices, type Services } from "../services";
 import { createTenant } from "../tenants/create-tenant";
 import { DecryptError, type EnvelopeAad } from "./envelope";
+import { rotateMasterKey } from "./rotation";
 import {
   generateMasterKeyBase64,
   KeyFileError,
   loadMasterKey,
   masterKeyFromBase64,
   readKeyFile,
-  rotateMasterKey,
   unwrapDataKey,
   wrappedKekId,
 } from "./keys";
@@ -143,12 +143,13 @@ describe("organisation data keys", () => {
     const newKeyB64 = generateMasterKeyBase64();
     const newKek = masterKeyFromBase64(newKeyB64);
     const progress: number[] = [];
-    const result = await rotateMasterKey(services.control, oldKek, newKek, (done) => progress.push(done));
-    expect(result).toEqual({ rewrapped: tenants.length, withoutKey: 0 });
+    const result = await rotateMasterKey(services.control, { current: oldKek, previous: [] }, newKek, (done) => progress.push(done));
+    expect(result).toEqual({ rewrapped: tenants.length, alreadyCurrent: 0, withoutKey: 0 });
     expect(progress.at(-1)).toBe(tenants.length);
 
-    // The process still holding the old KEK does not serve its cached DEK for a rewrapped value.
-    await expectRejects(services.keys.dataKeyFor(tenants[0]!.id), DecryptError);
+    // A process whose ring lacks the new KEK does not serve its cached DEK for a rewrapped value,
+    // and says which key it would need (the CLI refuses to rotate under such a server).
+    await expect(services.keys.dataKeyFor(tenants[0]!.id)).rejects.toThrow(`wrapped by master key ${newKek.hex}, which is not loaded`);
 
     const rotated = await createServices(config({ MASTER_KEY: newKeyB64, MASTER_KEY_FILE: "" }), { log: () => {} });
     try {
@@ -162,15 +163,18 @@ describe("organisation data keys", () => {
         const forged = wrapped.replace(newKek.hex, oldKek.hex);
         expect(() => unwrapDataKey(oldKek, t.id, forged)).toThrow(/did not authenticate/);
       }
-      // Rotating with a wrong "current" key fails and leaves every row as it was.
+      // Rotating with a ring that lacks the wrapping key fails and leaves every row as it was.
       const snapshot = await services.control.selectFrom("tenants").select(["id", "wrapped_key"]).orderBy("id").execute();
-      await expectRejects(rotateMasterKey(services.control, oldKek, masterKeyFromBase64(generateMasterKeyBase64())), DecryptError);
+      await expectRejects(
+        rotateMasterKey(services.control, { current: oldKek, previous: [] }, masterKeyFromBase64(generateMasterKeyBase64())),
+        DecryptError,
+      );
       expect(await services.control.selectFrom("tenants").select(["id", "wrapped_key"]).orderBy("id").execute()).toEqual(snapshot);
     } finally {
       await rotated.close();
     }
     // Put the key file's KEK back for the next test.
-    await rotateMasterKey(services.control, newKek, oldKek);
+    await rotateMasterKey(services.control, { current: newKek, previous: [] }, oldKek);
   });
 
   it("makes an organisation's data unreadable once its data key is destroyed", async () => {

@@ -17,13 +17,14 @@ import {
 } from "./envelope";
 
 /**
- * Key hierarchy: one master key (KEK) per installation, from MASTER_KEY or a key file; one data key
- * (DEK, 32 random bytes) per organisation, kept only wrapped by the KEK in `tenants.wrapped_key`:
+ * Key hierarchy: master keys (KEKs) per installation, in a ring (master-key-ring.ts): the current
+ * one (MASTER_KEY or a key file) wraps new data keys, previous ones only unwrap; one data key (DEK,
+ * 32 random bytes) per organisation, kept only wrapped by a KEK in `tenants.wrapped_key`:
  *
  *   v1:<kek id, 16 hex>:<base64 of IV (12) ‖ wrapped DEK (32) ‖ GCM tag (16)>     AAD = tenant id
  *
- * Rotating the KEK rewraps DEKs and touches no data; destroying a DEK (wrapped_key = null) makes
- * everything sealed with it unreadable.
+ * The recorded kek id picks the ring key that unwraps. Rotating the KEK rewraps DEKs and touches no
+ * data (rotation.ts); destroying a DEK (wrapped_key = null) makes everything sealed with it unreadable.
  */
 
 export interface MasterKey extends SymmetricKey {
@@ -36,6 +37,20 @@ const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
 export class KeyFileError extends ConfigError {
   override name = "KeyFileError";
+}
+
+/**
+ * The current master key (wraps) and previous ones (unwrap only). Ids are unique: a key given twice
+ * (say MASTER_KEY_FILE inside MASTER_KEY_DIR) is kept once, as current.
+ */
+export interface MasterKeyRing {
+  current: MasterKey;
+  previous: MasterKey[];
+}
+
+/** Every key of the ring, current first. */
+export function ringKeys(ring: MasterKeyRing): MasterKey[] {
+  return [ring.current, ...ring.previous.filter((k) => k.hex !== ring.current.hex)];
 }
 
 /** A data key could not be produced (no organisation, wrong master key, destroyed…). */
@@ -109,10 +124,15 @@ export function createKeyFile(path: string): MasterKey | null {
   return masterKeyFrom(raw);
 }
 
-/** The configured master key: MASTER_KEY, else the key file, created on first run. */
+/**
+ * The configured current master key: MASTER_KEY, else the key file, created on first run. `previous`
+ * are the ring's other keys: a missing key file may be created while every wrapped data key is under
+ * one of them (the first start of a rotation), never while some key would be left without its KEK.
+ */
 export async function loadMasterKey(
   config: Pick<Config, "masterKey" | "masterKeyFile">,
   control?: ControlDb,
+  previous: MasterKey[] = [],
 ): Promise<{ key: MasterKey; created: boolean }> {
   if (config.masterKey) return { key: masterKeyFromBase64(config.masterKey), created: false };
   const path = config.masterKeyFile;
@@ -124,11 +144,12 @@ export async function loadMasterKey(
     exists = false;
   }
   if (!exists) {
-    // A missing key file with organisations already holding wrapped keys means the wrong path (or a
-    // lost key): making a new key would strand their data behind an unrelated key, so stop.
+    // A missing key file with organisations already holding keys wrapped by no loaded key means the
+    // wrong path (or a lost key): making a new key would strand their data behind an unrelated key, so stop.
     if (control) {
-      const wrapped = await control.selectFrom("tenants").select("id").where("wrapped_key", "is not", null).limit(1).executeTakeFirst();
-      if (wrapped) {
+      const rows = await control.selectFrom("tenants").select("wrapped_key").where("wrapped_key", "is not", null).execute();
+      const known = new Set(previous.map((k) => k.hex));
+      if (rows.some((r) => !known.has(wrappedKekId(r.wrapped_key!) ?? ""))) {
         throw new KeyFileError(
           `Invalid configuration:\n  MASTER_KEY_FILE: ${path} does not exist, but organisations already have data keys wrapped by a master key; point MASTER_KEY_FILE (or MASTER_KEY) at that key`,
         );
@@ -138,6 +159,10 @@ export async function loadMasterKey(
     if (made) return { key: made, created: true };
   }
   return { key: readKeyFile(path), created: false };
+}
+
+function macKeyOf(kek: MasterKey, purpose: string) {
+  return Buffer.from(hkdfSync("sha256", kek.key, Buffer.alloc(0), `opslayer mac v1 ${purpose}`, 32));
 }
 
 export function wrapDataKey(kek: MasterKey, tenantId: string, dek: Buffer): string {
@@ -150,6 +175,21 @@ export function wrapDataKey(kek: MasterKey, tenantId: string, dek: Buffer): stri
 export function wrappedKekId(wrapped: string): string | null {
   const m = /^v1:([0-9a-f]{16}):/.exec(wrapped);
   return m ? m[1]! : null;
+}
+
+/** Unwraps with whichever ring key the wrapped value names; a key the ring lacks is named in the error. */
+export function unwrapWithRing(ring: MasterKeyRing, tenantId: string, wrapped: string): SymmetricKey {
+  const id = wrappedKekId(wrapped);
+  const kek = id ? ringKeys(ring).find((k) => k.hex === id) : undefined;
+  if (id && !kek) {
+    throw new DecryptError(
+      "key",
+      `data key of ${tenantId} is wrapped by master key ${id}, which is not loaded (loaded: ${ringKeys(ring)
+        .map((k) => k.hex)
+        .join(", ")})`,
+    );
+  }
+  return unwrapDataKey(kek ?? ring.current, tenantId, wrapped);
 }
 
 export function unwrapDataKey(kek: MasterKey, tenantId: string, wrapped: string): SymmetricKey {
@@ -177,11 +217,20 @@ export function unwrapDataKey(kek: MasterKey, tenantId: string, wrapped: string)
  */
 export class Keyring {
   private cache = new Map<string, { wrapped: string; key: SymmetricKey }>();
+  /** The current master key: every new data key is wrapped by it. */
+  readonly master: MasterKey;
 
   constructor(
     private control: ControlDb,
-    readonly master: MasterKey,
-  ) {}
+    readonly ring: MasterKeyRing,
+  ) {
+    this.master = ring.current;
+  }
+
+  /** Ids of every master key this process can unwrap with, current first. */
+  get loadedIds(): string[] {
+    return ringKeys(this.ring).map((k) => k.hex);
+  }
 
   /** A fresh DEK for a new organisation, wrapped: store it in the tenants insert. */
   createDataKey(tenantId: string): string {
@@ -212,7 +261,7 @@ export class Keyring {
     }
     const hit = this.cache.get(tenantId);
     if (hit && hit.wrapped === wrapped) return hit.key;
-    const key = unwrapDataKey(this.master, tenantId, wrapped);
+    const key = unwrapWithRing(this.ring, tenantId, wrapped);
     this.cache.set(tenantId, { wrapped, key });
     return key;
   }
@@ -220,10 +269,15 @@ export class Keyring {
   /**
    * A 32-byte HMAC key for one purpose (e.g. "digest-unsubscribe"), derived from the master key with
    * HKDF-SHA256: no new secret to store, distinct purposes never share a key, and the master key
-   * itself never signs anything. Rotating the master key invalidates what such keys signed.
+   * itself never signs anything. Signs with the current key; see macKeys for checking.
    */
   macKey(purpose: string): Buffer {
-    return Buffer.from(hkdfSync("sha256", this.master.key, Buffer.alloc(0), `opslayer mac v1 ${purpose}`, 32));
+    return macKeyOf(this.master, purpose);
+  }
+
+  /** The purpose's keys under every loaded master key, current first: what was signed before a rotation still verifies while the old key stays in the ring. */
+  macKeys(purpose: string): Buffer[] {
+    return ringKeys(this.ring).map((k) => macKeyOf(k, purpose));
   }
 
   /** Crypto-shredding: forget the wrapped DEK; whatever it sealed can no longer be decrypted. */
@@ -241,48 +295,4 @@ export class Keyring {
   async open(aad: EnvelopeAad, blob: Buffer): Promise<Buffer> {
     return decrypt(await this.dataKeyFor(aad.org), blob, aad);
   }
-}
-
-export interface RotationResult {
-  rewrapped: number;
-  /** Organisations without a data key (they get one, under the new key, on first use). */
-  withoutKey: number;
-}
-
-/**
- * Rewraps every organisation's DEK from `oldKek` to `newKek` in one control transaction; a single
- * failure rolls everything back. Each new value is unwrapped again and compared before commit.
- * Data files are not touched. Keys already under `newKek` (a rerun) are verified and kept.
- */
-export async function rotateMasterKey(
-  control: ControlDb,
-  oldKek: MasterKey,
-  newKek: MasterKey,
-  onProgress: (done: number, total: number, tenantId: string) => void = () => {},
-): Promise<RotationResult> {
-  if (oldKek.hex === newKek.hex) throw new Error("the new master key is the same as the current one");
-  return control.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom("tenants").select(["id", "wrapped_key"]).orderBy("id").execute();
-    let rewrapped = 0;
-    let withoutKey = 0;
-    let done = 0;
-    for (const row of rows) {
-      onProgress(done, rows.length, row.id);
-      if (row.wrapped_key === null) {
-        withoutKey++;
-      } else if (wrappedKekId(row.wrapped_key) === newKek.hex) {
-        unwrapDataKey(newKek, row.id, row.wrapped_key);
-        rewrapped++;
-      } else {
-        const dek = unwrapDataKey(oldKek, row.id, row.wrapped_key);
-        const next = wrapDataKey(newKek, row.id, dek.key);
-        if (!unwrapDataKey(newKek, row.id, next).key.equals(dek.key)) throw new Error(`rewrap check failed for ${row.id}`);
-        await trx.updateTable("tenants").set({ wrapped_key: next }).where("id", "=", row.id).execute();
-        rewrapped++;
-      }
-      done++;
-    }
-    onProgress(done, rows.length, "");
-    return { rewrapped, withoutKey };
-  });
 }
