@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync, chmodSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,7 +7,10 @@ import { backupAll } from "../backup/backup";
 import { restoreAll } from "../backup/restore";
 import { makeRotateMasterKeyCommand, type RunningServer } from "../cli/rotate-master-key";
 import { loadConfig } from "../config";
-import { createKeyFile, readKeyFile, wrappedKekId } from "../crypto/keys";
+import { createUser } from "../auth/accounts";
+import { createKeyFile, Keyring, readKeyFile, wrappedKekId } from "../crypto/keys";
+import { readUnsubscribeToken, unsubscribeToken } from "../digest/unsubscribe-token";
+import { createTenant } from "../tenants/create-tenant";
 import { MasterKeyMissingError } from "../crypto/master-key-ring";
 import { createServices, type Services } from "../services";
 import { startInstance, type Instance } from "./support/instance";
@@ -305,5 +308,56 @@ describe("key ring configuration", () => {
     }
     chmodSync(dir, 0o770);
     await expect(createServices(loadConfig(env), { log: () => {} })).rejects.toThrow(/MASTER_KEY_DIR: .* is writable by group or others/);
+  });
+
+  it("creates a missing current key file on start only while every wrapped key is under a previous key", async () => {
+    const dataDir = join(root, "first-start");
+    mkdirSync(dataDir, { recursive: true });
+    const k1 = keyPath(dataDir, "master-1");
+    const first = await createServices(loadConfig(keyEnv(dataDir, { current: k1 })), { log: () => {} });
+    const owner = await createUser(first, {
+      name: "Owner",
+      email: "owner@ring.test",
+      password: "garden-ladder-violin-79",
+      isStaff: false,
+      verified: true,
+    });
+    await createTenant(first, owner, { name: "Ring", slug: "ring" }, { ip: "127.0.0.1", userAgent: "key-ring-test" });
+    await first.close();
+
+    // A wrong path with no ring behind it is refused (it would strand "ring" behind an unrelated key) ...
+    await expect(createServices(loadConfig(keyEnv(dataDir, { current: keyPath(dataDir, "typo") })), { log: () => {} })).rejects.toThrow(
+      /MASTER_KEY_FILE: .*typo\.key does not exist/,
+    );
+    expect(existsSync(keyPath(dataDir, "typo"))).toBe(false);
+    // ... the first start of a rotation makes the new key, current, with the old one unwrapping.
+    const logs: string[] = [];
+    const k2 = keyPath(dataDir, "master-2");
+    const second = await createServices(loadConfig(keyEnv(dataDir, { current: k2, previous: k1 })), { log: (l) => logs.push(l) });
+    try {
+      expect(second.keys.loadedIds).toEqual([readKeyFile(k2).hex, readKeyFile(k1).hex]);
+      expect(logs.join("\n")).toContain(`created master key file ${k2}`);
+      const tenant = await second.control.selectFrom("tenants").select("id").where("slug", "=", "ring").executeTakeFirstOrThrow();
+      expect((await second.keys.dataKeyFor(tenant.id)).key).toHaveLength(32);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("verifies links signed under a previous key while it stays in the ring, and no longer once it leaves", async () => {
+    const dataDir = join(root, "links");
+    mkdirSync(dataDir, { recursive: true });
+    const old = createKeyFile(keyPath(dataDir, "old"))!;
+    const next = createKeyFile(keyPath(dataDir, "new"))!;
+    const services = await createServices(loadConfig(keyEnv(dataDir, { current: keyPath(dataDir, "old") })), { log: () => {} });
+    try {
+      const token = unsubscribeToken(services.keys, "tabcdefghij", "uabcdefghij");
+      const during = new Keyring(services.control, { current: next, previous: [old] });
+      expect(unsubscribeToken(during, "tabcdefghij", "uabcdefghij")).not.toBe(token);
+      expect(readUnsubscribeToken(during, token)).toEqual({ tenantId: "tabcdefghij", userId: "uabcdefghij" });
+      expect(readUnsubscribeToken(new Keyring(services.control, { current: next, previous: [] }), token)).toBeNull();
+    } finally {
+      await services.close();
+    }
   });
 });
