@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "../auth/accounts";
 import { ConfigError, loadConfig } from "../config";
@@ -175,6 +176,37 @@ describe("organisation data keys", () => {
     }
     // Put the key file's KEK back for the next test.
     await rotateMasterKey(services.control, { current: newKek, previous: [] }, oldKek);
+  });
+
+  it("rotation reports keys a process keeps wrapping with another key, and a rerun finishes once it stops", async () => {
+    const oldKek = services.keys.master;
+    const newKek = masterKeyFromBase64(generateMasterKeyBase64());
+    const ring = { current: oldKek, previous: [] };
+    // After each pass (outside its transactions), "another server" still on the old key creates an organisation.
+    const raw = new Database(join(dataDir, "control.sqlite"));
+    let made = 0;
+    const creating = (done: number, total: number) => {
+      if (done !== total) return;
+      const id = `tstraggler${made++}`;
+      raw
+        .prepare(
+          "insert into tenants (id, slug, name, status, plan, features, file_name, wrapped_key, created_by, created_at) values (?, ?, ?, 'active', 'standard', '{}', ?, ?, ?, ?)",
+        )
+        .run(id, `straggler-${made}`, "Straggler", `${id}.sqlite`, services.keys.createDataKey(id), owner.id, Date.now());
+    };
+    try {
+      await expect(rotateMasterKey(services.control, ring, newKek, creating)).rejects.toThrow(
+        /1 organisation data key\(s\) are still wrapped by another master key after 3 passes \(straggler-3\)/,
+      );
+      expect(made).toBe(3);
+      const rerun = await rotateMasterKey(services.control, ring, newKek);
+      expect(rerun.rewrapped).toBe(1);
+      const rows = await services.control.selectFrom("tenants").select("wrapped_key").where("wrapped_key", "is not", null).execute();
+      expect(rows.every((r) => wrappedKekId(r.wrapped_key!) === newKek.hex)).toBe(true);
+    } finally {
+      raw.close();
+      await rotateMasterKey(services.control, { current: newKek, previous: [] }, oldKek);
+    }
   });
 
   it("makes an organisation's data unreadable once its data key is destroyed", async () => {
