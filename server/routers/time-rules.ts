@@ -1,6 +1,6 @@
 import { seesMoney } from "../access/channel-rules";
 import { TRPCError } from "@trpc/server";
-import { z, ZodError } from "zod";
+import { z } from "zod";
 import { findProject } from "../../db/tenant/projects";
 import { dayEnd, dayStart, localDate, localTime, addDays } from "../../db/tenant/time/days";
 import { gapSentence, readWallTime, repeatedSentence, type Occurrence } from "../../db/tenant/time/wall-clock";
@@ -158,13 +158,17 @@ export async function requireNoOverlap(memberId: string, start: number, end: num
   );
 }
 
-/** A refusal tied to one input field, so the form marks that field (the formatter reads the ZodError). */
+/**
+ * A refusal tied to one input field, so the form marks that field: the error formatter reads a
+ * ZodError cause. It is made by a parse because tRPC keeps only causes that are Errors, and a
+ * ZodError built with `new` is not one.
+ */
 export function fieldError(path: string, message: string): TRPCError {
-  return new TRPCError({
-    code: "BAD_REQUEST",
-    message,
-    cause: new ZodError([{ code: "custom", path: [path], message, input: undefined }]),
-  });
+  const failed = z
+    .object({})
+    .superRefine((_, ctx) => ctx.addIssue({ code: "custom", path: [path], message }))
+    .safeParse({});
+  return new TRPCError({ code: "BAD_REQUEST", message, cause: failed.error });
 }
 
 export interface Years {
