@@ -109,7 +109,7 @@ function EntriesToFix(props: { problems: ReturnType<typeof useLoaderData<typeof 
         {entries.length}
         {more ? "+" : ""} {entries.length === 1 ? "entry needs" : "entries need"} fixing.
       </strong>{" "}
-      They count in totals as they stand until someone corrects their times or deletes them.
+      Correct their times, or delete them; until then they are shown as they are.
       <ul>
         {entries.map((e) => (
           <li key={e.id}>
