@@ -61,6 +61,8 @@ const schema = z.object({
   METRICS_TOKEN: z.string().trim().min(16, "must be at least 16 characters (e.g. openssl rand -hex 32)").optional(),
   DISK_BALLAST_MB: z.coerce.number().int().min(0).max(1_048_576).default(64),
   DISK_WATERMARK_PERCENT: z.coerce.number().min(0).max(50).default(5),
+  DATE_MIN_YEAR: z.coerce.number().int().min(1000).max(9999).default(2000),
+  DATE_MAX_YEAR: z.coerce.number().int().min(1000).max(9999).default(2100),
 });
 
 export type Config = {
@@ -125,6 +127,8 @@ export type Config = {
   diskBallastBytes: number;
   /** DISK_WATERMARK_PERCENT: under this share of free space on DATA_DIR's disk, large writes are refused. */
   diskWatermarkPercent: number;
+  /** DATE_MIN_YEAR..DATE_MAX_YEAR: the years a time entry's or a report's dates may fall in (four digits, inclusive). */
+  years: { min: number; max: number };
 };
 
 export class ConfigError extends Error {
@@ -142,6 +146,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const c = parsed.data;
   if (c.SESSION_ABSOLUTE_HOURS < c.SESSION_IDLE_HOURS) {
     throw new ConfigError("Invalid configuration:\n  SESSION_ABSOLUTE_HOURS: must be at least SESSION_IDLE_HOURS");
+  }
+  if (c.DATE_MAX_YEAR < c.DATE_MIN_YEAR) {
+    throw new ConfigError("Invalid configuration:\n  DATE_MAX_YEAR: must be at least DATE_MIN_YEAR");
   }
   if (c.MASTER_KEY && c.MASTER_KEY_FILE) {
     throw new ConfigError("Invalid configuration:\n  MASTER_KEY_FILE: set either MASTER_KEY or MASTER_KEY_FILE, not both");
@@ -183,5 +190,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: c.METRICS_TOKEN ?? null,
     diskBallastBytes: c.DISK_BALLAST_MB * 1024 * 1024,
     diskWatermarkPercent: c.DISK_WATERMARK_PERCENT,
+    years: { min: c.DATE_MIN_YEAR, max: c.DATE_MAX_YEAR },
   };
 }

@@ -1,5 +1,5 @@
 import { Form, Link, useNavigation } from "@remix-run/react";
-import { Field, FormMessage } from "./form";
+import { errorsOf, Field, FormMessage } from "./form";
 
 export interface EditableEntry {
   id: string;
@@ -33,6 +33,17 @@ export function TimeEntryForm(props: {
       <input type="hidden" name="intent" value={entry ? "update" : "create"} />
       {entry && <input type="hidden" name="id" value={entry.id} />}
       {entry?.running && <input type="hidden" name="running" value="1" />}
+      {/* What the form was drawn with: the action sends only the fields that differ from these. */}
+      {entry && (
+        <>
+          <input type="hidden" name="was_projectId" value={entry.project_id} />
+          <input type="hidden" name="was_note" value={entry.note} />
+          <input type="hidden" name="was_billable" value={entry.billable ? "1" : "0"} />
+          <input type="hidden" name="was_date" value={entry.date} />
+          <input type="hidden" name="was_start" value={entry.start_time} />
+          <input type="hidden" name="was_end" value={entry.end_time ?? ""} />
+        </>
+      )}
       <Field name="projectId" label="Project" result={result}>
         <select id="f-projectId" name="projectId" defaultValue={entry?.project_id ?? ""} required>
           <option value="">Choose a project…</option>
@@ -53,6 +64,7 @@ export function TimeEntryForm(props: {
           <Field name="duration" label="Or duration" result={result} hint="1.5, 1:30 or 90m" />
         </div>
       )}
+      <RepeatedHourChoice result={result} />
       <Field name="note" label="Note" result={result} defaultValue={entry?.note} maxLength={2000} />
       <p>
         <label>
@@ -67,5 +79,28 @@ export function TimeEntryForm(props: {
         {entry && <Link to={props.cancelTo}>Cancel</Link>}
       </div>
     </Form>
+  );
+}
+
+/**
+ * When the clocks go back, a time such as 02:30 happens twice; the server then asks which one is
+ * meant (the error names both offsets), and only then does the form offer the choice.
+ */
+function RepeatedHourChoice({ result }: { result: unknown }) {
+  const errors = errorsOf(result)?.fieldErrors ?? {};
+  const asked = (["startOccurrence", "endOccurrence"] as const).filter((name) => errors[name]);
+  if (asked.length === 0) return null;
+  return (
+    <div className="row">
+      {asked.map((name) => (
+        <Field key={name} name={name} label={name === "startOccurrence" ? "Which start?" : "Which end?"} result={result}>
+          <select id={`f-${name}`} name={name} defaultValue="" required>
+            <option value="">Choose…</option>
+            <option value="first">The first time (before the clocks went back)</option>
+            <option value="second">The second time (after the clocks went back)</option>
+          </select>
+        </Field>
+      ))}
+    </div>
   );
 }

@@ -16,7 +16,9 @@ export function parseDuration(value: string | undefined): number | null | undefi
 /** Calendar arithmetic on "YYYY-MM-DD" (no zone: a date plus n days is a date). */
 export function shiftDate(date: string, days: number) {
   const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d + days);
+  return t.toISOString().slice(0, 10);
 }
 
 /**
@@ -36,11 +38,45 @@ export function timeEntryInput(f: Record<string, string>, options: { withTimes: 
     ? {}
     : duration !== null
       ? { date: f.date || undefined, durationSeconds: duration }
-      : { date: f.date || undefined, start: f.start || undefined, end: f.end || undefined };
+      : { date: f.date || undefined, start: f.start || undefined, end: f.end || undefined, ...occurrences(f) };
   return {
     ok: true as const,
     input: { projectId: f.projectId ?? "", note: f.note ?? "", billable: f.billable === "on", ...when },
   };
+}
+
+/** The procedure checks the value; the form offers only these two. */
+type Occurrence = "first" | "second";
+const occurrences = (f: Record<string, string>) => ({
+  ...(f.startOccurrence ? { startOccurrence: f.startOccurrence as Occurrence } : {}),
+  ...(f.endOccurrence ? { endOccurrence: f.endOccurrence as Occurrence } : {}),
+});
+
+/**
+ * An edit from the form → only the fields the person changed, compared with the values the form was
+ * drawn with (hidden `was_*` fields). Times the person did not touch are not sent at all, so they are
+ * never re-read from the displayed HH:MM: an entry from 02:00 to 03:00 in the repeated autumn hour
+ * stays one hour, and 4,475 s does not become 4,500 s because the note changed (issue 26).
+ */
+export function timeEntryEdit(f: Record<string, string>) {
+  const duration = parseDuration(f.duration);
+  if (duration === undefined) return timeEntryInput(f, { withTimes: false });
+  const differs = (name: string) => !(`was_${name}` in f) || (f[name] ?? "") !== f[`was_${name}`];
+  const input: Record<string, unknown> = {};
+  if (differs("projectId")) input.projectId = f.projectId ?? "";
+  if (differs("note")) input.note = f.note ?? "";
+  const billable = f.billable === "on";
+  if (!("was_billable" in f) || billable !== (f.was_billable === "1")) input.billable = billable;
+  const chose = Boolean(f.startOccurrence || f.endOccurrence);
+  if (f.running !== "1" && (duration !== null || chose || differs("date") || differs("start") || differs("end"))) {
+    Object.assign(
+      input,
+      duration !== null
+        ? { date: f.date || undefined, durationSeconds: duration }
+        : { date: f.date || undefined, start: f.start || undefined, end: f.end || undefined, ...occurrences(f) },
+    );
+  }
+  return { ok: true as const, input };
 }
 
 /** The procedure names the field durationSeconds; the form calls it duration. */

@@ -7,7 +7,7 @@ import { attempt, readForm, formObject, load } from "~/lib/api.server";
 import { formatHours, formatMoney } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import { ifAllowed } from "~/lib/permissions.server";
-import { formFailure, shiftDate, timeEntryInput } from "~/lib/time-input.server";
+import { formFailure, shiftDate, timeEntryEdit, timeEntryInput } from "~/lib/time-input.server";
 
 const today = (timeZone: string) =>
   new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
@@ -16,11 +16,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const org = params.slug!;
   const url = new URL(request.url);
   const editId = url.searchParams.get("edit");
-  const [list, projects, editing] = await load(request, () =>
+  const [list, projects, editing, problems] = await load(request, () =>
     Promise.all([
       context.api.time.list({ org, from: url.searchParams.get("from") || undefined, to: url.searchParams.get("to") || undefined }),
       ifAllowed(() => context.api.time.projects({ org })),
       editId ? context.api.time.get({ org, id: editId }) : null,
+      context.api.time.problems({ org }),
     ]),
   );
   // With a range, "previous" and "next" move by its length (a week unless the filter says otherwise).
@@ -32,7 +33,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
           next: `?from=${shiftDate(list.from, span)}&to=${shiftDate(list.to, span)}`,
         }
       : null;
-  return { ...list, projects: projects ?? [], editing, nav, today: today(list.timeZone) };
+  return { ...list, projects: projects ?? [], editing, nav, today: today(list.timeZone), problems };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -44,13 +45,16 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const result = await attempt(request, () => context.api.time.delete({ org, id: f.id ?? "" }));
     return result.ok ? redirect(back.pathname + back.search) : result;
   }
-  const editing = f.intent === "update";
-  const parsed = timeEntryInput(f, { withTimes: !editing || f.running !== "1" });
+  if (f.intent === "update") {
+    const edit = timeEntryEdit(f);
+    if (!edit.ok) return edit;
+    const result = await attempt(request, () => context.api.time.update({ org, id: f.id ?? "", ...edit.input }));
+    if (result.ok) throw redirect(back.pathname + back.search);
+    return formFailure(result);
+  }
+  const parsed = timeEntryInput(f, { withTimes: true });
   if (!parsed.ok) return parsed;
-  const { input } = parsed;
-  const result = editing
-    ? await attempt(request, () => context.api.time.update({ org, id: f.id ?? "", ...input }))
-    : await attempt(request, () => context.api.time.create({ org, ...input }));
+  const result = await attempt(request, () => context.api.time.create({ org, ...parsed.input }));
   if (result.ok) throw redirect(back.pathname + back.search);
   return formFailure(result);
 }
@@ -90,6 +94,39 @@ function StartTimer({ slug, projects }: { slug: string; projects: { id: string; 
   );
 }
 
+const PROBLEM_TEXT = {
+  ends_before_start: "ends before it starts",
+  outside_years: "is dated outside the years this installation accepts",
+} as const;
+
+/** Entries migration 0017 (or the year range) found wrong: listed until someone fixes their times. */
+function EntriesToFix(props: { problems: ReturnType<typeof useLoaderData<typeof loader>>["problems"]; editLink: (id: string) => string }) {
+  const { entries, more } = props.problems;
+  if (entries.length === 0) return null;
+  return (
+    <div className="card" role="alert" aria-label="Entries to fix">
+      <strong>
+        {entries.length}
+        {more ? "+" : ""} {entries.length === 1 ? "entry needs" : "entries need"} fixing.
+      </strong>{" "}
+      Correct their times, or delete them; until then they are shown as they are.
+      <ul>
+        {entries.map((e) => (
+          <li key={e.id}>
+            {e.date} {e.start_time}–{e.end_time ?? "running"} · {e.project_name}
+            {e.member_name ? ` · ${e.member_name}` : ""} · {formatHours(e.duration_seconds)} — {PROBLEM_TEXT[e.problem]}.{" "}
+            {e.locked ? (
+              <span className="muted">On an invoice: void it to fix this entry.</span>
+            ) : (
+              <Link to={props.editLink(e.id)}>Fix</Link>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export default function Time() {
   const { currency } = useOrgAccess();
   const money = (minor: number) => formatMoney(minor, currency);
@@ -113,7 +150,9 @@ export default function Time() {
       <div className="toolbar">
         <h1>Time</h1>
         {can("project.rates.view") && <Link to={`${base}/settings/rates`}>Hourly rates</Link>}
+        {can("time.reprice") && can("project.rates.view") && <Link to="reprice">Re-price unbilled time</Link>}
       </div>
+      <EntriesToFix problems={data.problems} editLink={editLink} />
       {data.projects.length > 0 && <StartTimer slug={slug} projects={data.projects} />}
       <Form method="get" className="toolbar">
         {data.nav && <Link to={data.nav.prev}>← Previous</Link>}

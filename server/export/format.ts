@@ -151,15 +151,19 @@ export const TABLES = {
       member_id: id,
       project_id: id,
       task_id: nullable(id),
-      started_at: ms,
-      ended_at: nullable(ms),
-      duration_seconds: int.min(0),
+      // Any instant and any duration: an entry dated 1969 or one that ends before it starts (flagged
+      // by migration 0017) is the organisation's data to fix, and an export that refuses it is no copy.
+      started_at: int,
+      ended_at: nullable(int),
+      duration_seconds: int,
       note: text,
       billable: flag,
       hourly_rate: int,
       invoice_id: nullable(id),
       created_at: ms,
       updated_at: ms,
+      // Archives made before issue 26 have none; the importer flags such rows itself.
+      problem: nullable(text).default(null),
     }),
   },
   member_rates: {

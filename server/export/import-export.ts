@@ -14,6 +14,7 @@ import type { Services } from "../services";
 import { slugSchema } from "../trpc/tenant-context";
 import { secretAad } from "../webhooks/dispatcher";
 import { UNOWNED_REASON } from "../../db/tenant/migrations/0014_webhook_owners";
+import { entryProblem } from "../../db/tenant/time/problems";
 import {
   attachmentPaths,
   FORMAT_VERSION,
@@ -200,6 +201,8 @@ export async function importOrgExport(
               row.status = "draft";
               row.number = null;
             }
+            // The file refuses an unflagged entry that does not end after it starts (migration 0017).
+            if (table === "time_entries") row.problem ??= entryProblem(row);
             if (table === "connected_services" || table === "servers") row.secret = Buffer.alloc(0);
             if (table === "webhooks") {
               // The old signing secret was sealed for the old organisation and is not exported; a

@@ -40,6 +40,7 @@ export const PERMISSIONS = {
   "time.write.own": { group: "Time", label: "Track own time" },
   "time.write.all": { group: "Time", label: "Edit everyone's time" },
   "time.rates.manage": { group: "Time", label: "Set member hourly rates" },
+  "time.reprice": { group: "Time", label: "Re-price unbilled time at today's rates" },
   "invoice.read": {
     group: "Invoices",
     label: "See invoices",

@@ -43,6 +43,7 @@ const MANAGER_EXTRA: readonly Permission[] = [
   "time.read.all",
   "time.write.all",
   "time.rates.manage",
+  "time.reprice",
   "invoice.read",
   "invoice.create",
   "invoice.update",

@@ -16,6 +16,7 @@ import { tenantProcedure } from "../trpc/procedures";
 import type { Actor } from "../trpc/tenant-context";
 import { idSchema, orgInput } from "./inputs";
 import { reportTable } from "./reports-csv";
+import { requireDatesInYears, type Years } from "./time-rules";
 
 /**
  * Reports read time entries; they never write (not even an audit row), so they can be run and
@@ -220,11 +221,18 @@ async function exportTable(caller: Caller, input: z.output<typeof exportInput>) 
   }
 }
 
+/** A range inside the configured years (issue 26: years 0001–0099 once read as 1901–1999 and slipped past the cap). */
+function inYears<T extends object>(ctx: { services: { config: { years: Years } } }, input: T): T {
+  const range = input as MaybeRange;
+  requireDatesInYears({ from: range.from, to: range.to }, ctx.services.config.years);
+  return input;
+}
+
 export const reportsRouter = router({
   hours: tenantProcedure
     .meta({ permission: "report.view" })
     .input(inputs.hours)
-    .query(({ ctx, input }) => run.hours(ctx, input)),
+    .query(({ ctx, input }) => run.hours(ctx, inYears(ctx, input))),
 
   budgets: tenantProcedure
     .meta({ permission: "report.view" })
@@ -234,17 +242,17 @@ export const reportsRouter = router({
   utilisation: tenantProcedure
     .meta({ permission: "report.view" })
     .input(inputs.utilisation)
-    .query(({ ctx, input }) => run.utilisation(ctx, input)),
+    .query(({ ctx, input }) => run.utilisation(ctx, inYears(ctx, input))),
 
   unbilled: tenantProcedure
     .meta({ permission: "report.view" })
     .input(inputs.unbilled)
-    .query(({ ctx, input }) => run.unbilled(ctx, input)),
+    .query(({ ctx, input }) => run.unbilled(ctx, inYears(ctx, input))),
 
   financials: tenantProcedure
     .meta({ permission: "project.rates.view" })
     .input(inputs.financials)
-    .query(({ ctx, input }) => run.financials(ctx, input)),
+    .query(({ ctx, input }) => run.financials(ctx, inYears(ctx, input))),
 
   export: tenantProcedure
     .meta({ permission: "report.export" })
@@ -252,7 +260,7 @@ export const reportsRouter = router({
     .query(async ({ ctx, input }) => {
       const needed = VIEW_PERMISSION[input.report];
       if (!ctx.permissions.has(needed)) throw forbidden(`Your role does not allow this report (needs ${needed}).`);
-      const table = await exportTable(ctx, input);
+      const table = await exportTable(ctx, inYears(ctx, input));
       const range = rangeOf(input);
       const parts = [
         ctx.tenant.slug,

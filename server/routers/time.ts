@@ -2,19 +2,24 @@ import { z } from "zod";
 import { inTenantTransaction } from "../../db/tenant/context";
 import { emitEvent } from "../webhooks/events";
 import { getOrgSettings } from "../../db/tenant/settings";
-import { dayEnd, dayStart, localDate, weekOf } from "../../db/tenant/time/days";
+import { dayEnd, dayStart, localDate, localTime, weekOf } from "../../db/tenant/time/days";
 import {
   amountOf,
   deleteEntry,
+  durationOf,
   entryTotals,
   findEntry,
+  changeEntry,
   insertEntry,
   listEntries,
   runningEntry,
   updateEntry,
   type EntryFilter,
+  type EntryPatch,
 } from "../../db/tenant/time/entries";
+import { entriesToFix } from "../../db/tenant/time/problems";
 import { loggableProjects } from "../../db/tenant/time/projects";
+import { timeRepriceProcedures } from "./time-reprice";
 import { findTrackingMember, resolveRate } from "../../db/tenant/time/rates";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
@@ -42,8 +47,10 @@ import {
   requireNoOverlap,
   requireTaskInProject,
   requireTracker,
+  requireDatesInYears,
   requireUnlocked,
   taskIdSchema,
+  yearBounds,
   TIMER_RUNNING,
   whenFields,
 } from "./time-rules";
@@ -60,6 +67,8 @@ const listFields = {
   limit: z.number().int().min(1).max(1000).default(500),
   offset: z.number().int().min(0).max(1_000_000).default(0),
 };
+/** How many entries to fix the time page lists at once. */
+const PROBLEMS_SHOWN = 200;
 const rangeInOrder = (v: { from?: string; to?: string }) => !v.from || !v.to || v.from <= v.to;
 const RANGE_ERROR = { message: "The end of the range is before its start.", path: ["to"] };
 const entryFields = {
@@ -79,6 +88,7 @@ function timerRunning(error: unknown): never {
 async function listing(ctx: Ctx, input: z.output<z.ZodObject<typeof listFields>>, memberId: string | undefined) {
   const { timeZone, weekStart } = await getOrgSettings();
   let { from, to } = input;
+  requireDatesInYears({ from, to }, ctx.services.config.years);
   if (!from && !to) ({ from, to } = weekOf(localDate(ctx.services.clock.now(), timeZone), weekStart));
   const filter: EntryFilter = {
     memberId,
@@ -107,7 +117,7 @@ function createEntry(ctx: Ctx, memberId: string, input: z.output<typeof createIn
     await requireTaskInProject(taskId, input.projectId);
     const { timeZone } = await getOrgSettings();
     const now = ctx.services.clock.now();
-    const { startedAt, endedAt } = await intervalOf(parsedWhen(input)!, memberId, timeZone, now);
+    const { startedAt, endedAt } = await intervalOf(parsedWhen(input)!, memberId, timeZone, now, ctx.services.config.years);
     await requireNoOverlap(memberId, startedAt, endedAt, timeZone);
     const { hourlyRate } = await resolveRate(memberId, input.projectId);
     const id = newId("e");
@@ -176,6 +186,31 @@ export const timeRouter = router({
       };
     }),
 
+  /**
+   * Entries that need fixing: ending before they start (flagged by migration 0017) or dated outside
+   * the configured years. The caller's own; everyone's with time.read.all.
+   */
+  problems: tenantProcedure
+    .meta({ permission: "time.read.own" })
+    .input(orgInput)
+    .query(async ({ ctx }) => {
+      const { timeZone } = await getOrgSettings();
+      const memberId = ctx.permissions.has("time.read.all") ? undefined : ctx.actor.id;
+      const rows = await entriesToFix(yearBounds(ctx.services.config.years, timeZone), memberId, PROBLEMS_SHOWN + 1);
+      return {
+        more: rows.length > PROBLEMS_SHOWN,
+        entries: rows.slice(0, PROBLEMS_SHOWN).map((r) => ({
+          ...r,
+          locked: r.invoice_id !== null,
+          date: localDate(r.started_at, timeZone),
+          start_time: localTime(r.started_at, timeZone),
+          end_time: r.ended_at === null ? null : localTime(r.ended_at, timeZone),
+        })),
+      };
+    }),
+
+  ...timeRepriceProcedures,
+
   /** Projects the caller may log time on (visible, not archived). */
   projects: tenantProcedure
     .meta({ permission: "time.write.own" })
@@ -243,7 +278,7 @@ export const timeRouter = router({
       }),
     ),
 
-  /** Stops the caller's timer; with none running it answers null, so a second Stop click is harmless. */
+  /** Stops the caller's timer; with none running it answers null, so a second Stop click is harmless (null too for one stopped within its first second: nothing is kept). */
   stop: tenantProcedure
     .meta({ permission: "time.write.own" })
     .input(orgInput)
@@ -254,9 +289,21 @@ export const timeRouter = router({
         if (!e) return null;
         requireUnlocked(e);
         const now = ctx.services.clock.now();
+        if (durationOf(e.started_at, Math.max(now, e.started_at)) < 1) {
+          // Stopped before a whole second passed (a double click on Start and Stop): no time was
+          // recorded, and the file refuses a finished entry of zero seconds, so the timer is dropped.
+          await deleteEntry(e.id);
+          await audit(
+            ctx.actor,
+            "time.stop",
+            { type: "time_entry", id: e.id },
+            { project_id: e.project_id, member_id: memberId, started_at: e.started_at, discarded: true, duration_seconds: 0 },
+          );
+          return null;
+        }
         const endedAt = Math.max(now, e.started_at);
-        // The rate is resolved again: the entry is written now.
-        const { hourlyRate } = await resolveRate(memberId, e.project_id);
+        // The rate was fixed when the timer started; only time.reprice changes it.
+        const hourlyRate = e.hourly_rate;
         const fields = {
           projectId: e.project_id,
           taskId: e.task_id,
@@ -340,28 +387,38 @@ export const timeRouter = router({
         const now = ctx.services.clock.now();
         const when = parsedWhen(input);
         if (when && entry.ended_at === null) throw badRequest("Stop the timer before changing its times.");
-        const times = when
-          ? await intervalOf(when, entry.member_id, timeZone, now, entry.id)
-          : { startedAt: entry.started_at, endedAt: entry.ended_at };
-        if (when) await requireNoOverlap(entry.member_id, times.startedAt, times.endedAt, timeZone, entry.id);
-        const { hourlyRate } = await resolveRate(entry.member_id, projectId);
-        const note = input.note ?? entry.note;
-        const billable = input.billable ?? entry.billable === 1;
-        await updateEntry(entry.id, { projectId, taskId, note, billable, ...times, hourlyRate }, now);
-        const { org: _org, id, ...changes } = input;
+        const times = when ? await intervalOf(when, entry.member_id, timeZone, now, ctx.services.config.years, entry.id) : null;
+        // Only what differs is written: an edit of the note leaves the times, the duration and the rate as they were.
+        const patch: EntryPatch = {};
+        if (projectChanged) patch.projectId = projectId;
+        if (taskId !== entry.task_id) patch.taskId = taskId;
+        if (input.note !== undefined && input.note !== entry.note) patch.note = input.note;
+        if (input.billable !== undefined && input.billable !== (entry.billable === 1)) patch.billable = input.billable;
+        if (times && (times.startedAt !== entry.started_at || times.endedAt !== entry.ended_at || entry.problem !== null)) {
+          await requireNoOverlap(entry.member_id, times.startedAt, times.endedAt, timeZone, entry.id);
+          patch.times = times;
+        }
+        const fields = Object.keys(patch);
+        if (fields.length === 0) return entryView(entry, timeZone, canSeeRates(ctx));
+        await changeEntry(entry.id, patch, now);
         await audit(
           ctx.actor,
           "time.update",
-          { type: "time_entry", id },
+          { type: "time_entry", id: entry.id },
           {
             project_id: projectId,
             member_id: entry.member_id,
-            fields: Object.keys(changes),
+            fields,
             ...(projectChanged && { previous_project_id: entry.project_id }),
-            ...(when && { started_at: times.startedAt, ended_at: times.endedAt }),
+            ...(patch.times && {
+              started_at: patch.times.startedAt,
+              ended_at: patch.times.endedAt,
+              previous_started_at: entry.started_at,
+              previous_ended_at: entry.ended_at,
+            }),
           },
         );
-        return entryView(await requireEntry(id), timeZone, canSeeRates(ctx));
+        return entryView(await requireEntry(entry.id), timeZone, canSeeRates(ctx));
       }),
     ),
 

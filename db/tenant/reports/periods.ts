@@ -27,16 +27,27 @@ function parts(date: string): [number, number, number] {
   return [y, m, d];
 }
 
+/** A UTC date whose year stays as given: Date.UTC reads years 0–99 as 1900–1999 ("0025" became 1925). */
+function utcDate(y: number, m: number, d: number): Date {
+  const t = new Date(0);
+  t.setUTCFullYear(y, m, d);
+  return t;
+}
+
 /** Calendar arithmetic on dates; no zone involved. */
 export function addDays(date: string, n: number): string {
   const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  return utcDate(y, m - 1, d + n)
+    .toISOString()
+    .slice(0, 10);
 }
 
 /** The first local date `years` later (29 February becomes 1 March). */
 export function addYears(date: string, years: number): string {
   const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+  return utcDate(y + years, m - 1, d)
+    .toISOString()
+    .slice(0, 10);
 }
 
 export function dayStart(date: string, zone: string): number {

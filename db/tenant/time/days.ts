@@ -45,7 +45,10 @@ export function localTime(ms: number, zone: string): string {
 /** Pure calendar arithmetic on dates (no zone involved: a date plus n days is a date). */
 export function addDays(date: string, n: number): string {
   const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999.
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d + n);
+  return t.toISOString().slice(0, 10);
 }
 
 /** ISO weekday of a date: 1 = Monday … 7 = Sunday. */

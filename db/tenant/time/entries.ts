@@ -123,6 +123,36 @@ export async function insertEntry(id: string, memberId: string, f: EntryFields, 
     .execute();
 }
 
+/** The fields an edit changes; the rest of the row (the rate included) stays as it is. */
+export interface EntryPatch {
+  projectId?: string;
+  taskId?: string | null;
+  note?: string;
+  billable?: boolean;
+  /** New finished times: the duration follows, and a flag for ending before the start is cleared. */
+  times?: { startedAt: number; endedAt: number };
+}
+
+export async function changeEntry(id: string, p: EntryPatch, now: number) {
+  await tenantDb()
+    .updateTable("time_entries")
+    .set({
+      ...(p.projectId !== undefined && { project_id: p.projectId }),
+      ...(p.taskId !== undefined && { task_id: p.taskId }),
+      ...(p.note !== undefined && { note: p.note }),
+      ...(p.billable !== undefined && { billable: p.billable ? 1 : 0 }),
+      ...(p.times && {
+        started_at: p.times.startedAt,
+        ended_at: p.times.endedAt,
+        duration_seconds: durationOf(p.times.startedAt, p.times.endedAt),
+        problem: null,
+      }),
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
 export async function updateEntry(id: string, f: EntryFields, now: number) {
   await tenantDb().updateTable("time_entries").set(columns(f, now)).where("id", "=", id).execute();
 }

@@ -18,6 +18,8 @@ export interface TimeEntriesTable {
   invoice_id: string | null;
   created_at: number;
   updated_at: number;
+  /** Set (migration 0017) on a finished entry that does not end after it starts, for the organisation to fix. */
+  problem: string | null;
 }
 
 export interface MemberRatesTable {

@@ -44,6 +44,10 @@ export const timeCalls: TenantCalls = {
   },
   "time.update": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.timeEntryId, note: "Edited" }), project: "target" },
   "time.delete": { kind: "mutation", input: (t) => ({ org: t.slug, id: t.timeEntryId }), project: "target" },
+  "time.problems": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered", project: "list" },
+  "time.repricePreview": { kind: "query", input: (t) => ({ org: t.slug, projectId: t.projectId, ...range }), project: "target" },
+  // A token no preview gave: refused as out of date, after the permission and the project were checked.
+  "time.reprice": { kind: "mutation", input: (t) => ({ org: t.slug, projectId: t.projectId, token: "0".repeat(64) }), project: "target" },
   "rates.list": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered", project: "list" },
   "rates.resolve": { kind: "query", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId }), project: "target" },
   "rates.set": {
@@ -81,6 +85,10 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
       { ...p, startedAt: 2_000_000, endedAt: 1_000_000 },
       { ...p, date: "2024-05-01", start: "25:00", end: "26:00" },
       { ...p, date: "2024-05-01", durationSeconds: 3600, start: "09:00", end: "10:00" },
+      { ...p, date: "0025-06-01", durationSeconds: 3600 },
+      { ...p, date: "2101-01-01", start: "09:00", end: "10:00" },
+      { ...p, startedAt: -86_400_000, endedAt: -82_800_000 },
+      { ...p, date: "2025-10-26", durationSeconds: 600, startOccurrence: "first" },
     ],
     "time.createFor": [
       { ...p, startedAt: 1_000_000, endedAt: 2_000_000 },
@@ -94,6 +102,13 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
       { ...ok, id: "$timeEntryId", startedAt: 1.5, endedAt: 2 },
     ],
     "time.delete": [{ ...ok }, { ...ok, id: "$clientId" }],
+    "time.problems": [{}, { org: "Not A Slug" }],
+    "time.repricePreview": [
+      { ...ok, from: "0025-06-01", to: "0026-06-01" },
+      { ...ok, from: "2024-05-02", to: "2024-05-01" },
+      { ...ok, projectId: "$clientId" },
+    ],
+    "time.reprice": [{ ...p }, { ...p, token: "not-a-token" }, { ...p, token: "0".repeat(64), from: "1969-12-31" }],
     "rates.list": [{}, { org: "../x" }],
     "rates.resolve": [
       { ...ok, memberId: "$timeMemberId" },
