@@ -15,6 +15,23 @@ interface Entry {
   ready: Promise<Kysely<TenantDB>>;
   refs: number;
   evicted: boolean;
+  /** Settles once the handle is destroyed (after the last lease of an evicted entry is released). */
+  closed?: Promise<void>;
+  onClosed?: () => void;
+}
+
+/**
+ * The organisation is out of service (a restore replaces its file): nothing may open it until the
+ * operator's command puts it back. The tenant door answers 503 with Retry-After; jobs skip it.
+ */
+export class TenantOutOfServiceError extends Error {
+  override name = "TenantOutOfServiceError";
+  constructor(
+    readonly tenantId: string,
+    readonly reason: string,
+  ) {
+    super(`organisation ${tenantId} is out of service (${reason})`);
+  }
 }
 
 export interface PoolOptions {
@@ -29,6 +46,8 @@ export interface PoolOptions {
  */
 export class TenantPool {
   readonly #entries = new Map<string, Entry>();
+  /** Organisations taken out of service, with why (e.g. "being restored"). */
+  readonly #outOfService = new Map<string, string>();
   #opens = 0;
   constructor(private readonly options: PoolOptions) {}
 
@@ -45,7 +64,30 @@ export class TenantPool {
     return this.#entries.has(tenantId);
   }
 
+  isOutOfService(tenantId: string) {
+    return this.#outOfService.has(tenantId);
+  }
+
+  /**
+   * Refuses every new lease on the organisation, then waits until the requests holding one have
+   * released it and its handle is closed: from then on this process has no descriptor on the file.
+   * Throws if it is already out of service (a second restore of the same organisation).
+   */
+  async takeOutOfService(tenantId: string, reason: string) {
+    const current = this.#outOfService.get(tenantId);
+    if (current !== undefined) throw new Error(`organisation ${tenantId} is already out of service (${current})`);
+    this.#outOfService.set(tenantId, reason);
+    await this.close(tenantId);
+  }
+
+  /** The next request opens the file afresh (and sees what the restore wrote). */
+  returnToService(tenantId: string) {
+    return this.#outOfService.delete(tenantId);
+  }
+
   async acquire(tenantId: string): Promise<TenantLease> {
+    const outOfService = this.#outOfService.get(tenantId);
+    if (outOfService !== undefined) throw new TenantOutOfServiceError(tenantId, outOfService);
     let entry = this.#entries.get(tenantId);
     if (entry) {
       this.#entries.delete(tenantId);
@@ -71,21 +113,34 @@ export class TenantPool {
         if (released) return;
         released = true;
         entry.refs--;
-        if (entry.evicted && entry.refs === 0) void destroyHandle(db);
+        if (entry.evicted && entry.refs === 0) void this.#destroy(entry);
         else this.#evictOverflow();
       },
     };
   }
 
-  /** Closes a tenant's handle now, e.g. before its file is deleted or restored. */
+  /**
+   * Closes a tenant's handle, e.g. before its file is deleted or restored. New requests open a new
+   * handle (unless the tenant is out of service); the promise settles once the old one is destroyed,
+   * which waits for the requests still holding a lease on it.
+   */
   async close(tenantId: string) {
     const entry = this.#entries.get(tenantId);
     if (!entry) return;
     this.#entries.delete(tenantId);
     entry.evicted = true;
-    if (entry.refs > 0) return;
-    const db = await entry.ready.catch(() => null);
-    if (db) await destroyHandle(db);
+    entry.closed ??= new Promise<void>((resolve) => (entry.onClosed = resolve));
+    if (entry.refs === 0) void this.#destroy(entry);
+    await entry.closed;
+  }
+
+  async #destroy(entry: Entry) {
+    try {
+      const db = await entry.ready.catch(() => null);
+      if (db) await destroyHandle(db);
+    } finally {
+      entry.onClosed?.();
+    }
   }
 
   async closeAll() {
@@ -114,7 +169,7 @@ export class TenantPool {
       if (entry.refs > 0) continue;
       this.#entries.delete(id);
       entry.evicted = true;
-      void entry.ready.then(destroyHandle, () => undefined);
+      void this.#destroy(entry);
     }
   }
 }
