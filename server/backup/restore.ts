@@ -76,6 +76,8 @@ export interface RestoreOptions {
   force?: boolean;
   /** The organisation schema to migrate the backup to (default: this version's); tests pass their own. */
   migrations?: Record<string, Migration>;
+  /** How often a copy that finds the live file locked is tried again (default 20, about 16 s); tests pass fewer. */
+  busyRetries?: number;
 }
 
 export interface RestoreDeps {
@@ -258,7 +260,7 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     const expected = contentDigest(staged);
     const backInService = await outOfService(deps, row);
     try {
-      if (existsSync(live)) await copyInto(staged, live, row.slug);
+      if (existsSync(live)) await copyInto(staged, live, row.slug, options.busyRetries);
       else commitPlaced(staged, live);
       verified = verifyLive(live, expected, row.slug, stamp);
     } finally {
@@ -305,9 +307,9 @@ async function outOfService(deps: RestoreDeps, tenant: { id: string; slug: strin
   };
 }
 
-async function copyInto(staged: string, live: string, slug: string) {
+async function copyInto(staged: string, live: string, slug: string, busyRetries?: number) {
   try {
-    await writeIntoLive(staged, live);
+    await writeIntoLive(staged, live, busyRetries);
   } catch (error) {
     throw new RestoreError(`${slug} was not restored: ${(error as Error).message}. The live database was not changed.`, "not-restored");
   }

@@ -92,7 +92,7 @@ const BUSY_RETRIES = 20;
  * checked: a busy step is retried after a pause, and anything but every page of the source copied
  * is thrown. The caller takes the organisation out of service first, so a busy step is rare.
  */
-export async function writeIntoLive(from: string, live: string): Promise<{ pages: number }> {
+export async function writeIntoLive(from: string, live: string, busyRetries = BUSY_RETRIES): Promise<{ pages: number }> {
   const source = new Database(from, { readonly: true, fileMustExist: true });
   try {
     const pages = source.pragma("page_count", { simple: true }) as number;
@@ -103,8 +103,8 @@ export async function writeIntoLive(from: string, live: string): Promise<{ pages
       if (done.totalPages === pages && done.remainingPages === 0) return { pages };
       if (done.totalPages !== 0)
         throw new Error(`the copy into ${live} stopped at ${done.totalPages - done.remainingPages} of ${pages} pages`);
-      if (attempt >= BUSY_RETRIES)
-        throw new Error(`${live} stayed locked by another writer through ${BUSY_RETRIES} attempts; nothing was copied`);
+      if (attempt >= busyRetries)
+        throw new Error(`${live} stayed locked by another writer through ${busyRetries + 1} attempts; nothing was copied`);
       await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
     }
   } finally {

@@ -27,17 +27,24 @@ const cli = (args: string[]) =>
 
 function writers(client: Client, slug: string, count: number) {
   const acked: { name: string; at: number }[] = [];
+  const refusals: { status: number; retryAfter: string | null }[] = [];
   let stop = false;
   let seq = 0;
   const loops = Array.from({ length: count }, async (_, w) => {
     while (!stop) {
       const name = `w${w}-${++seq}`;
-      const res = await client.mutate("clients.create", { org: slug, name });
+      const res = await client.raw("POST", "/api/trpc/clients.create", JSON.stringify({ org: slug, name }), {
+        "content-type": "application/json",
+        origin: client.baseUrl,
+      });
+      await res.body?.cancel();
       if (res.status === 200) acked.push({ name, at: performance.now() });
+      else refusals.push({ status: res.status, retryAfter: res.headers.get("retry-after") });
     }
   });
   return {
     acked,
+    refusals,
     async stop() {
       stop = true;
       await Promise.all(loops);
@@ -45,19 +52,27 @@ function writers(client: Client, slug: string, count: number) {
   };
 }
 
-describe("restore --org under 20 HTTP writers", () => {
-  it("reproduction: restores the backup or fails, never reports success over an untouched live file", async () => {
+describe("restore --org under 20 HTTP writers (issue 29, item 1)", () => {
+  it("restores the backup for real: writes acknowledged between backup and restore are gone, writes after it are kept", async () => {
     const backup = await cli(["backup", "--org", owner.slug]);
     expect(backup.status).toBe(0);
     const load = writers(owner.client, owner.slug, 20);
     while (load.acked.length < 100) await new Promise((r) => setTimeout(r, 20));
     const beforeRestore = load.acked.length;
     const restore = await cli(["restore", "--org", owner.slug, "--force"]);
+    const afterRestore = load.acked.length;
+    while (load.acked.length < afterRestore + 40) await new Promise((r) => setTimeout(r, 20));
     await load.stop();
-    const names = new Set(((await owner.client.query("clients.list", { org: owner.slug })).data as { name: string }[]).map((c) => c.name));
-    const survivors = load.acked.slice(0, beforeRestore).filter((a) => names.has(a.name)).length;
-    console.log({ status: restore.status, stdout: restore.stdout, stderr: restore.stderr, beforeRestore, survivors });
-    if (restore.status === 0) expect(survivors).toBe(0);
-    else expect(restore.stderr.trim()).not.toBe("");
+    const listed = await owner.client.query("clients.list", { org: owner.slug });
+    const names = new Set((listed.data as { name: string }[]).map((c) => c.name));
+
+    // Before the fix: exit 0, "Restored … replaced the live database", and all of these still there.
+    expect(restore.stderr).toBe("");
+    expect(restore.status).toBe(0);
+    expect(restore.stdout).toMatch(/Verified: the live file holds all \d+ pages of the backup, and \d+ tables/);
+    expect(load.acked.slice(0, beforeRestore).filter((a) => names.has(a.name))).toEqual([]);
+    // Acknowledged once the command had exited: on the restored file, and kept.
+    expect(load.acked.slice(afterRestore).filter((a) => !names.has(a.name))).toEqual([]);
+    expect(load.refusals.every((r) => r.status === 503 && r.retryAfter === "10")).toBe(true);
   }, 180_000);
 });
