@@ -12,6 +12,7 @@ export interface TenantLease {
 }
 
 interface Entry {
+  tenantId: string;
   ready: Promise<Kysely<TenantDB>>;
   refs: number;
   evicted: boolean;
@@ -48,6 +49,8 @@ export class TenantPool {
   readonly #entries = new Map<string, Entry>();
   /** Organisations taken out of service, with why (e.g. "being restored"). */
   readonly #outOfService = new Map<string, string>();
+  /** Closed or evicted handles that requests still hold: closed when the last one lets go. */
+  readonly #lingering = new Set<Entry>();
   #opens = 0;
   constructor(private readonly options: PoolOptions) {}
 
@@ -77,7 +80,7 @@ export class TenantPool {
     const current = this.#outOfService.get(tenantId);
     if (current !== undefined) throw new Error(`organisation ${tenantId} is already out of service (${current})`);
     this.#outOfService.set(tenantId, reason);
-    await this.close(tenantId);
+    await this.#closeWhenReleased(tenantId);
   }
 
   /** The next request opens the file afresh (and sees what the restore wrote). */
@@ -92,7 +95,7 @@ export class TenantPool {
     if (entry) {
       this.#entries.delete(tenantId);
     } else {
-      entry = { ready: this.#open(tenantId), refs: 0, evicted: false };
+      entry = { tenantId, ready: this.#open(tenantId), refs: 0, evicted: false };
     }
     this.#entries.set(tenantId, entry);
     entry.refs++;
@@ -120,18 +123,31 @@ export class TenantPool {
   }
 
   /**
-   * Closes a tenant's handle, e.g. before its file is deleted or restored. New requests open a new
-   * handle (unless the tenant is out of service); the promise settles once the old one is destroyed,
-   * which waits for the requests still holding a lease on it.
+   * Closes a tenant's handle now, e.g. before its file is deleted. A handle still leased closes when
+   * its last request lets go, without waiting here: a procedure that closes its own organisation
+   * holds a lease itself (see takeOutOfService for the waiting kind).
    */
   async close(tenantId: string) {
+    const entry = this.#detach(tenantId);
+    if (entry && entry.refs === 0) await this.#destroy(entry);
+  }
+
+  /** Like close, but settles only once the handle is destroyed, after the requests holding it have finished. */
+  async #closeWhenReleased(tenantId: string) {
+    const entry = this.#detach(tenantId);
+    if (entry && entry.refs === 0) void this.#destroy(entry);
+    // Also the handles an earlier close left to their requests.
+    const open = [...this.#lingering].filter((e) => e.tenantId === tenantId);
+    await Promise.all(open.map((e) => (e.closed ??= new Promise<void>((resolve) => (e.onClosed = resolve)))));
+  }
+
+  #detach(tenantId: string) {
     const entry = this.#entries.get(tenantId);
-    if (!entry) return;
+    if (!entry) return null;
     this.#entries.delete(tenantId);
     entry.evicted = true;
-    entry.closed ??= new Promise<void>((resolve) => (entry.onClosed = resolve));
-    if (entry.refs === 0) void this.#destroy(entry);
-    await entry.closed;
+    this.#lingering.add(entry);
+    return entry;
   }
 
   async #destroy(entry: Entry) {
@@ -139,6 +155,7 @@ export class TenantPool {
       const db = await entry.ready.catch(() => null);
       if (db) await destroyHandle(db);
     } finally {
+      this.#lingering.delete(entry);
       entry.onClosed?.();
     }
   }
@@ -169,6 +186,7 @@ export class TenantPool {
       if (entry.refs > 0) continue;
       this.#entries.delete(id);
       entry.evicted = true;
+      this.#lingering.add(entry);
       void this.#destroy(entry);
     }
   }

@@ -165,6 +165,27 @@ describe("with a server running on DATA_DIR", () => {
     expect((after.data as { name: string }[]).map((c) => c.name)).toEqual(["Kept"]);
   }, 60_000);
 
+  it("out of service waits for the requests holding the handle (a plain close does not, so a procedure can close its own organisation)", async () => {
+    const { pool } = instance.services;
+    const held = await pool.acquire(owner.tenantId);
+    await pool.close(owner.tenantId); // returns although `held` is still leased
+    const again = await pool.acquire(owner.tenantId); // a new handle
+    let settled = false;
+    const out = pool.takeOutOfService(owner.tenantId, "being restored").then(() => (settled = true));
+    await expect(pool.acquire(owner.tenantId)).rejects.toThrow("out of service (being restored)");
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    again.release();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false); // the handle the earlier close left to its request is still open
+    held.release();
+    await out;
+    expect(pool.isOpen(owner.tenantId)).toBe(false);
+    await expect(pool.takeOutOfService(owner.tenantId, "twice")).rejects.toThrow("already out of service");
+    expect(pool.returnToService(owner.tenantId)).toBe(true);
+    (await pool.acquire(owner.tenantId)).release();
+  });
+
   it("restore --all refuses with a sentence naming the server, exit 73, and changes nothing", async () => {
     await backupAll(instance.services);
     const before = contentDigest(join(instance.dataDir, "control.sqlite"));
