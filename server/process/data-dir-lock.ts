@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -56,20 +56,21 @@ const isBusy = (error: unknown) => (error as { code?: string }).code?.startsWith
  * stale pid file can never pass for a live server, and a pid reused by another program cannot either.
  */
 function lockIsHeld(dataDir: string) {
-  let db: Database.Database;
+  const path = lockPath(dataDir);
+  if (!existsSync(path)) return false; // no server ever started here
+  let db: Database.Database | null = null;
   try {
-    db = new Database(lockPath(dataDir), { readonly: true, fileMustExist: true, timeout: 0 });
-  } catch {
-    return false; // no lock file: no server ever started here
-  }
-  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 0 });
     db.prepare("select count(*) from sqlite_master").get();
     return false;
   } catch (error) {
     if (isBusy(error)) return true;
-    throw error;
+    // Not knowing is not "no server": a command run as another user must not go ahead.
+    throw new Error(
+      `cannot tell whether a server runs on ${dataDir}: ${path} cannot be read (${(error as Error).message}); run the command as the server's user`,
+    );
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
