@@ -5,7 +5,9 @@ import { createRemixApp } from "./http/remix";
 import { appRouter } from "./routers/_app";
 import { failInterruptedExports } from "./export/jobs";
 import { checkCronPattern, defaultJobs, startScheduler } from "./jobs/scheduler";
+import { listenForOperator } from "./process/control-socket";
 import { containCrashes } from "./process/crash";
+import { controlSocketPath, DataDirInUseError, holdDataDir, type DataDirLock } from "./process/data-dir-lock";
 import { gracefulStop, type Stop } from "./process/shutdown";
 import { kickCompaction } from "./privacy/compaction";
 import { createServices } from "./services";
@@ -32,7 +34,21 @@ async function main() {
   assertEveryProcedureDeclaresAccess(appRouter);
   if (config.backupCron) checkCronPattern(config.backupCron, "BACKUP_CRON");
   mkdirSync(config.dataDir, { recursive: true });
+  // Before the control DB is opened: a second server on the same files (or an old version migrating
+  // them under a new one) is refused, naming the first, rather than left to fight it.
+  let lock: DataDirLock;
+  try {
+    lock = holdDataDir(config.dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    console.error(error.message);
+    process.exit(EXIT_CONFIG);
+  }
   const services = await createServices(config);
+  lock.publish({ keyIds: loadedKeyIds(services) });
+  // Operator commands (restore --org) ask the server through it to take an organisation out of service.
+  const operator = await listenForOperator(services, controlSocketPath(config.dataDir));
+  lock.publish({ controlSocket: controlSocketPath(config.dataDir) });
   // The disk-full ballast (server/storage/disk-state.ts); written while the server starts serving.
   void services.disk.prepare();
   // Before anything can start a new export: a restart killed whatever was running.
@@ -51,6 +67,7 @@ async function main() {
   server.listen({ port: config.port, host: config.host, exclusive: true }, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
+    lock.publish({ port });
     console.log(`opslayer listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port} (data: ${config.dataDir})`);
   });
   // A running export is not waited for: the next start marks it failed and removes its file.
@@ -59,11 +76,20 @@ async function main() {
     graceMs: config.shutdownGraceMs,
     log: services.log,
     stopJobs: () => scheduler?.stop(),
-    closeRest: () => services.close(),
+    closeRest: async () => {
+      await operator.close();
+      await services.close();
+      lock.release();
+    },
   });
   const onSignal = (signal: NodeJS.Signals) => stop?.(0, signal);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+}
+
+/** The master key ids the server unwraps data keys with (server.json, for the CLI's checks). */
+function loadedKeyIds(services: Awaited<ReturnType<typeof createServices>>) {
+  return services.keys.loadedIds;
 }
 
 main().catch((error) => {

@@ -14,6 +14,7 @@ import {
 import { dirname, join } from "node:path";
 import type { Migration } from "kysely";
 import type { ControlDb } from "../../db/control/open";
+import type { TenantPool } from "../../db/pool";
 import { MigrationError, migrateFile } from "../../db/migrate";
 import { destroyHandle, kyselyFor, openSqlite } from "../../db/sqlite";
 import { tenantMigrations } from "../../db/tenant/migrations";
@@ -22,6 +23,7 @@ import type { TenantDB } from "../../db/tenant/schema";
 import type { Config } from "../config";
 import { assertBackupKeysLoaded, configuredKeyIds } from "../crypto/master-key-ring";
 import { blobDir } from "../files/storage";
+import { describeRunningServer, runningServer } from "../process/data-dir-lock";
 import { compactFile } from "../privacy/compaction";
 import { reapplyDeletions } from "../privacy/erase-member";
 import { backedUpTenants, readManifest } from "./backup";
@@ -37,6 +39,7 @@ import {
   tenantBackupDir,
   tenantBackupPath,
 } from "./layout";
+import { contentDigest, digestDifference, type ContentDigest } from "./content-digest";
 import { integrityCheck, referencedBlobs, removeSidecars, sha256File, writeIntoLive } from "./sqlite-copy";
 
 /**
@@ -44,7 +47,18 @@ import { integrityCheck, referencedBlobs, removeSidecars, sha256File, writeIntoL
  * overrides; the CLI maps it to exit 73. "unverified": no manifest vouches for the file's sha256;
  * "migration": the backup cannot be brought to this version's schema.
  */
-export type RestoreRefusal = "live" | "purged" | "unknown" | "no-backup" | "damaged" | "unverified" | "migration";
+export type RestoreRefusal =
+  | "live"
+  | "purged"
+  | "unknown"
+  | "no-backup"
+  | "damaged"
+  | "unverified"
+  | "migration"
+  /** A server runs on DATA_DIR and the restore cannot be done under it (restore --all), or it would not take the organisation out of service. */
+  | "server-running"
+  /** The copy into the live file did not complete, or the live file does not hold what was staged afterwards. */
+  | "not-restored";
 
 export class RestoreError extends Error {
   override name = "RestoreError";
@@ -63,13 +77,20 @@ export interface RestoreOptions {
   force?: boolean;
   /** The organisation schema to migrate the backup to (default: this version's); tests pass their own. */
   migrations?: Record<string, Migration>;
+  /** How often a copy that finds the live file locked is tried again (default 20, about 16 s); tests pass fewer. */
+  busyRetries?: number;
 }
 
 export interface RestoreDeps {
   config: Config;
   control: ControlDb;
-  /** The process's tenant pool, if any: its handle is closed after the restore so the next request reopens the file. */
-  pool?: { close(tenantId: string): Promise<void> };
+  /** The process's tenant pool, if any: the organisation is out of service in it while its file is replaced. */
+  pool?: Pick<TenantPool, "takeOutOfService" | "returnToService">;
+  /**
+   * Takes the organisation out of service in the server running on DATA_DIR (another process), if
+   * one runs; resolves to what puts it back. The CLI passes one built on control-socket.ts.
+   */
+  outOfService?: (tenant: { id: string; slug: string }) => Promise<() => Promise<void>>;
 }
 
 export interface TenantRestore {
@@ -85,6 +106,8 @@ export interface TenantRestore {
   deletionsReapplied: string[];
   /** No owner is left after those deletions (the backup predates an ownership change). */
   ownerless: boolean;
+  /** What was checked after the copy: pages written and the tables whose counts and checksums match the staged file. */
+  verified: { pages: number; tables: number; rows: number };
 }
 
 /**
@@ -187,10 +210,13 @@ async function prepareStaged(
  *
  * The backup is first copied to a private staged file beside the live one, and migrated, cleared
  * of deleted accounts and checked there (prepareStaged). Only then does it reach the live file: a
- * live file is refused unless `force`; with force the staged copy is written INTO the live database
- * with SQLite's backup API (sqlite-copy.ts writeIntoLive), which is safe while the server has the
- * file open: connections see the old database or the restored one, never a mix. A missing file is
- * put back by renaming the staged copy. Any failure removes the staged copy and leaves the live file as it was.
+ * live file is refused unless `force`. For the copy itself the organisation is taken out of service
+ * (here and in the server running on DATA_DIR, see outOfService), then the staged copy is written
+ * INTO the live database with SQLite's backup API (sqlite-copy.ts writeIntoLive), so a process that
+ * still has the file open (a backup reading it) sees the old database or the restored one, never a
+ * mix; a missing file is put back by renaming the staged copy. Success is reported only once the
+ * live file, read afresh, holds every page, row count and table checksum of the staged copy.
+ * Any failure removes the staged copy and puts the organisation back in service.
  */
 export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, options: RestoreOptions = {}): Promise<TenantRestore> {
   const { config } = deps;
@@ -226,18 +252,25 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
   const staged = stageCopy(from, live);
   let erased: Awaited<ReturnType<typeof forgetDeletedMembers>>;
   let blobs: Awaited<ReturnType<typeof restoreBlobs>>;
+  let verified: TenantRestore["verified"];
   try {
     erased = await prepareStaged(deps, staged, row, stamp, options.migrations ?? tenantMigrations);
     // Blobs first: a live row never points at a blob still being copied, which the files sweep
     // (server/files/sweep.ts) would take for a row whose blob is lost.
     blobs = await restoreBlobs(config, row.id, staged);
-    if (replaced) await writeIntoLive(staged, live);
-    else commitPlaced(staged, live);
+    const expected = contentDigest(staged);
+    const backInService = await outOfService(deps, row);
+    try {
+      if (existsSync(live)) await copyInto(staged, live, row.slug, options.busyRetries);
+      else commitPlaced(staged, live);
+      verified = verifyLive(live, expected, row.slug, stamp);
+    } finally {
+      await backInService();
+    }
   } finally {
     discardStaged(staged);
   }
   const { deletionsReapplied, ownerless } = erased;
-  await deps.pool?.close(row.id);
   return {
     tenantId: row.id,
     slug: row.slug,
@@ -248,6 +281,54 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     blobsMissing: blobs.missing.length,
     deletionsReapplied,
     ownerless,
+    verified,
+  };
+}
+
+/**
+ * Nobody may write into the file while it is replaced, nor keep a handle that would go on
+ * answering from what it held before: the organisation is taken out of service in this process's
+ * pool and in the server running on DATA_DIR (both close their handle once the requests holding it
+ * finish; new requests answer 503 meanwhile). Taken only for the copy itself, after the slow
+ * preparation of the staged file, so the organisation is out for seconds, not minutes.
+ */
+async function outOfService(deps: RestoreDeps, tenant: { id: string; slug: string }) {
+  const local = deps.pool;
+  await local?.takeOutOfService(tenant.id, "being restored");
+  let remote: (() => Promise<void>) | null = null;
+  try {
+    remote = (await deps.outOfService?.(tenant)) ?? null;
+  } catch (error) {
+    local?.returnToService(tenant.id);
+    throw error;
+  }
+  return async () => {
+    local?.returnToService(tenant.id);
+    await remote?.();
+  };
+}
+
+async function copyInto(staged: string, live: string, slug: string, busyRetries?: number) {
+  try {
+    await writeIntoLive(staged, live, busyRetries);
+  } catch (error) {
+    throw new RestoreError(`${slug} was not restored: ${(error as Error).message}. The live database was not changed.`, "not-restored");
+  }
+}
+
+/** The live file, read afresh, must hold exactly what was staged: otherwise the restore did not happen, whatever the copy said. */
+function verifyLive(live: string, expected: ContentDigest, slug: string, stamp: string) {
+  const difference = digestDifference(expected, contentDigest(live));
+  if (difference) {
+    throw new RestoreError(
+      `${slug} was not restored from ${stamp}: after the copy ${difference}. Run the restore again; the organisation is back in service.`,
+      "not-restored",
+    );
+  }
+  return {
+    pages: expected.pages,
+    tables: expected.tables.length,
+    rows: expected.tables.reduce((n, t) => n + t.rows, 0),
   };
 }
 
@@ -287,6 +368,13 @@ export interface FullRestore {
  * that key must be in the configured ring (current or previous), or the restore is refused naming it.
  */
 export async function restoreAll(config: Config, options: RestoreOptions = {}): Promise<FullRestore> {
+  const server = runningServer(config.dataDir);
+  if (server) {
+    throw new RestoreError(
+      `restore --all replaces the control DB and every organisation file, which ${describeRunningServer(server)} holds open: it would go on answering from the replaced files and every write made after would be lost. Stop the server, then run the restore again. Nothing was changed.`,
+      "server-running",
+    );
+  }
   const stamps = stampsIn(controlBackupDir(config.backupDir));
   const stamp = options.stamp ? assertStamp(options.stamp) : stamps.at(-1);
   if (!stamp || !stamps.includes(stamp)) {

@@ -77,18 +77,36 @@ export async function snapshotDatabase(source: string, dest: string): Promise<Fi
   return { bytes: statSync(dest).size, sha256: await sha256File(dest) };
 }
 
+/** The busy answer better-sqlite3 reads as "done": see writeIntoLive. */
+const BUSY_RETRIES = 20;
+
 /**
  * Writes the backup `from` into the database at `live` through SQLite (the backup API in the other
  * direction): the destination's write lock is held from the first page to the commit, so every
  * other connection, in this process or another, sees either the old database or the restored one,
  * never a mix, and its schema cache is reset (the copy bumps the schema cookie).
+ *
+ * better-sqlite3 (12.x) treats SQLITE_BUSY on the first step like success: sqlite3_backup_remaining
+ * is still 0 then, so the promise resolves with 0 pages copied and nothing written, which is how a
+ * restore under write load once reported success and restored nothing (issue 29). So the result is
+ * checked: a busy step is retried after a pause, and anything but every page of the source copied
+ * is thrown. The caller takes the organisation out of service first, so a busy step is rare.
  */
-export async function writeIntoLive(from: string, live: string) {
+export async function writeIntoLive(from: string, live: string, busyRetries = BUSY_RETRIES): Promise<{ pages: number }> {
   const source = new Database(from, { readonly: true, fileMustExist: true });
   try {
-    // The source cannot change, so there is nothing to gain from small steps; the destination stays
-    // locked throughout anyway. SQLITE_BUSY (a writer holds the lock) is retried by better-sqlite3.
-    await source.backup(live, { progress: () => ALL_PAGES });
+    const pages = source.pragma("page_count", { simple: true }) as number;
+    for (let attempt = 0; ; attempt++) {
+      // The source cannot change, so there is nothing to gain from small steps; the destination stays
+      // locked throughout anyway.
+      const done = await source.backup(live, { progress: () => ALL_PAGES });
+      if (done.totalPages === pages && done.remainingPages === 0) return { pages };
+      if (done.totalPages !== 0)
+        throw new Error(`the copy into ${live} stopped at ${done.totalPages - done.remainingPages} of ${pages} pages`);
+      if (attempt >= busyRetries)
+        throw new Error(`${live} stayed locked by another writer through ${busyRetries + 1} attempts; nothing was copied`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+    }
   } finally {
     source.close();
   }

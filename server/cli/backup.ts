@@ -1,10 +1,11 @@
 import { BackupTargetError, backupAll, describeBackup } from "../backup/backup";
-import { InvalidStampError } from "../backup/layout";
+import { InvalidStampError, stampTime } from "../backup/layout";
 import { BackupLockedError } from "../backup/lock";
 import { listBackups, restoreAll, restoreTenant, RestoreError } from "../backup/restore";
 import { CliError, EXIT, UsageError, type CliContext, type Command } from "./command";
 import { parseCliArgs } from "./cli-input";
 import { progressOnDemand } from "./progress";
+import { outOfServiceInRunningServer, refuseWhileServerRuns } from "./running-server";
 
 const BACKUP_USAGE = `npm run cli -- backup [--org <slug>]
 
@@ -23,12 +24,17 @@ npm run cli -- restore --all [--from <stamp>] [--force]
 npm run cli -- restore --list [--org <slug>]
 
 --org     restores one organisation's file (default: its newest backup). The server may keep
-          running: the backup is migrated and checked in a private copy first, then with --force
-          written into the live database through SQLite, so requests see the old data or the
-          restored data, never a mix; if anything fails the live database is not touched. Accounts, memberships and
-          the organisation's key (control DB) are not touched. Members who deleted their
-          account after the backup are erased from the restored file again.
---all     disaster recovery, with the server STOPPED: replaces the control DB and every
+          running: the backup is migrated and checked in a private copy first; then the running
+          server takes the organisation out of service (its requests answer 503 "being restored"
+          with Retry-After, for the seconds of the copy), the copy is written into the live
+          database through SQLite, and success is printed only once the live file holds every
+          page, row count and table checksum of the backup; otherwise it exits 1 with the reason
+          and the organisation is back in service. Accounts, memberships and the organisation's
+          key (control DB) are not touched. Members who deleted their account after the backup
+          are erased from the restored file again. Writes made after the backup's stamp (the
+          restore point it prints) are not in the restored data.
+--all     disaster recovery, with the server STOPPED (refused, exit 73, while a server runs on
+          DATA_DIR, naming its pid and port): replaces the control DB and every
           organisation file of one backup (default: the newest full one). Needs the master key
           that was in use when that backup was taken. Accounts deleted after that backup come
           back with it: delete them again with \`user delete\`.
@@ -106,6 +112,7 @@ export const restoreCommand: Command = {
       }
       if (values.all) {
         // No ctx.services(): the control DB is about to be replaced, and nothing may hold it open.
+        refuseWhileServerRuns(ctx.config, "restore --all");
         const r = await restoreAll(ctx.config, { stamp: values.from, force: values.force });
         console.log(
           `Restored the control DB and ${r.tenants.length} organisations from ${r.stamp} (${mb(r.bytes)}; ${r.replaced} live files replaced, ${r.blobsRestored} attachment blobs restored).`,
@@ -117,9 +124,15 @@ export const restoreCommand: Command = {
         return r.missing.length ? EXIT.failure : EXIT.ok;
       }
       const services = await ctx.services();
-      const r = await restoreTenant(services, values.org!, { stamp: values.from, force: values.force });
+      const r = await restoreTenant({ ...services, outOfService: outOfServiceInRunningServer(ctx.config) }, values.org!, {
+        stamp: values.from,
+        force: values.force,
+      });
       console.log(
         `Restored ${r.slug} from ${r.stamp} (${mb(r.bytes)}, ${r.replaced ? "replaced the live database" : "the file was missing"}; ${r.blobsRestored} attachment blobs restored).`,
+      );
+      console.log(
+        `Verified: the live file holds all ${r.verified.pages} pages of the backup, and ${r.verified.tables} tables (${r.verified.rows} rows) with the same counts and checksums. Restore point: ${new Date(stampTime(r.stamp)).toISOString()}; writes made after it are not in the restored data.`,
       );
       if (r.blobsMissing) console.error(`${r.blobsMissing} attachment blobs were not in the backup.`);
       if (r.deletionsReapplied.length)
@@ -129,7 +142,8 @@ export const restoreCommand: Command = {
       if (r.ownerless) console.error(`${r.slug} has no owner left: an account that owned it in the backup has been deleted since.`);
       return EXIT.ok;
     } catch (error) {
-      if (error instanceof RestoreError) throw new CliError(error.message, error.reason === "live" ? EXIT.cantCreate : EXIT.failure);
+      if (error instanceof RestoreError)
+        throw new CliError(error.message, ["live", "server-running"].includes(error.reason) ? EXIT.cantCreate : EXIT.failure);
       if (error instanceof InvalidStampError) throw new UsageError(error.message);
       throw error;
     }

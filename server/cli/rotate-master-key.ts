@@ -4,6 +4,7 @@ import { parseCliArgs } from "./cli-input";
 import { createKeyFile, masterKeyFromBase64, readKeyFile, type MasterKey } from "../crypto/keys";
 import { rotateMasterKey } from "../crypto/rotation";
 import { CliError, type Command } from "./command";
+import { runningServer, type RunningServer as ServerOnDataDir } from "../process/data-dir-lock";
 import { progressOnDemand } from "./progress";
 
 const ROTATE_USAGE = `npm run cli -- rotate-master-key [--new-key-file <path> | with NEW_MASTER_KEY set]
@@ -26,13 +27,8 @@ A running server that has not loaded the target key is refused: its files would 
 Offline: --new-key-file <path> (created 0600 if missing) or NEW_MASTER_KEY rewraps to that key;
 then make it MASTER_KEY_FILE / MASTER_KEY, keep the old one as MASTER_KEY_PREVIOUS_FILE, and start.`;
 
-/** What the CLI learns about a server running on the same DATA_DIR (server/process: runningServer). */
-export interface RunningServer {
-  pid: number;
-  port: number | null;
-  /** Hex ids of the master keys the server has loaded. */
-  keyIds: string[];
-}
+/** What rotation needs to know about a server running on the same DATA_DIR. */
+export type RunningServer = Pick<ServerOnDataDir, "pid" | "port" | "keyIds">;
 
 export type FindRunningServer = (dataDir: string) => RunningServer | null | Promise<RunningServer | null>;
 
@@ -43,7 +39,7 @@ export type FindRunningServer = (dataDir: string) => RunningServer | null | Prom
 export function refuseUnlessServerHasKey(server: RunningServer | null, target: MasterKey) {
   if (!server || server.keyIds.includes(target.hex)) return;
   throw new CliError(
-    `A server is running on this DATA_DIR (pid ${server.pid}${server.port === null ? "" : `, port ${server.port}`}) without master key ${target.hex} ` +
+    `A server is running on this DATA_DIR (pid ${server.pid ?? "not yet published"}${server.port === null ? "" : `, port ${server.port}`}) without master key ${target.hex} ` +
       `(it has loaded ${server.keyIds.join(", ") || "no key"}); rewrapping now would make its files answer 500. ` +
       `Restart it with that key in its ring (as MASTER_KEY_FILE, with the old key as MASTER_KEY_PREVIOUS_FILE), then run rotate-master-key again.`,
   );
@@ -100,10 +96,4 @@ export function makeRotateMasterKeyCommand(findRunningServer: FindRunningServer)
   };
 }
 
-/**
- * MERGE: wire restore-proof's runningServer (server/process/…) here in place of this stand-in, which
- * reports no server; until then the check only runs where a caller passes a real finder (the tests).
- */
-const noServerKnown: FindRunningServer = () => null;
-
-export const rotateMasterKeyCommand = makeRotateMasterKeyCommand(noServerKnown);
+export const rotateMasterKeyCommand = makeRotateMasterKeyCommand(runningServer);

@@ -44,6 +44,8 @@ export async function sendDueDigests(services: Services): Promise<DigestCounts &
   const counts: DigestCounts = { organisations: 0, sent: 0, quiet: 0, failed: 0 };
   const failures: string[] = [];
   for (const tenant of tenants) {
+    // Being restored: its digests go out at the next run, from the restored file.
+    if (services.pool.isOutOfService(tenant.id)) continue;
     try {
       const lease = await services.pool.acquire(tenant.id);
       try {

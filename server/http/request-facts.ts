@@ -27,5 +27,8 @@ export function requestFacts(req: IncomingMessage, res: ServerResponse, config: 
     setCookie: (cookie) => {
       if (!res.headersSent) res.appendHeader("Set-Cookie", cookie);
     },
+    setHeader: (name, value) => {
+      if (!res.headersSent) res.setHeader(name, value);
+    },
   };
 }

@@ -41,6 +41,8 @@ export async function runRetention(services: Services) {
   const files = { orphanFileRows: 0, orphanFileBytes: 0, orphanBlobs: 0, orphanBlobBytes: 0 };
   const failures: string[] = [];
   for (const { id } of tenants) {
+    // Being restored: its file is about to be replaced; the next run deals with it.
+    if (services.pool.isOutOfService(id)) continue;
     try {
       auditRows += await purgeTenantAudit(services, id, now);
       const swept = await sweepTenantFiles(services, id, { dryRun: false });

@@ -39,6 +39,8 @@ export async function runCompactions(services: Pick<Services, "control" | "pool"
   const queued = await control.selectFrom("file_compactions").select(["target", "requested_at"]).orderBy("requested_at").execute();
   const counts: CompactionCounts = { compacted: 0, skipped: 0, failed: 0 };
   for (const row of queued) {
+    // Being restored: it stays queued (a restore reapplies deletions to the file it writes anyway).
+    if (services.pool.isOutOfService(row.target)) continue;
     let done: boolean;
     const started = performance.now();
     try {

@@ -20,6 +20,8 @@ export interface Context {
   /** The request's cookies, parsed once; the session cookie is already resolved into `viewer`. */
   cookies: Record<string, string | undefined>;
   setCookie: (cookie: string) => void;
+  /** Sets a header on the response while it can still be set (Retry-After on a 503); a no-op for a server-side caller without one. */
+  setHeader?: (name: string, value: string) => void;
 }
 
 export interface RequestFacts {
@@ -29,6 +31,7 @@ export interface RequestFacts {
   info: RequestInfo;
   origin: string;
   setCookie: (cookie: string) => void;
+  setHeader?: (name: string, value: string) => void;
 }
 
 /** One context factory for both doors: tRPC over HTTP and the Remix server-side caller. */
@@ -46,6 +49,7 @@ export async function createContext(services: Services, facts: RequestFacts): Pr
       bearer: true,
       cookies: {},
       setCookie: () => {},
+      setHeader: facts.setHeader,
     };
   }
   // Parsed once: the session cookie and the support cookies all come from this map.
@@ -60,5 +64,6 @@ export async function createContext(services: Services, facts: RequestFacts): Pr
     bearer: false,
     cookies,
     setCookie: facts.setCookie,
+    setHeader: facts.setHeader,
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { ControlDb } from "../../db/control/open";
+import { TenantOutOfServiceError } from "../../db/pool";
 import { compileOnce } from "../../db/sqlite";
 import { runInTenant } from "../../db/tenant/context";
 import type { TenantDB } from "../../db/tenant/schema";
@@ -12,6 +13,7 @@ import { effectivePermissions, touchApiToken } from "../auth/api-tokens";
 import { permissionsOf } from "../permissions/roles";
 import { auditSupportRequest, SUPPORT_PERMISSIONS, supportAccessTo } from "../support/support-access";
 import { forbidden, notFound, unauthorized } from "./errors";
+import type { Context } from "./context";
 import { middleware } from "./init";
 
 export const slugSchema = z
@@ -60,6 +62,24 @@ const memberRoleLookup = compileOnce((db: Kysely<TenantDB>, v: { userId: string 
     .where("members.user_id", "=", v.userId),
 );
 
+/** Seconds a client is told to wait (Retry-After) while an organisation is out of service: a restore's copy takes seconds. */
+export const OUT_OF_SERVICE_RETRY_AFTER_S = 10;
+
+/**
+ * Opens the organisation's handle, or answers 503 while an operator's command has it out of service
+ * (db/pool.ts): asked only once the caller is known to have access, so an outsider cannot tell that
+ * an organisation is being restored.
+ */
+async function acquireInService(ctx: Context, tenantId: string) {
+  try {
+    return await ctx.services.pool.acquire(tenantId);
+  } catch (error) {
+    if (!(error instanceof TenantOutOfServiceError)) throw error;
+    ctx.setHeader?.("Retry-After", String(OUT_OF_SERVICE_RETRY_AFTER_S));
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "This organisation is being restored. Try again in a few seconds." });
+  }
+}
+
 /**
  * The only door to a tenant file, with three keys: a verified member's membership, a staff member's
  * live support session for this very organisation, or a member's live API token for the token's own
@@ -82,7 +102,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
   // A token opens its own organisation and no other, even one its owner belongs to.
   if (api && tenant?.id !== api.tenantId) throw notFound("Organisation");
   if (tenant) {
-    const lease = await ctx.services.pool.acquire(tenant.id);
+    const lease = await acquireInService(ctx, tenant.id);
     try {
       const member = await memberRoleLookup.executeTakeFirst(lease.db, { userId: viewer.user.id });
       if (!member) throw notFound("Organisation");
@@ -102,7 +122,7 @@ export const tenantContext = middleware(async ({ ctx, getRawInput, next, path, t
 
   const support = await supportAccessTo(ctx, parsed.data.org);
   if (!support) throw notFound("Organisation");
-  const lease = await ctx.services.pool.acquire(support.tenantId);
+  const lease = await acquireInService(ctx, support.tenantId);
   try {
     // Recorded before the scope check, so refused attempts are on the organisation's record too.
     await auditSupportRequest(lease.db, ctx, support, path, type);

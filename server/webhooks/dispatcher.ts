@@ -144,7 +144,8 @@ export class WebhookDispatcher {
     const started: Promise<void>[] = [];
     for (const [tenantId, at] of this.#due) {
       if (this.#busy.size >= this.options.maxConcurrent) break;
-      if (at > now || this.#busy.has(tenantId)) continue;
+      // Out of service (being restored): it keeps its place and gets its turn once back.
+      if (at > now || this.#busy.has(tenantId) || this.deps.pool.isOutOfService(tenantId)) continue;
       started.push(this.#startTurn(tenantId));
     }
     await Promise.all(started);
