@@ -255,7 +255,8 @@ function UnbilledSection({ org, unbilled }: { org: string; unbilled: NonNullable
 }
 
 function FinancialsSection({ org, financials }: { org: string; financials: NonNullable<NonNullable<Data["others"]>["financials"]> }) {
-  const money = (n: number) => formatMoney(n, financials.currency);
+  // Each amount in its own currency: rows and totals are per currency, never added across currencies.
+  const money = (n: number, currency: string) => formatMoney(n, currency);
   return (
     <Section title="Project financials" note="all time" exportLink={<ExportLink org={org} params={{ report: "financials" }} />}>
       <table>
@@ -266,23 +267,39 @@ function FinancialsSection({ org, financials }: { org: string; financials: NonNu
             <th>Budget</th>
             <th>Billable</th>
             <th>Unbilled</th>
-            <th>Invoiced</th>
+            <th title="Time on draft invoices: not invoiced yet">On drafts</th>
+            <th title="Time on issued invoices, paid or not">Invoiced</th>
+            <th title="Time on invoices paid in full">Paid</th>
           </tr>
         </thead>
         <tbody>
           {financials.rows.map((r) => (
-            <tr key={r.projectId} className={r.archived ? "archived" : undefined}>
+            <tr key={`${r.projectId}:${r.clientId}:${r.currency}`} className={r.archived ? "archived" : undefined}>
               <td>
                 {r.projectName} <small className="muted">{r.clientName}</small>
               </td>
-              <td>{money(r.hourlyRate)}/h</td>
+              <td>{r.currency === financials.currency ? `${money(r.hourlyRate, financials.currency)}/h` : ""}</td>
               <td>{formatHours(r.budgetSeconds)}</td>
-              <td>{money(r.billableAmount)}</td>
-              <td>{money(r.unbilledAmount)}</td>
-              <td>{money(r.invoicedAmount)}</td>
+              <td>{money(r.billableAmount, r.currency)}</td>
+              <td>{money(r.unbilledAmount, r.currency)}</td>
+              <td>{money(r.draftAmount, r.currency)}</td>
+              <td>{money(r.invoicedAmount, r.currency)}</td>
+              <td>{money(r.paidAmount, r.currency)}</td>
             </tr>
           ))}
         </tbody>
+        <tfoot>
+          {financials.totals.map((t) => (
+            <tr key={t.currency}>
+              <th colSpan={3}>Total {t.currency}</th>
+              <th>{money(t.billableAmount, t.currency)}</th>
+              <th>{money(t.unbilledAmount, t.currency)}</th>
+              <th>{money(t.draftAmount, t.currency)}</th>
+              <th>{money(t.invoicedAmount, t.currency)}</th>
+              <th>{money(t.paidAmount, t.currency)}</th>
+            </tr>
+          ))}
+        </tfoot>
       </table>
     </Section>
   );

@@ -105,17 +105,32 @@ export const reportTable = {
   },
   financials(r: ReportResults["financials"]) {
     return table(
-      ["project", "client", "archived", "hourly_rate", "budget_hours", "billable_amount", "unbilled_amount", "invoiced_amount", "currency"],
+      [
+        "project",
+        "client",
+        "archived",
+        "currency",
+        "hourly_rate",
+        "budget_hours",
+        "billable_amount",
+        "unbilled_amount",
+        "draft_amount",
+        "invoiced_amount",
+        "paid_amount",
+      ],
       r.rows.map((row) => [
         row.projectName,
         row.clientName,
         row.archived ? "yes" : "no",
-        majorUnits(row.hourlyRate, r.currency),
+        row.currency,
+        // The project's rate is in the organisation's currency; a row of legacy time invoiced in another has none to show.
+        row.currency === r.currency ? majorUnits(row.hourlyRate, r.currency) : "",
         row.budgetSeconds === null ? "" : hours(row.budgetSeconds),
-        majorUnits(row.billableAmount, r.currency),
-        majorUnits(row.unbilledAmount, r.currency),
-        majorUnits(row.invoicedAmount, r.currency),
-        r.currency,
+        majorUnits(row.billableAmount, row.currency),
+        majorUnits(row.unbilledAmount, row.currency),
+        majorUnits(row.draftAmount, row.currency),
+        majorUnits(row.invoicedAmount, row.currency),
+        majorUnits(row.paidAmount, row.currency),
       ]),
     );
   },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { budgetReport } from "../../db/tenant/reports/budgets";
-import { financialsReport } from "../../db/tenant/reports/financials";
+import { financialsReport, financialsTotals } from "../../db/tenant/reports/financials";
 import { hoursReport, type HoursRow } from "../../db/tenant/reports/hours";
 import { addYears, localDate, periodsOf, rangeBounds, type DateRange } from "../../db/tenant/reports/periods";
 import type { ReportScope } from "../../db/tenant/reports/scope";
@@ -180,17 +180,9 @@ const run = {
     return { ...head, rows: moneyFor(caller, rows), totals: moneyFor(caller, [totals])[0]! };
   },
   async financials(caller: Caller, input: Input<"financials">) {
-    const { scope, head } = await setup(caller, input);
-    const rows = await financialsReport(scope);
-    const totals = rows.reduce(
-      (t, r) => ({
-        billableAmount: t.billableAmount + r.billableAmount,
-        unbilledAmount: t.unbilledAmount + r.unbilledAmount,
-        invoicedAmount: t.invoicedAmount + r.invoicedAmount,
-      }),
-      { billableAmount: 0, unbilledAmount: 0, invoicedAmount: 0 },
-    );
-    return { ...head, rows, totals };
+    const { scope, head, settings } = await setup(caller, input);
+    const rows = await financialsReport(scope, settings.currency);
+    return { ...head, rows, totals: financialsTotals(rows, settings.currency) };
   },
 };
 

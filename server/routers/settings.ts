@@ -4,6 +4,7 @@ import { getOrgSettings, updateOrgSettings } from "../../db/tenant/settings";
 import { audit } from "../audit/audit";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
+import { requireCurrencyChangeable } from "./currency-change";
 import { orgInput } from "./inputs";
 
 /**
@@ -59,6 +60,7 @@ export const settingsRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, ...changes } = input;
+        if (changes.currency !== undefined) await requireCurrencyChangeable((await getOrgSettings()).currency, changes.currency);
         await updateOrgSettings(changes, ctx.services.clock.now());
         await audit(ctx.actor, "org.settings_update", { type: "org", id: ctx.tenant.id }, changes);
         return getOrgSettings();

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Period } from "./periods";
 import { tenantDb } from "../context";
-import { scopedEntryRows, totals, type ReportScope } from "./scope";
+import { scopedEntryRows, totals, BILLING_CLIENT, type ReportScope } from "./scope";
 
 export type HoursGroupBy = "client" | "project" | "member" | "week" | "month";
 
@@ -65,19 +65,10 @@ async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow
   return periods.map((p, i) => toRow(found.get(i) ?? empty, p.key, p.key, p));
 }
 
-type Sums = Pick<Raw, "seconds" | "billable_seconds" | "amount">;
-
-function add(into: Sums, r: Sums) {
-  into.seconds = Number(into.seconds) + Number(r.seconds);
-  into.billable_seconds = Number(into.billable_seconds) + Number(r.billable_seconds);
-  into.amount = Number(into.amount) + Number(r.amount);
-}
-
 /**
  * Hours (seconds) and billable amount (minor units) of the scope. The entries are summed in SQL by
  * an entry column alone (project or member), and only then named: a month holds tens of thousands
- * of entries but a few dozen groups, so names are looked up per group, not per entry. Clients are
- * the sums of their projects.
+ * of entries but a few dozen groups, so names are looked up per group, not per entry.
  */
 export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[]): Promise<HoursRow[]> {
   if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods);
@@ -94,6 +85,16 @@ export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, per
     const nameOf = new Map(names.map((m) => [m.user_id, m.name]));
     // Entries outlive a member's removal: their time still counts, under a plain label.
     rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? "Former member"));
+  } else if (groupBy === "client") {
+    // By the client the money belongs to: invoiced time stays with its invoice's client when a project moves.
+    const sums = await scopedEntryRows(scope)
+      .select([BILLING_CLIENT.as("key"), ...totals()])
+      .groupBy(sql`1`)
+      .execute();
+    const keys = sums.map((r) => r.key);
+    const names = keys.length ? await tenantDb().selectFrom("clients").select(["id", "name"]).where("id", "in", keys).execute() : [];
+    const nameOf = new Map(names.map((c) => [c.id, c.name]));
+    rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? ""));
   } else {
     const sums = await scopedEntryRows(scope)
       .select(["time_entries.project_id as key", ...totals()])
@@ -104,26 +105,15 @@ export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, per
       ? await tenantDb()
           .selectFrom("projects")
           .innerJoin("clients", "clients.id", "projects.client_id")
-          .select(["projects.id", "projects.name", "projects.client_id", "clients.name as client_name"])
+          .select(["projects.id", "projects.name", "clients.name as client_name"])
           .where("projects.id", "in", keys)
           .execute()
       : [];
     const projectOf = new Map(projects.map((p) => [p.id, p]));
-    if (groupBy === "project") {
-      rows = sums.map((r) => {
-        const p = projectOf.get(r.key)!;
-        return toRow({ ...r, label: p.name, client_name: p.client_name }, r.key, p.name);
-      });
-    } else {
-      const byClient = new Map<string, { name: string; sums: Sums }>();
-      for (const r of sums) {
-        const p = projectOf.get(r.key)!;
-        const client = byClient.get(p.client_id) ?? { name: p.client_name, sums: { seconds: 0, billable_seconds: 0, amount: 0 } };
-        add(client.sums, r);
-        byClient.set(p.client_id, client);
-      }
-      rows = [...byClient].map(([id, c]) => toRow({ key: id, label: c.name, client_name: null, ...c.sums }, id, c.name));
-    }
+    rows = sums.map((r) => {
+      const p = projectOf.get(r.key)!;
+      return toRow({ ...r, label: p.name, client_name: p.client_name }, r.key, p.name);
+    });
   }
   return rows.sort((a, b) => b.seconds - a.seconds || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
 }
