@@ -29,7 +29,11 @@ export const TIME_ZONES: readonly string[] = [
   ...new Set(["UTC", ...icuZones, ...icuZones.flatMap((z) => (CURRENT_NAMES[z] ? [CURRENT_NAMES[z]] : []))]),
 ].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
 const zones = new Set(TIME_ZONES);
-const currencies = new Set(Intl.supportedValuesOf("currency"));
+/**
+ * ICU's list leaves out ISO 4217's units of account with four decimals (CLF, UYW), which
+ * Intl.NumberFormat formats all the same; Chilean invoices in Unidad de Fomento are real.
+ */
+const currencies = new Set([...Intl.supportedValuesOf("currency"), "CLF", "UYW"]);
 export const AUDIT_RETENTION_DAYS = { min: 30, max: 3650 } as const;
 
 export const settingsInput = z.object({

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { userWithOrg } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
-import { dashboardMonth, insertEntries, invoiceSnapshot, ok, viewAmounts, type Where } from "./support/money-views";
+import { dashboardMonth, invoiceSnapshot, moneyOrg, ok, viewAmounts, type Where } from "./support/money-views";
 
 /**
  * Issue 26, items 3, 4 (currency), 6 and 7's printed half, with the issue's figures (ADR 017): one
@@ -21,23 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => instance.stop());
 
-async function org(slug: string, currency = "EUR") {
-  const owner = await userWithOrg(instance, slug);
-  await ok(owner.client.mutate("settings.update", { org: slug, timeZone: "Europe/Berlin", currency }));
-  const memberId = (
-    await instance.services.control.selectFrom("users").select("id").where("email", "=", owner.email).executeTakeFirstOrThrow()
-  ).id;
-  const client = async (name: string) => (await ok(owner.client.mutate("clients.create", { org: slug, name }))).id as string;
-  const project = async (clientId: string, name: string, hourlyRate: number) =>
-    (await ok(owner.client.mutate("projects.create", { org: slug, clientId, name, hourlyRate }))).id as string;
-  const entries = (projectId: string, specs: Parameters<typeof insertEntries>[4]) =>
-    insertEntries(instance, owner.tenantId, memberId, projectId, specs);
-  const invoice = async (clientId: string, from: string, to: string) =>
-    ok(owner.client.mutate("invoices.create", { org: slug, clientId, from, to }));
-  const issue = (id: string) => ok(owner.client.mutate("invoices.issue", { org: slug, id }));
-  const financials = (input: Record<string, unknown> = {}) => ok(owner.client.query("reports.financials", { org: slug, ...input }));
-  return { owner, memberId, client, project, entries, invoice, issue, financials };
-}
+const org = (slug: string, currency = "EUR") => moneyOrg(instance, slug, currency);
 
 describe("60 one-minute entries at €99.99/h", () => {
   it("are €100.20 in the time list, every report and CSV, the dashboard, the preview, the issued invoice and its print", async () => {

@@ -2,6 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { createElement } from "react";
 import { InvoiceDocument, type PrintableInvoice } from "../../../app/components/invoice-document";
 import { newId } from "../../auth/tokens";
+import { userWithOrg } from "./accounts";
 import type { Client } from "./client";
 import type { Instance } from "./instance";
 
@@ -125,4 +126,22 @@ export async function invoiceSnapshot(instance: Instance, tenantId: string, clie
   }
   const detail = await ok(client.query<PrintableInvoice>("invoices.get", { org, id }));
   return { rows, print: renderToStaticMarkup(createElement(InvoiceDocument, { invoice: detail })) };
+}
+
+/** An organisation in Europe/Berlin with the given currency, and short ways to fill it through the API. */
+export async function moneyOrg(instance: Instance, slug: string, currency: string) {
+  const owner = await userWithOrg(instance, slug);
+  await ok(owner.client.mutate("settings.update", { org: slug, timeZone: "Europe/Berlin", currency }));
+  const memberId = (
+    await instance.services.control.selectFrom("users").select("id").where("email", "=", owner.email).executeTakeFirstOrThrow()
+  ).id;
+  const client = async (name: string) => (await ok(owner.client.mutate("clients.create", { org: slug, name }))).id as string;
+  const project = async (clientId: string, name: string, hourlyRate: number) =>
+    (await ok(owner.client.mutate("projects.create", { org: slug, clientId, name, hourlyRate }))).id as string;
+  const entries = (projectId: string, specs: EntrySpec[]) => insertEntries(instance, owner.tenantId, memberId, projectId, specs);
+  const invoice = async (clientId: string, from: string, to: string, taxRateBp = 0) =>
+    ok(owner.client.mutate("invoices.create", { org: slug, clientId, from, to, taxRateBp }));
+  const issue = (id: string) => ok(owner.client.mutate("invoices.issue", { org: slug, id }));
+  const financials = (input: Record<string, unknown> = {}) => ok(owner.client.query("reports.financials", { org: slug, ...input }));
+  return { owner, memberId, client, project, entries, invoice, issue, financials };
 }
