@@ -121,14 +121,16 @@ function HoursSection({ org, hours, query }: { org: string; hours: NonNullable<D
               {hours.groupBy === "project" && <td>{r.clientName}</td>}
               <td>{formatHours(r.seconds)}</td>
               <td>{formatHours(r.billableSeconds)}</td>
-              {r.amount !== null && <td>{formatMoney(r.amount, hours.currency)}</td>}
+              {r.amount !== null && <td>{withOthers(formatMoney(r.amount, hours.currency), r.otherAmounts)}</td>}
             </tr>
           ))}
           <tr>
             <th colSpan={hours.groupBy === "project" ? 2 : 1}>Total</th>
             <th>{formatHours(hours.totals.seconds)}</th>
             <th>{formatHours(hours.totals.billableSeconds)}</th>
-            {hours.totals.amount !== null && <th>{formatMoney(hours.totals.amount, hours.currency)}</th>}
+            {hours.totals.amount !== null && (
+              <th>{withOthers(formatMoney(hours.totals.amount, hours.currency), hours.totals.otherAmounts)}</th>
+            )}
           </tr>
         </tbody>
       </table>
@@ -253,6 +255,10 @@ function UnbilledSection({ org, unbilled }: { org: string; unbilled: NonNullable
     </Section>
   );
 }
+
+/** An amount with any invoiced in other currencies beside it, never added to it (ADR 017). */
+const withOthers = (main: string, others: { currency: string; amount: number }[]) =>
+  [main, ...others.map((o) => formatMoney(o.amount, o.currency))].join(" + ");
 
 function FinancialsSection({ org, financials }: { org: string; financials: NonNullable<NonNullable<Data["others"]>["financials"]> }) {
   // Each amount in its own currency: rows and totals are per currency, never added across currencies.

@@ -52,16 +52,29 @@ export const reportTable = {
       "billable_seconds",
       ...moneyHeader(r.totals.amount),
     ];
-    const rows = r.rows.map((row) => [
-      row.label,
-      ...(r.groupBy === "project" ? [row.clientName] : []),
-      ...(period ? [row.from, row.to] : []),
-      hours(row.seconds),
-      hours(row.billableSeconds),
-      row.seconds,
-      row.billableSeconds,
-      ...moneyColumns(row.amount, r.currency),
-    ]);
+    const rows = r.rows.flatMap((row) => {
+      const group = [row.label, ...(r.groupBy === "project" ? [row.clientName] : []), ...(period ? [row.from, row.to] : [])];
+      return [
+        [
+          ...group,
+          hours(row.seconds),
+          hours(row.billableSeconds),
+          row.seconds,
+          row.billableSeconds,
+          ...moneyColumns(row.amount, r.currency),
+        ],
+        // Time invoiced in another currency (ADR 017): a row of its own, its hours already counted above.
+        ...(row.amount === null ? [] : row.otherAmounts).map((o) => [
+          ...group,
+          "",
+          "",
+          "",
+          "",
+          majorUnits(o.amount, o.currency),
+          o.currency,
+        ]),
+      ];
+    });
     return table(header, rows);
   },
   budgets(r: ReportResults["budgets"]) {

@@ -126,23 +126,28 @@ async function setup(caller: Caller, input: Filters & { from?: string; to?: stri
   };
 }
 
+/** Totals of the hours rows: seconds add up, money only within a currency (ADR 017). */
 function sumHours(rows: HoursRow[]) {
-  return rows.reduce(
-    (t, r) => ({ seconds: t.seconds + r.seconds, billableSeconds: t.billableSeconds + r.billableSeconds, amount: t.amount + r.amount }),
-    {
-      seconds: 0,
-      billableSeconds: 0,
-      amount: 0,
-    },
-  );
+  const other = new Map<string, number>();
+  for (const r of rows) for (const o of r.otherAmounts) other.set(o.currency, (other.get(o.currency) ?? 0) + o.amount);
+  return {
+    seconds: rows.reduce((n, r) => n + r.seconds, 0),
+    billableSeconds: rows.reduce((n, r) => n + r.billableSeconds, 0),
+    amount: rows.reduce((n, r) => n + r.amount, 0),
+    otherAmounts: [...other].map(([currency, amount]) => ({ currency, amount })),
+  };
 }
 
 /**
  * Amounts are money made of rates: a role with report.view but without project.rates.view gets the
  * hours and null where the amount was (as projects.get nulls rates), in the answer, the page and the CSV.
  */
-function moneyFor<T extends { amount: number }>(caller: Caller, rows: T[]): (Omit<T, "amount"> & { amount: number | null })[] {
-  return seesMoney(caller.permissions) ? rows : rows.map((r) => ({ ...r, amount: null }));
+function moneyFor<T extends { amount: number; otherAmounts?: unknown[] }>(
+  caller: Caller,
+  rows: T[],
+): (Omit<T, "amount"> & { amount: number | null })[] {
+  if (seesMoney(caller.permissions)) return rows;
+  return rows.map((r) => ({ ...r, amount: null, ...(r.otherAmounts && { otherAmounts: [] }) }));
 }
 
 const run = {
@@ -150,7 +155,7 @@ const run = {
     const { settings, range, scope, head } = await setup(caller, input);
     const { groupBy } = input;
     const periods = groupBy === "week" || groupBy === "month" ? periodsOf(range!, groupBy, settings.timeZone, settings.weekStart) : [];
-    const rows = await hoursReport(scope, groupBy, periods);
+    const rows = await hoursReport(scope, groupBy, periods, settings.currency);
     const [totals] = moneyFor(caller, [sumHours(rows)]);
     return { ...head, groupBy, rows: moneyFor(caller, rows), totals: totals! };
   },

@@ -182,6 +182,31 @@ describe("the organisation's currency", () => {
     expect(csv).toContain(",EUR,,,100.00,0.00,0.00,100.00,0.00\r\n");
     expect(csv).toContain(",JPY,10000,,10000,0,0,10000,0\r\n");
     expect(csv).not.toContain("20000");
+    // Hours and the dashboard: the organisation's currency (now JPY) in the amount, the EUR invoice beside it, never added.
+    const hours = await ok(
+      o.owner.client.query("reports.hours", { org: "mv-currency", from: "2026-01-12", to: "2026-01-12", groupBy: "project" }),
+    );
+    expect(hours.totals).toEqual({
+      seconds: 7200,
+      billableSeconds: 7200,
+      amount: 10000,
+      otherAmounts: [{ currency: "EUR", amount: 10000 }],
+    });
+    const hoursCsv = await ok(
+      o.owner.client.query("reports.export", {
+        org: "mv-currency",
+        report: "hours",
+        from: "2026-01-12",
+        to: "2026-01-12",
+        groupBy: "project",
+      }),
+    );
+    expect(hoursCsv.content).toBe(
+      "\uFEFFproject,client,hours,billable_hours,seconds,billable_seconds,amount,currency\r\n" +
+        "Website,Acme,2.00,2.00,7200,7200,10000,JPY\r\n" +
+        "Website,Acme,,,,,100.00,EUR\r\n",
+    );
+    expect(await dashboardMonth(o.owner.client, "mv-currency")).toBe(10000);
   });
 });
 
@@ -224,7 +249,7 @@ describe("moving a project to another client", () => {
     const acmeHours = await ok(
       o.owner.client.query("reports.hours", { org: "mv-move", from: "2026-01-12", to: "2026-01-12", groupBy: "project", clientId: acme }),
     );
-    expect(acmeHours.totals).toEqual({ seconds: 7200, billableSeconds: 7200, amount: 20000 });
+    expect(acmeHours.totals).toEqual({ seconds: 7200, billableSeconds: 7200, amount: 20000, otherAmounts: [] });
     expect((await ok(o.owner.client.query("invoices.list", { org: "mv-move", clientId: acme }))).map((i: { id: string }) => i.id)).toEqual([
       invoice.id,
     ]);

@@ -177,7 +177,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
       ["Website", "Acme", 5400, 5400, 15001],
       ["Formula", "=SUM(A1:A9)", 1000, 1000, 1000],
     ]);
-    expect(r.totals).toEqual({ seconds: 19002, billableSeconds: 11802, amount: 34520 });
+    expect(r.totals).toEqual({ seconds: 19002, billableSeconds: 11802, amount: 34520, otherAmounts: [] });
     expect(r).toMatchObject({ currency: "EUR", timeZone: "UTC", weekStart: 1, today: "2024-05-15", range: MAY });
   });
 
@@ -195,7 +195,12 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     expect((await hours({ groupBy: "member", clientId: ids.evil })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ids.W, 1000],
     ]);
-    expect((await hours({ groupBy: "client", projectId: ids.P1 })).totals).toEqual({ seconds: 5400, billableSeconds: 5400, amount: 15001 });
+    expect((await hours({ groupBy: "client", projectId: ids.P1 })).totals).toEqual({
+      seconds: 5400,
+      billableSeconds: 5400,
+      amount: 15001,
+      otherAmounts: [],
+    });
     expect((await hours({ groupBy: "project", memberId: ids.W })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ids.P2, 5400],
       [ids.P3, 1000],

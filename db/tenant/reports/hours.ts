@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Period } from "./periods";
 import { tenantDb } from "../context";
-import { scopedEntryRows, totals, BILLING_CLIENT, type ReportScope } from "./scope";
+import { scopedEntryRows, totals, BILLING_CLIENT, entryCurrency, type ReportScope } from "./scope";
 
 export type HoursGroupBy = "client" | "project" | "member" | "week" | "month";
 
@@ -16,6 +16,17 @@ export interface HoursRow {
   to: string | null;
   seconds: number;
   billableSeconds: number;
+  /** Minor units of the organisation's currency. */
+  amount: number;
+  /**
+   * Time invoiced in another currency (only in files whose currency changed before ADR 017): kept
+   * apart, never added into `amount`. Empty otherwise.
+   */
+  otherAmounts: CurrencyAmount[];
+}
+
+export interface CurrencyAmount {
+  currency: string;
   amount: number;
 }
 
@@ -36,6 +47,7 @@ interface Raw {
   seconds: number;
   billable_seconds: number;
   amount: number;
+  otherAmounts?: CurrencyAmount[];
 }
 
 const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow => ({
@@ -47,19 +59,41 @@ const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow =>
   seconds: Number(r.seconds),
   billableSeconds: Number(r.billable_seconds),
   amount: Number(r.amount),
+  otherAmounts: r.otherAmounts ?? [],
 });
 
+type BySum = { key: string | number; currency: string; seconds: number; billable_seconds: number; amount: number };
+
+/**
+ * Rows summed per group and currency → one row per group: hours add up across currencies, money
+ * does not (the organisation's currency in `amount`, any other apart, ADR 017).
+ */
+function perGroup<R extends BySum>(rows: R[], orgCurrency: string): (R & { otherAmounts: CurrencyAmount[] })[] {
+  const out = new Map<string | number, R & { otherAmounts: CurrencyAmount[] }>();
+  for (const r of rows) {
+    const g = out.get(r.key) ?? { ...r, seconds: 0, billable_seconds: 0, amount: 0, currency: orgCurrency, otherAmounts: [] };
+    g.seconds = Number(g.seconds) + Number(r.seconds);
+    g.billable_seconds = Number(g.billable_seconds) + Number(r.billable_seconds);
+    if (r.currency === orgCurrency) g.amount = Number(g.amount) + Number(r.amount);
+    else if (Number(r.amount) !== 0) g.otherAmounts.push({ currency: r.currency, amount: Number(r.amount) });
+    out.set(r.key, g);
+  }
+  return [...out.values()];
+}
+
 /** Hours and billable amount by period: every period of the range, empty ones as zeros (a chart needs the gaps). */
-async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow[]> {
-  const rows = (await scopedEntryRows(scope)
+async function byPeriod(scope: ReportScope, periods: Period[], orgCurrency: string): Promise<HoursRow[]> {
+  const sums = await scopedEntryRows(scope)
     .select([
       periodIndex(periods, sql<number>`time_entries.started_at`).as("key"),
+      entryCurrency(orgCurrency).as("currency"),
       sql<null>`null`.as("label"),
       sql<null>`null`.as("client_name"),
       ...totals(),
     ])
-    .groupBy(sql`1`)
-    .execute()) as Raw[];
+    .groupBy([sql`1`, sql`2`])
+    .execute();
+  const rows = perGroup(sums, orgCurrency);
   const found = new Map(rows.map((r) => [Number(r.key), r]));
   const empty: Raw = { key: 0, label: null, client_name: null, seconds: 0, billable_seconds: 0, amount: 0 };
   return periods.map((p, i) => toRow(found.get(i) ?? empty, p.key, p.key, p));
@@ -70,14 +104,18 @@ async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow
  * an entry column alone (project or member), and only then named: a month holds tens of thousands
  * of entries but a few dozen groups, so names are looked up per group, not per entry.
  */
-export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[]): Promise<HoursRow[]> {
-  if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods);
+export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[], orgCurrency: string): Promise<HoursRow[]> {
+  if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods, orgCurrency);
+  const currency = entryCurrency(orgCurrency).as("currency");
   let rows: HoursRow[];
   if (groupBy === "member") {
-    const sums = await scopedEntryRows(scope)
-      .select(["time_entries.member_id as key", ...totals()])
-      .groupBy("time_entries.member_id")
-      .execute();
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select(["time_entries.member_id as key", currency, ...totals()])
+        .groupBy(["time_entries.member_id", sql`2`])
+        .execute(),
+      orgCurrency,
+    );
     const keys = sums.map((r) => r.key);
     const names = keys.length
       ? await tenantDb().selectFrom("members").select(["user_id", "name"]).where("user_id", "in", keys).execute()
@@ -87,19 +125,25 @@ export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, per
     rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? "Former member"));
   } else if (groupBy === "client") {
     // By the client the money belongs to: invoiced time stays with its invoice's client when a project moves.
-    const sums = await scopedEntryRows(scope)
-      .select([BILLING_CLIENT.as("key"), ...totals()])
-      .groupBy(sql`1`)
-      .execute();
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select([BILLING_CLIENT.as("key"), currency, ...totals()])
+        .groupBy([sql`1`, sql`2`])
+        .execute(),
+      orgCurrency,
+    );
     const keys = sums.map((r) => r.key);
     const names = keys.length ? await tenantDb().selectFrom("clients").select(["id", "name"]).where("id", "in", keys).execute() : [];
     const nameOf = new Map(names.map((c) => [c.id, c.name]));
     rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? ""));
   } else {
-    const sums = await scopedEntryRows(scope)
-      .select(["time_entries.project_id as key", ...totals()])
-      .groupBy("time_entries.project_id")
-      .execute();
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select(["time_entries.project_id as key", currency, ...totals()])
+        .groupBy(["time_entries.project_id", sql`2`])
+        .execute(),
+      orgCurrency,
+    );
     const keys = sums.map((r) => r.key);
     const projects = keys.length
       ? await tenantDb()
