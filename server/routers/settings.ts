@@ -33,7 +33,8 @@ const zones = new Set(TIME_ZONES);
  * ICU's list leaves out ISO 4217's units of account with four decimals (CLF, UYW), which
  * Intl.NumberFormat formats all the same; Chilean invoices in Unidad de Fomento are real.
  */
-const currencies = new Set([...Intl.supportedValuesOf("currency"), "CLF", "UYW"]);
+export const CURRENCIES: readonly string[] = [...Intl.supportedValuesOf("currency"), "CLF", "UYW"].sort();
+const currencies = new Set(CURRENCIES);
 export const AUDIT_RETENTION_DAYS = { min: 30, max: 3650 } as const;
 
 export const settingsInput = z.object({
