@@ -180,7 +180,7 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
       `1 unbilled billable entries (1.5 h) worth €120.00 before tax; days count in ${zone}.`,
     );
     await expect(page.getByRole("listitem").filter({ hasText: `Time: ${project}` })).toHaveText(
-      `Time: ${project}: 1.5 h at €80.00/h = €120.00`,
+      `Time: ${project} (1 entry, each rounded to 0.01 EUR): 1:30:00 h at €80.00/h = €120.00`,
     );
     await expect(page.getByRole("checkbox", { name: `Bill the unbilled time above (${today.slice(0, 8)}01 to ${today})` })).toBeChecked();
     await page.getByLabel("Tax rate (%)", { exact: true }).fill("19");
@@ -188,8 +188,8 @@ test("project, tasks on the board, timer, manual time, invoice issued and paid, 
 
     await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Draft invoice · ${client} (Draft)`);
     const line = page.getByRole("row").filter({ hasText: `Time: ${project}` });
-    await expect(line.getByRole("cell").first()).toHaveText(`Time: ${project}`);
-    await expect(line).toContainText("1.5 h");
+    await expect(line.getByRole("cell").first()).toHaveText(`Time: ${project} (1 entry, each rounded to 0.01 EUR)`);
+    await expect(line).toContainText("1:30:00 h");
     await expect(line).toContainText("€80.00/h");
     await expect(line).toContainText("€120.00");
     await expect(page.getByRole("row", { name: /^Subtotal/ })).toContainText("€120.00");

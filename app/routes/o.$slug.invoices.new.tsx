@@ -1,3 +1,4 @@
+import { formatLineQuantity } from "~/lib/invoice-quantity";
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { errorsOf, Field, FormMessage } from "~/components/form";
@@ -109,7 +110,7 @@ export default function NewInvoice() {
           <ul>
             {preview.lines.map((l) => (
               <li key={`${l.project_id}-${l.unit_price}`}>
-                {l.description}: {formatHours(l.quantity)} at {formatMoney(l.unit_price, currency)}/h = {formatMoney(l.amount, currency)}
+                {l.description}: {formatLineQuantity(l)} at {formatMoney(l.unit_price, currency)}/h = {formatMoney(l.amount, currency)}
               </li>
             ))}
           </ul>

@@ -121,14 +121,16 @@ function HoursSection({ org, hours, query }: { org: string; hours: NonNullable<D
               {hours.groupBy === "project" && <td>{r.clientName}</td>}
               <td>{formatHours(r.seconds)}</td>
               <td>{formatHours(r.billableSeconds)}</td>
-              {r.amount !== null && <td>{formatMoney(r.amount, hours.currency)}</td>}
+              {r.amount !== null && <td>{withOthers(formatMoney(r.amount, hours.currency), r.otherAmounts)}</td>}
             </tr>
           ))}
           <tr>
             <th colSpan={hours.groupBy === "project" ? 2 : 1}>Total</th>
             <th>{formatHours(hours.totals.seconds)}</th>
             <th>{formatHours(hours.totals.billableSeconds)}</th>
-            {hours.totals.amount !== null && <th>{formatMoney(hours.totals.amount, hours.currency)}</th>}
+            {hours.totals.amount !== null && (
+              <th>{withOthers(formatMoney(hours.totals.amount, hours.currency), hours.totals.otherAmounts)}</th>
+            )}
           </tr>
         </tbody>
       </table>
@@ -254,8 +256,13 @@ function UnbilledSection({ org, unbilled }: { org: string; unbilled: NonNullable
   );
 }
 
+/** An amount with any invoiced in other currencies beside it, never added to it (ADR 017). */
+const withOthers = (main: string, others: { currency: string; amount: number }[]) =>
+  [main, ...others.map((o) => formatMoney(o.amount, o.currency))].join(" + ");
+
 function FinancialsSection({ org, financials }: { org: string; financials: NonNullable<NonNullable<Data["others"]>["financials"]> }) {
-  const money = (n: number) => formatMoney(n, financials.currency);
+  // Each amount in its own currency: rows and totals are per currency, never added across currencies.
+  const money = (n: number, currency: string) => formatMoney(n, currency);
   return (
     <Section title="Project financials" note="all time" exportLink={<ExportLink org={org} params={{ report: "financials" }} />}>
       <table>
@@ -266,23 +273,39 @@ function FinancialsSection({ org, financials }: { org: string; financials: NonNu
             <th>Budget</th>
             <th>Billable</th>
             <th>Unbilled</th>
-            <th>Invoiced</th>
+            <th title="Time on draft invoices: not invoiced yet">On drafts</th>
+            <th title="Time on issued invoices, paid or not">Invoiced</th>
+            <th title="Time on invoices paid in full">Paid</th>
           </tr>
         </thead>
         <tbody>
           {financials.rows.map((r) => (
-            <tr key={r.projectId} className={r.archived ? "archived" : undefined}>
+            <tr key={`${r.projectId}:${r.clientId}:${r.currency}`} className={r.archived ? "archived" : undefined}>
               <td>
                 {r.projectName} <small className="muted">{r.clientName}</small>
               </td>
-              <td>{money(r.hourlyRate)}/h</td>
+              <td>{r.currency === financials.currency ? `${money(r.hourlyRate, financials.currency)}/h` : ""}</td>
               <td>{formatHours(r.budgetSeconds)}</td>
-              <td>{money(r.billableAmount)}</td>
-              <td>{money(r.unbilledAmount)}</td>
-              <td>{money(r.invoicedAmount)}</td>
+              <td>{money(r.billableAmount, r.currency)}</td>
+              <td>{money(r.unbilledAmount, r.currency)}</td>
+              <td>{money(r.draftAmount, r.currency)}</td>
+              <td>{money(r.invoicedAmount, r.currency)}</td>
+              <td>{money(r.paidAmount, r.currency)}</td>
             </tr>
           ))}
         </tbody>
+        <tfoot>
+          {financials.totals.map((t) => (
+            <tr key={t.currency}>
+              <th colSpan={3}>Total {t.currency}</th>
+              <th>{money(t.billableAmount, t.currency)}</th>
+              <th>{money(t.unbilledAmount, t.currency)}</th>
+              <th>{money(t.draftAmount, t.currency)}</th>
+              <th>{money(t.invoicedAmount, t.currency)}</th>
+              <th>{money(t.paidAmount, t.currency)}</th>
+            </tr>
+          ))}
+        </tfoot>
       </table>
     </Section>
   );

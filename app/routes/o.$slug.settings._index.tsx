@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { attempt, readForm, formObject, load } from "~/lib/api.server";
-import { AUDIT_RETENTION_DAYS, TIME_ZONES } from "../../server/routers/settings";
+import { AUDIT_RETENTION_DAYS, CURRENCIES, TIME_ZONES } from "../../server/routers/settings";
 
 // ISO weekday numbers, as the time pages count them (1 = Monday).
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -16,7 +16,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     timeZones: TIME_ZONES,
     // Sent as data: the router module is server-only and must not reach the browser bundle.
     retention: AUDIT_RETENTION_DAYS,
-    currencies: Intl.supportedValuesOf("currency").map((code) => ({ code, name: names.of(code) ?? code })),
+    currencies: CURRENCIES.map((code) => ({ code, name: names.of(code) ?? code })),
   };
 }
 
@@ -58,7 +58,12 @@ export default function Settings() {
             ))}
           </select>
         </Field>
-        <Field name="currency" label="Currency" result={result} hint="Used for rates and invoices.">
+        <Field
+          name="currency"
+          label="Currency"
+          result={result}
+          hint="Used for rates and invoices. It cannot change once the organisation holds money (a rate, priced time, an invoice or a payment)."
+        >
           <select id="f-currency" name="currency" defaultValue={settings.currency}>
             {currencies.map((c) => (
               <option key={c.code} value={c.code}>

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { load } from "~/lib/api.server";
-import { formatMoney, formatQuantity, formatTaxRate } from "~/lib/money";
+import { InvoiceDocument } from "~/components/invoice-document";
 
 /**
  * The invoice as a document, for the browser's "Print → Save as PDF". The file name ends in `$slug_`
@@ -41,15 +41,6 @@ const PRINT_CSS = `
 
 export default function PrintInvoice() {
   const { slug, invoice } = useLoaderData<typeof loader>();
-  const money = (minor: number) => formatMoney(minor, invoice.currency);
-  const stamp =
-    invoice.status === "draft"
-      ? "Draft, not an invoice yet"
-      : invoice.status === "void"
-        ? `Void: ${invoice.void_reason}`
-        : invoice.status === "paid"
-          ? "Paid"
-          : null;
   return (
     <>
       {/* A constant stylesheet, no user data: injected as is so CSS is not HTML-escaped. */}
@@ -60,90 +51,7 @@ export default function PrintInvoice() {
           Print or save as PDF
         </button>
       </div>
-      <article className="invoice-doc">
-        <header>
-          <div>
-            <h1>Invoice</h1>
-            <strong>{invoice.organisation}</strong>
-          </div>
-          <dl>
-            <dt>Number</dt>
-            <dd>{invoice.number ?? "—"}</dd>
-            <dt>Issue date</dt>
-            <dd>{invoice.issue_date ?? "—"}</dd>
-            <dt>Due date</dt>
-            <dd>{invoice.due_date ?? "On receipt"}</dd>
-            {invoice.period_from && (
-              <>
-                <dt>Period</dt>
-                <dd>
-                  {invoice.period_from} – {invoice.period_to}
-                </dd>
-              </>
-            )}
-          </dl>
-        </header>
-        <section>
-          <div className="muted">Bill to</div>
-          <strong>{invoice.client_name}</strong>
-          {invoice.client_email && <div>{invoice.client_email}</div>}
-        </section>
-        {stamp && <p className="stamp">{stamp}</p>}
-        <table>
-          <thead>
-            <tr>
-              <th>Description</th>
-              <th className="num">Quantity</th>
-              <th className="num">Unit price</th>
-              <th className="num">Amount</th>
-            </tr>
-          </thead>
-          <tbody>
-            {invoice.lines.map((l) => (
-              <tr key={l.id}>
-                <td>{l.description}</td>
-                <td className="num">{formatQuantity(l)}</td>
-                <td className="num">
-                  {money(l.unit_price)}
-                  {l.kind === "time" ? " / h" : ""}
-                </td>
-                <td className="num">{money(l.amount)}</td>
-              </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th colSpan={3} className="num">
-                Subtotal
-              </th>
-              <th className="num">{money(invoice.subtotal)}</th>
-            </tr>
-            <tr>
-              <th colSpan={3} className="num">
-                Tax {formatTaxRate(invoice.tax_rate_bp)}
-              </th>
-              <th className="num">{money(invoice.tax)}</th>
-            </tr>
-            <tr className="total">
-              <th colSpan={3} className="num">
-                Total {invoice.currency}
-              </th>
-              <th className="num">{money(invoice.total)}</th>
-            </tr>
-            {invoice.paid > 0 && (
-              <tr>
-                <th colSpan={3} className="num">
-                  Paid · balance due
-                </th>
-                <th className="num">
-                  {money(invoice.paid)} · {money(invoice.balance)}
-                </th>
-              </tr>
-            )}
-          </tfoot>
-        </table>
-        {invoice.notes && <p className="notes">{invoice.notes}</p>}
-      </article>
+      <InvoiceDocument invoice={invoice} />
     </>
   );
 }

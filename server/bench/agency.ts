@@ -457,8 +457,8 @@ async function main() {
       },
       { label: "tasks.list: all projects, 1 assignee", run: () => listTasks({ assigneeId: facts.assignee }, { sort: "updated" }, page) },
       { label: "tasks.list: all projects, 1 status, by due", run: () => listTasks({ statusId: facts.status }, { sort: "due" }, page) },
-      { label: "reports.hours: this month by project", run: () => hoursReport(scopeOf(month.current), "project", []) },
-      { label: "reports.hours: this month by member", run: () => hoursReport(scopeOf(month.current), "member", []) },
+      { label: "reports.hours: this month by project", run: () => hoursReport(scopeOf(month.current), "project", [], "EUR") },
+      { label: "reports.hours: this month by member", run: () => hoursReport(scopeOf(month.current), "member", [], "EUR") },
     ]);
 
     const mem = process.memoryUsage();

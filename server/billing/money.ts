@@ -3,10 +3,12 @@
  * touch an amount. Products go through BigInt, so seconds × rate cannot lose precision however
  * large the line, and every result is checked to fit in a safe JavaScript integer.
  *
- * Rounding rule (one rule, written once): a line amount and the tax are each rounded to the minor
- * unit half-up (0.5 of a minor unit goes up; all values are non-negative, so this is also "half away
- * from zero"). Lines are rounded one by one, then summed; the tax is computed once, on that
- * subtotal, never per line, so the invoice's tax is exactly what its printed subtotal and rate say.
+ * Rounding rule (one rule, written once; docs/decisions/017-one-rounding-rule.md): each time entry's
+ * amount is its seconds × its stored hourly rate ÷ 3600, rounded to the minor unit half-up (0.5 of
+ * a minor unit goes up; all values are non-negative, so this is also "half away from zero"). A time
+ * line is the sum of its entries' amounts, as is every report total, so any grouping agrees to the
+ * minor unit. A manual line is rounded once. The tax is computed once, on the subtotal, never per
+ * line, so the invoice's tax is exactly what its printed subtotal and rate say.
  */
 
 /** The largest amount an invoice may carry: 10^13 minor units (100 billion EUR), far inside 2^53. */
@@ -51,6 +53,12 @@ export function divisorOf(kind: LineKind) {
   return kind === "time" ? SECONDS_PER_HOUR : THOUSANDTHS;
 }
 
+/** An already-rounded amount (a sum of entries' amounts) that an invoice can carry, or AmountTooLargeError. */
+export function invoiceAmount(amount: number): number {
+  nonNegativeInteger(amount, "amount");
+  return toSafe(BigInt(amount));
+}
+
 /** A line's amount: seconds × hourly rate ÷ 3600, or thousandths × unit price ÷ 1000, rounded half-up. */
 export function lineAmount(kind: LineKind, quantity: number, unitPrice: number): number {
   return mulDivHalfUp(quantity, unitPrice, divisorOf(kind));
@@ -89,6 +97,17 @@ export function toThousandths(quantity: number): number | undefined {
   if (!Number.isFinite(quantity)) return undefined;
   const scaled = Math.round(quantity * THOUSANDTHS);
   return Math.abs(scaled - quantity * THOUSANDTHS) < 1e-6 ? scaled : undefined;
+}
+
+/** Decimals of a currency's minor unit from its ISO 4217 exponent: JPY 0, EUR 2, KWD 3, CLF 4. */
+export function minorDigitsOf(currency: string): number {
+  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** The currency's minor unit as a decimal: "1" for JPY, "0.01" for EUR, "0.001" for KWD. */
+export function minorUnitOf(currency: string): string {
+  const digits = minorDigitsOf(currency);
+  return digits === 0 ? "1" : `0.${"0".repeat(digits - 1)}1`;
 }
 
 /** Invoice numbers: INV-2026-0001. Four digits at least; the 10,000th invoice of a year gets five. */

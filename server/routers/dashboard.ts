@@ -29,9 +29,9 @@ export const dashboardRouter = router({
       const weekScope = scopeFor(ctx, {}, rangeBounds(week, zone));
       const monthScope = scopeFor(ctx, {}, rangeBounds(month, zone));
 
-      const thisWeek = await scopeTotals(weekScope);
-      const thisMonth = await scopeTotals(monthScope);
-      const byProject = await hoursReport(monthScope, "project", []);
+      const thisWeek = await scopeTotals(weekScope, settings.currency);
+      const thisMonth = await scopeTotals(monthScope, settings.currency);
+      const byProject = await hoursReport(monthScope, "project", [], settings.currency);
       const budgets = await budgetReport(scopeFor(ctx, {}));
       const unbilled = money ? await unbilledAmount(scopeFor(ctx, {})) : null;
 

@@ -77,7 +77,7 @@ export const invoicesRouter = router({
       await requireClient(input.clientId);
       const { timeZone, currency } = await getOrgSettings();
       const groups = await unbilledGroups(scopeOf(timeZone, input.clientId, input));
-      const lines = groups.map((g) => ({ ...timeLine(g), entries: g.entries }));
+      const lines = groups.map((g) => ({ ...timeLine(g, currency), entries: g.entries }));
       const { subtotal } = withinLimits(() =>
         totalsOf(
           lines.map((l) => l.amount),
@@ -107,7 +107,7 @@ export const invoicesRouter = router({
         };
         await insertDraft(id, { ...fields, due_date: input.dueDate, notes: input.notes, created_by: ctx.actor.id }, now);
         const entries = range ? await takeUnbilled(scopeOf(timeZone, input.clientId, range), id) : 0;
-        const lines = [...(entries ? (await takenGroups(id)).map(timeLine) : []), ...input.lines.map(manualRow)];
+        const lines = [...(entries ? (await takenGroups(id)).map((g) => timeLine(g, currency)) : []), ...input.lines.map(manualRow)];
         if (lines.length === 0)
           throw badRequest(
             "This client has no unbilled billable time in that range, and no lines were given: there is nothing to invoice.",

@@ -52,16 +52,29 @@ export const reportTable = {
       "billable_seconds",
       ...moneyHeader(r.totals.amount),
     ];
-    const rows = r.rows.map((row) => [
-      row.label,
-      ...(r.groupBy === "project" ? [row.clientName] : []),
-      ...(period ? [row.from, row.to] : []),
-      hours(row.seconds),
-      hours(row.billableSeconds),
-      row.seconds,
-      row.billableSeconds,
-      ...moneyColumns(row.amount, r.currency),
-    ]);
+    const rows = r.rows.flatMap((row) => {
+      const group = [row.label, ...(r.groupBy === "project" ? [row.clientName] : []), ...(period ? [row.from, row.to] : [])];
+      return [
+        [
+          ...group,
+          hours(row.seconds),
+          hours(row.billableSeconds),
+          row.seconds,
+          row.billableSeconds,
+          ...moneyColumns(row.amount, r.currency),
+        ],
+        // Time invoiced in another currency (ADR 017): a row of its own, its hours already counted above.
+        ...(row.amount === null ? [] : row.otherAmounts).map((o) => [
+          ...group,
+          "",
+          "",
+          "",
+          "",
+          majorUnits(o.amount, o.currency),
+          o.currency,
+        ]),
+      ];
+    });
     return table(header, rows);
   },
   budgets(r: ReportResults["budgets"]) {
@@ -105,17 +118,32 @@ export const reportTable = {
   },
   financials(r: ReportResults["financials"]) {
     return table(
-      ["project", "client", "archived", "hourly_rate", "budget_hours", "billable_amount", "unbilled_amount", "invoiced_amount", "currency"],
+      [
+        "project",
+        "client",
+        "archived",
+        "currency",
+        "hourly_rate",
+        "budget_hours",
+        "billable_amount",
+        "unbilled_amount",
+        "draft_amount",
+        "invoiced_amount",
+        "paid_amount",
+      ],
       r.rows.map((row) => [
         row.projectName,
         row.clientName,
         row.archived ? "yes" : "no",
-        majorUnits(row.hourlyRate, r.currency),
+        row.currency,
+        // The project's rate is in the organisation's currency; a row of legacy time invoiced in another has none to show.
+        row.currency === r.currency ? majorUnits(row.hourlyRate, r.currency) : "",
         row.budgetSeconds === null ? "" : hours(row.budgetSeconds),
-        majorUnits(row.billableAmount, r.currency),
-        majorUnits(row.unbilledAmount, r.currency),
-        majorUnits(row.invoicedAmount, r.currency),
-        r.currency,
+        majorUnits(row.billableAmount, row.currency),
+        majorUnits(row.unbilledAmount, row.currency),
+        majorUnits(row.draftAmount, row.currency),
+        majorUnits(row.invoicedAmount, row.currency),
+        majorUnits(row.paidAmount, row.currency),
       ]),
     );
   },

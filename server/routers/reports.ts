@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { budgetReport } from "../../db/tenant/reports/budgets";
-import { financialsReport } from "../../db/tenant/reports/financials";
+import { financialsReport, financialsTotals } from "../../db/tenant/reports/financials";
 import { hoursReport, type HoursRow } from "../../db/tenant/reports/hours";
 import { addYears, localDate, periodsOf, rangeBounds, type DateRange } from "../../db/tenant/reports/periods";
 import type { ReportScope } from "../../db/tenant/reports/scope";
@@ -127,23 +127,28 @@ async function setup(caller: Caller, input: Filters & { from?: string; to?: stri
   };
 }
 
+/** Totals of the hours rows: seconds add up, money only within a currency (ADR 017). */
 function sumHours(rows: HoursRow[]) {
-  return rows.reduce(
-    (t, r) => ({ seconds: t.seconds + r.seconds, billableSeconds: t.billableSeconds + r.billableSeconds, amount: t.amount + r.amount }),
-    {
-      seconds: 0,
-      billableSeconds: 0,
-      amount: 0,
-    },
-  );
+  const other = new Map<string, number>();
+  for (const r of rows) for (const o of r.otherAmounts) other.set(o.currency, (other.get(o.currency) ?? 0) + o.amount);
+  return {
+    seconds: rows.reduce((n, r) => n + r.seconds, 0),
+    billableSeconds: rows.reduce((n, r) => n + r.billableSeconds, 0),
+    amount: rows.reduce((n, r) => n + r.amount, 0),
+    otherAmounts: [...other].map(([currency, amount]) => ({ currency, amount })),
+  };
 }
 
 /**
  * Amounts are money made of rates: a role with report.view but without project.rates.view gets the
  * hours and null where the amount was (as projects.get nulls rates), in the answer, the page and the CSV.
  */
-function moneyFor<T extends { amount: number }>(caller: Caller, rows: T[]): (Omit<T, "amount"> & { amount: number | null })[] {
-  return seesMoney(caller.permissions) ? rows : rows.map((r) => ({ ...r, amount: null }));
+function moneyFor<T extends { amount: number; otherAmounts?: unknown[] }>(
+  caller: Caller,
+  rows: T[],
+): (Omit<T, "amount"> & { amount: number | null })[] {
+  if (seesMoney(caller.permissions)) return rows;
+  return rows.map((r) => ({ ...r, amount: null, ...(r.otherAmounts && { otherAmounts: [] }) }));
 }
 
 const run = {
@@ -151,7 +156,7 @@ const run = {
     const { settings, range, scope, head } = await setup(caller, input);
     const { groupBy } = input;
     const periods = groupBy === "week" || groupBy === "month" ? periodsOf(range!, groupBy, settings.timeZone, settings.weekStart) : [];
-    const rows = await hoursReport(scope, groupBy, periods);
+    const rows = await hoursReport(scope, groupBy, periods, settings.currency);
     const [totals] = moneyFor(caller, [sumHours(rows)]);
     return { ...head, groupBy, rows: moneyFor(caller, rows), totals: totals! };
   },
@@ -181,17 +186,9 @@ const run = {
     return { ...head, rows: moneyFor(caller, rows), totals: moneyFor(caller, [totals])[0]! };
   },
   async financials(caller: Caller, input: Input<"financials">) {
-    const { scope, head } = await setup(caller, input);
-    const rows = await financialsReport(scope);
-    const totals = rows.reduce(
-      (t, r) => ({
-        billableAmount: t.billableAmount + r.billableAmount,
-        unbilledAmount: t.unbilledAmount + r.unbilledAmount,
-        invoicedAmount: t.invoicedAmount + r.invoicedAmount,
-      }),
-      { billableAmount: 0, unbilledAmount: 0, invoicedAmount: 0 },
-    );
-    return { ...head, rows, totals };
+    const { scope, head, settings } = await setup(caller, input);
+    const rows = await financialsReport(scope, settings.currency);
+    return { ...head, rows, totals: financialsTotals(rows, settings.currency) };
   },
 };
 

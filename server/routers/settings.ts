@@ -4,6 +4,7 @@ import { getOrgSettings, updateOrgSettings } from "../../db/tenant/settings";
 import { audit } from "../audit/audit";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
+import { requireCurrencyChangeable } from "./currency-change";
 import { orgInput } from "./inputs";
 
 /**
@@ -28,7 +29,12 @@ export const TIME_ZONES: readonly string[] = [
   ...new Set(["UTC", ...icuZones, ...icuZones.flatMap((z) => (CURRENT_NAMES[z] ? [CURRENT_NAMES[z]] : []))]),
 ].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
 const zones = new Set(TIME_ZONES);
-const currencies = new Set(Intl.supportedValuesOf("currency"));
+/**
+ * ICU's list leaves out ISO 4217's units of account with four decimals (CLF, UYW), which
+ * Intl.NumberFormat formats all the same; Chilean invoices in Unidad de Fomento are real.
+ */
+export const CURRENCIES: readonly string[] = [...Intl.supportedValuesOf("currency"), "CLF", "UYW"].sort();
+const currencies = new Set(CURRENCIES);
 export const AUDIT_RETENTION_DAYS = { min: 30, max: 3650 } as const;
 
 export const settingsInput = z.object({
@@ -59,6 +65,7 @@ export const settingsRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, ...changes } = input;
+        if (changes.currency !== undefined) await requireCurrencyChangeable((await getOrgSettings()).currency, changes.currency);
         await updateOrgSettings(changes, ctx.services.clock.now());
         await audit(ctx.actor, "org.settings_update", { type: "org", id: ctx.tenant.id }, changes);
         return getOrgSettings();

@@ -205,16 +205,14 @@ describe("a draft from unbilled time", () => {
     expect(added).toMatchObject({ subtotal: 10149, tax: 1928, total: 12077 }); // 1928.31 → 1928
   });
 
-  it("copies the organisation's currency when the draft is made", async () => {
+  it("copies the organisation's currency when the draft is made, and the currency cannot change under it", async () => {
     const eur = await ok(create({ clientId: acme, lines: [manual("One", 1, 100)] }));
-    await ok(owner.client.mutate("settings.update", { org, currency: "CHF" }));
-    try {
-      const chf = await ok(create({ clientId: acme, lines: [manual("Two", 1, 100)] }));
-      expect(chf.currency).toBe("CHF");
-      expect((await ok(owner.client.query("invoices.get", { org, id: eur.id }))).currency).toBe("EUR");
-    } finally {
-      await ok(owner.client.mutate("settings.update", { org, currency: "EUR" }));
-    }
+    expect(eur.currency).toBe("EUR");
+    // ADR 017: once money exists, a new currency would relabel it; the change is refused, not applied.
+    const refused = await owner.client.mutate("settings.update", { org, currency: "CHF" });
+    expect(refused.status).toBe(409);
+    expect(refused.error?.message).toMatch(/^The currency cannot change from EUR to CHF/);
+    expect((await ok(owner.client.query("invoices.get", { org, id: eur.id }))).currency).toBe("EUR");
   });
 
   it("writes nothing when any part fails: an amount too large leaves the time unbilled", async () => {

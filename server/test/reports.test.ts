@@ -57,6 +57,41 @@ async function insertEntries(tenantId: string, specs: EntrySpec[]) {
   }
 }
 
+/** An issued invoice's row, for entries that say they are on it (financials reads the invoice's state). */
+async function issuedInvoiceRow(tenantId: string, id: string, clientId: string) {
+  const lease = await instance.services.pool.acquire(tenantId);
+  try {
+    await lease.db
+      .insertInto("invoices")
+      .values({
+        id,
+        client_id: clientId,
+        number: "INV-2024-0001",
+        status: "issued",
+        currency: "EUR",
+        tax_rate_bp: 0,
+        subtotal: 1000,
+        tax: 0,
+        total: 1000,
+        period_from: null,
+        period_to: null,
+        issue_date: "2024-06-01",
+        due_date: null,
+        notes: "",
+        issued_at: NOW,
+        paid_at: null,
+        voided_at: null,
+        void_reason: null,
+        created_by: null,
+        created_at: NOW,
+        updated_at: NOW,
+      })
+      .execute();
+  } finally {
+    lease.release();
+  }
+}
+
 async function shareWith(tenantId: string, projectId: string, userId: string) {
   const lease = await instance.services.pool.acquire(tenantId);
   try {
@@ -120,6 +155,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     ids.P2 = await create(owner.client, "projects.create", { org, clientId: ids.acme, name: "App", hourlyRate: 9000, budgetSeconds: 3600 });
     ids.P3 = await create(owner.client, "projects.create", { org, clientId: ids.evil, name: "Formula", hourlyRate: 6000 });
     const { O, W, P1, P2, P3 } = ids;
+    await issuedInvoiceRow(owner.tenantId, "i" + "a".repeat(24), ids.evil);
     await insertEntries(owner.tenantId, [
       { member: O, project: P1, start: "2024-05-06T09:00:00Z", seconds: 3600, rate: 10000 }, // 10000
       { member: O, project: P1, start: "2024-05-07T10:00:00Z", seconds: 1800, rate: 10001 }, // 5000.5 → 5001
@@ -141,7 +177,7 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
       ["Website", "Acme", 5400, 5400, 15001],
       ["Formula", "=SUM(A1:A9)", 1000, 1000, 1000],
     ]);
-    expect(r.totals).toEqual({ seconds: 19002, billableSeconds: 11802, amount: 34520 });
+    expect(r.totals).toEqual({ seconds: 19002, billableSeconds: 11802, amount: 34520, otherAmounts: [] });
     expect(r).toMatchObject({ currency: "EUR", timeZone: "UTC", weekStart: 1, today: "2024-05-15", range: MAY });
   });
 
@@ -159,7 +195,12 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     expect((await hours({ groupBy: "member", clientId: ids.evil })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ids.W, 1000],
     ]);
-    expect((await hours({ groupBy: "client", projectId: ids.P1 })).totals).toEqual({ seconds: 5400, billableSeconds: 5400, amount: 15001 });
+    expect((await hours({ groupBy: "client", projectId: ids.P1 })).totals).toEqual({
+      seconds: 5400,
+      billableSeconds: 5400,
+      amount: 15001,
+      otherAmounts: [],
+    });
     expect((await hours({ groupBy: "project", memberId: ids.W })).rows.map((x: Row<"reports.hours">) => [x.key, x.seconds])).toEqual([
       [ids.P2, 5400],
       [ids.P3, 1000],
@@ -232,23 +273,28 @@ describe("hours, budgets, utilisation, unbilled, financials and the dashboard", 
     expect(pick(may.rows)).toEqual({ Website: ["Acme", 2, 5400, 15001], App: ["Acme", 3, 5402, 18519] });
   });
 
-  it("shows each project's rate, budget, billable, unbilled and invoiced amounts", async () => {
+  it("shows each project's rate, budget, billable, unbilled, draft, invoiced and paid amounts", async () => {
     const r = await ok(owner.client.query("reports.financials", { org }));
     expect(
       r.rows.map((x: Row<"reports.financials">) => [
         x.projectName,
+        x.currency,
         x.hourlyRate,
         x.budgetSeconds,
         x.billableAmount,
         x.unbilledAmount,
+        x.draftAmount,
         x.invoicedAmount,
+        x.paidAmount,
       ]),
     ).toEqual([
-      ["App", 9000, 3600, 18519, 18519, 0],
-      ["Formula", 6000, null, 2000, 1000, 1000],
-      ["Website", 10000, 36000, 25001, 25001, 0],
+      ["App", "EUR", 9000, 3600, 18519, 18519, 0, 0, 0],
+      ["Formula", "EUR", 6000, null, 2000, 1000, 0, 1000, 0],
+      ["Website", "EUR", 10000, 36000, 25001, 25001, 0, 0, 0],
     ]);
-    expect(r.totals).toEqual({ billableAmount: 45520, unbilledAmount: 44520, invoicedAmount: 1000 });
+    expect(r.totals).toEqual([
+      { currency: "EUR", billableAmount: 45520, unbilledAmount: 44520, draftAmount: 0, invoicedAmount: 1000, paidAmount: 0 },
+    ]);
   });
 
   it("exports a report as CSV with a header row, and a name starting with = arrives as text", async () => {

@@ -1,4 +1,5 @@
 import { tenantDb } from "../context";
+import { AMOUNT } from "../reports/scope";
 import { projectVisible } from "../visibility";
 
 /** A client's time in [fromMs, toMs), by start instant: the bounds are days in the organisation's zone. */
@@ -14,6 +15,8 @@ export interface TimeGroup {
   hourly_rate: number;
   seconds: number;
   entries: number;
+  /** The sum of the entries' own amounts, each rounded to the minor unit (ADR 017): what every report says of them. */
+  amount: number;
 }
 
 /**
@@ -38,7 +41,11 @@ function unbilledEntries(s: UnbilledScope) {
 export function unbilledGroups(s: UnbilledScope): Promise<TimeGroup[]> {
   return unbilledEntries(s)
     .select(["time_entries.project_id", "projects.name as project_name", "time_entries.hourly_rate"])
-    .select((eb) => [eb.fn.sum<number>("time_entries.duration_seconds").as("seconds"), eb.fn.countAll<number>().as("entries")])
+    .select((eb) => [
+      eb.fn.sum<number>("time_entries.duration_seconds").as("seconds"),
+      eb.fn.countAll<number>().as("entries"),
+      eb.fn.sum<number>(AMOUNT).as("amount"),
+    ])
     .groupBy(["time_entries.project_id", "time_entries.hourly_rate"])
     .orderBy("projects.name")
     .orderBy("time_entries.hourly_rate", "desc")
@@ -62,7 +69,11 @@ export function takenGroups(invoiceId: string): Promise<TimeGroup[]> {
     .innerJoin("projects", "projects.id", "time_entries.project_id")
     .where("time_entries.invoice_id", "=", invoiceId)
     .select(["time_entries.project_id", "projects.name as project_name", "time_entries.hourly_rate"])
-    .select((eb) => [eb.fn.sum<number>("time_entries.duration_seconds").as("seconds"), eb.fn.countAll<number>().as("entries")])
+    .select((eb) => [
+      eb.fn.sum<number>("time_entries.duration_seconds").as("seconds"),
+      eb.fn.countAll<number>().as("entries"),
+      eb.fn.sum<number>(AMOUNT).as("amount"),
+    ])
     .groupBy(["time_entries.project_id", "time_entries.hourly_rate"])
     .orderBy("projects.name")
     .orderBy("time_entries.hourly_rate", "desc")

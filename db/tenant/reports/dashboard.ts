@@ -1,12 +1,18 @@
 import { sql } from "kysely";
 import { tenantDb } from "../context";
 import { projectVisible } from "../visibility";
-import { scopedEntryRows, total, AMOUNT, SECONDS, type ReportScope } from "./scope";
+import { scopedEntryRows, total, AMOUNT, SECONDS, entryCurrency, type ReportScope } from "./scope";
 
-/** Tracked seconds and billable amount of the scope, in one row. */
-export async function scopeTotals(scope: ReportScope): Promise<{ seconds: number; amount: number }> {
+/**
+ * Tracked seconds and billable amount of the scope, in one row. The amount is in the organisation's
+ * currency only: time invoiced in another (files whose currency changed before ADR 017) is not added in.
+ */
+export async function scopeTotals(scope: ReportScope, orgCurrency: string): Promise<{ seconds: number; amount: number }> {
   const row = await scopedEntryRows(scope)
-    .select([total(SECONDS).as("seconds"), total(AMOUNT).as("amount")])
+    .select([
+      total(SECONDS).as("seconds"),
+      total(sql<number>`case when ${entryCurrency(orgCurrency)} = ${orgCurrency} then ${AMOUNT} else 0 end`).as("amount"),
+    ])
     .executeTakeFirstOrThrow();
   return { seconds: Number(row.seconds), amount: Number(row.amount) };
 }

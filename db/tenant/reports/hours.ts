@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Period } from "./periods";
 import { tenantDb } from "../context";
-import { scopedEntryRows, totals, type ReportScope } from "./scope";
+import { scopedEntryRows, totals, BILLING_CLIENT, entryCurrency, type ReportScope } from "./scope";
 
 export type HoursGroupBy = "client" | "project" | "member" | "week" | "month";
 
@@ -16,6 +16,17 @@ export interface HoursRow {
   to: string | null;
   seconds: number;
   billableSeconds: number;
+  /** Minor units of the organisation's currency. */
+  amount: number;
+  /**
+   * Time invoiced in another currency (only in files whose currency changed before ADR 017): kept
+   * apart, never added into `amount`. Empty otherwise.
+   */
+  otherAmounts: CurrencyAmount[];
+}
+
+export interface CurrencyAmount {
+  currency: string;
   amount: number;
 }
 
@@ -36,6 +47,7 @@ interface Raw {
   seconds: number;
   billable_seconds: number;
   amount: number;
+  otherAmounts?: CurrencyAmount[];
 }
 
 const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow => ({
@@ -47,46 +59,63 @@ const toRow = (r: Raw, key: string, label: string, period?: Period): HoursRow =>
   seconds: Number(r.seconds),
   billableSeconds: Number(r.billable_seconds),
   amount: Number(r.amount),
+  otherAmounts: r.otherAmounts ?? [],
 });
 
+type BySum = { key: string | number; currency: string; seconds: number; billable_seconds: number; amount: number };
+
+/**
+ * Rows summed per group and currency → one row per group: hours add up across currencies, money
+ * does not (the organisation's currency in `amount`, any other apart, ADR 017).
+ */
+function perGroup<R extends BySum>(rows: R[], orgCurrency: string): (R & { otherAmounts: CurrencyAmount[] })[] {
+  const out = new Map<string | number, R & { otherAmounts: CurrencyAmount[] }>();
+  for (const r of rows) {
+    const g = out.get(r.key) ?? { ...r, seconds: 0, billable_seconds: 0, amount: 0, currency: orgCurrency, otherAmounts: [] };
+    g.seconds = Number(g.seconds) + Number(r.seconds);
+    g.billable_seconds = Number(g.billable_seconds) + Number(r.billable_seconds);
+    if (r.currency === orgCurrency) g.amount = Number(g.amount) + Number(r.amount);
+    else if (Number(r.amount) !== 0) g.otherAmounts.push({ currency: r.currency, amount: Number(r.amount) });
+    out.set(r.key, g);
+  }
+  return [...out.values()];
+}
+
 /** Hours and billable amount by period: every period of the range, empty ones as zeros (a chart needs the gaps). */
-async function byPeriod(scope: ReportScope, periods: Period[]): Promise<HoursRow[]> {
-  const rows = (await scopedEntryRows(scope)
+async function byPeriod(scope: ReportScope, periods: Period[], orgCurrency: string): Promise<HoursRow[]> {
+  const sums = await scopedEntryRows(scope)
     .select([
       periodIndex(periods, sql<number>`time_entries.started_at`).as("key"),
+      entryCurrency(orgCurrency).as("currency"),
       sql<null>`null`.as("label"),
       sql<null>`null`.as("client_name"),
       ...totals(),
     ])
-    .groupBy(sql`1`)
-    .execute()) as Raw[];
+    .groupBy([sql`1`, sql`2`])
+    .execute();
+  const rows = perGroup(sums, orgCurrency);
   const found = new Map(rows.map((r) => [Number(r.key), r]));
   const empty: Raw = { key: 0, label: null, client_name: null, seconds: 0, billable_seconds: 0, amount: 0 };
   return periods.map((p, i) => toRow(found.get(i) ?? empty, p.key, p.key, p));
 }
 
-type Sums = Pick<Raw, "seconds" | "billable_seconds" | "amount">;
-
-function add(into: Sums, r: Sums) {
-  into.seconds = Number(into.seconds) + Number(r.seconds);
-  into.billable_seconds = Number(into.billable_seconds) + Number(r.billable_seconds);
-  into.amount = Number(into.amount) + Number(r.amount);
-}
-
 /**
  * Hours (seconds) and billable amount (minor units) of the scope. The entries are summed in SQL by
  * an entry column alone (project or member), and only then named: a month holds tens of thousands
- * of entries but a few dozen groups, so names are looked up per group, not per entry. Clients are
- * the sums of their projects.
+ * of entries but a few dozen groups, so names are looked up per group, not per entry.
  */
-export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[]): Promise<HoursRow[]> {
-  if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods);
+export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, periods: Period[], orgCurrency: string): Promise<HoursRow[]> {
+  if (groupBy === "week" || groupBy === "month") return byPeriod(scope, periods, orgCurrency);
+  const currency = entryCurrency(orgCurrency).as("currency");
   let rows: HoursRow[];
   if (groupBy === "member") {
-    const sums = await scopedEntryRows(scope)
-      .select(["time_entries.member_id as key", ...totals()])
-      .groupBy("time_entries.member_id")
-      .execute();
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select(["time_entries.member_id as key", currency, ...totals()])
+        .groupBy(["time_entries.member_id", sql`2`])
+        .execute(),
+      orgCurrency,
+    );
     const keys = sums.map((r) => r.key);
     const names = keys.length
       ? await tenantDb().selectFrom("members").select(["user_id", "name"]).where("user_id", "in", keys).execute()
@@ -94,36 +123,41 @@ export async function hoursReport(scope: ReportScope, groupBy: HoursGroupBy, per
     const nameOf = new Map(names.map((m) => [m.user_id, m.name]));
     // Entries outlive a member's removal: their time still counts, under a plain label.
     rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? "Former member"));
+  } else if (groupBy === "client") {
+    // By the client the money belongs to: invoiced time stays with its invoice's client when a project moves.
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select([BILLING_CLIENT.as("key"), currency, ...totals()])
+        .groupBy([sql`1`, sql`2`])
+        .execute(),
+      orgCurrency,
+    );
+    const keys = sums.map((r) => r.key);
+    const names = keys.length ? await tenantDb().selectFrom("clients").select(["id", "name"]).where("id", "in", keys).execute() : [];
+    const nameOf = new Map(names.map((c) => [c.id, c.name]));
+    rows = sums.map((r) => toRow({ ...r, label: null, client_name: null }, r.key, nameOf.get(r.key) ?? ""));
   } else {
-    const sums = await scopedEntryRows(scope)
-      .select(["time_entries.project_id as key", ...totals()])
-      .groupBy("time_entries.project_id")
-      .execute();
+    const sums = perGroup(
+      await scopedEntryRows(scope)
+        .select(["time_entries.project_id as key", currency, ...totals()])
+        .groupBy(["time_entries.project_id", sql`2`])
+        .execute(),
+      orgCurrency,
+    );
     const keys = sums.map((r) => r.key);
     const projects = keys.length
       ? await tenantDb()
           .selectFrom("projects")
           .innerJoin("clients", "clients.id", "projects.client_id")
-          .select(["projects.id", "projects.name", "projects.client_id", "clients.name as client_name"])
+          .select(["projects.id", "projects.name", "clients.name as client_name"])
           .where("projects.id", "in", keys)
           .execute()
       : [];
     const projectOf = new Map(projects.map((p) => [p.id, p]));
-    if (groupBy === "project") {
-      rows = sums.map((r) => {
-        const p = projectOf.get(r.key)!;
-        return toRow({ ...r, label: p.name, client_name: p.client_name }, r.key, p.name);
-      });
-    } else {
-      const byClient = new Map<string, { name: string; sums: Sums }>();
-      for (const r of sums) {
-        const p = projectOf.get(r.key)!;
-        const client = byClient.get(p.client_id) ?? { name: p.client_name, sums: { seconds: 0, billable_seconds: 0, amount: 0 } };
-        add(client.sums, r);
-        byClient.set(p.client_id, client);
-      }
-      rows = [...byClient].map(([id, c]) => toRow({ key: id, label: c.name, client_name: null, ...c.sums }, id, c.name));
-    }
+    rows = sums.map((r) => {
+      const p = projectOf.get(r.key)!;
+      return toRow({ ...r, label: p.name, client_name: p.client_name }, r.key, p.name);
+    });
   }
   return rows.sort((a, b) => b.seconds - a.seconds || a.label.localeCompare(b.label) || a.key.localeCompare(b.key));
 }

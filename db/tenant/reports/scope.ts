@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import { tenantDb } from "../context";
-import { projectVisible } from "../visibility";
+import { currentAccess, projectVisible } from "../visibility";
 
 /**
  * Which time entries a report may count. Every report query starts from `scopedEntries`, so the two
@@ -27,12 +27,13 @@ export interface ReportScope {
 export function scopedEntryRows(s: ReportScope) {
   let q = tenantDb()
     .selectFrom("time_entries")
-    .where("time_entries.project_id", "in", (eb) => {
-      let visible = eb.selectFrom("projects as vis").select("vis.id").where(projectVisible("vis.id"));
-      if (s.clientId !== undefined) visible = visible.where("vis.client_id", "=", s.clientId);
-      return visible;
-    })
+    .where("time_entries.project_id", "in", (eb) => eb.selectFrom("projects as vis").select("vis.id").where(projectVisible("vis.id")))
     .where("time_entries.ended_at", "is not", null);
+  // Invoiced time belongs to the invoice's client, even after its project moved to another (ADR 017).
+  if (s.clientId !== undefined) q = q.where(BILLING_CLIENT, "=", s.clientId);
+  // A client contact sees their own client's money only: not another client's invoiced time on a project that moved to theirs.
+  const contactOf = currentAccess().clientId;
+  if (contactOf !== null) q = q.where(BILLING_CLIENT, "=", contactOf);
   if (s.ownMemberId !== null) q = q.where("time_entries.member_id", "=", s.ownMemberId);
   if (s.memberId !== undefined) q = q.where("time_entries.member_id", "=", s.memberId);
   if (s.projectId !== undefined) q = q.where("time_entries.project_id", "=", s.projectId);
@@ -51,6 +52,22 @@ export function scopedEntries(s: ReportScope) {
  * arithmetic (seconds ≤ 86,400 and rates ≤ 10^8, so the product stays far inside 64 bits).
  */
 export const AMOUNT = sql<number>`case when time_entries.billable = 1 then (time_entries.duration_seconds * time_entries.hourly_rate + 1800) / 3600 else 0 end`;
+
+/**
+ * The client an entry's money belongs to: its invoice's, once it is on one (draft or issued), else
+ * its project's. A project moved to another client takes only its unbilled time along.
+ */
+export const BILLING_CLIENT = sql<string>`coalesce((select inv.client_id from invoices inv where inv.id = time_entries.invoice_id), (select pc.client_id from projects pc where pc.id = time_entries.project_id))`;
+
+/**
+ * The currency an entry's amount is in: its invoice's, once invoiced; else the organisation's, which
+ * cannot change while any money exists (settings.update refuses), so unbilled time is always in it.
+ */
+export const entryCurrency = (orgCurrency: string) =>
+  sql<string>`coalesce((select inv.currency from invoices inv where inv.id = time_entries.invoice_id), ${orgCurrency})`;
+
+/** The state of the invoice an entry is on: null while unbilled (or released by a void). */
+export const INVOICE_STATUS = sql<string | null>`(select inv.status from invoices inv where inv.id = time_entries.invoice_id)`;
 
 export const SECONDS = sql<number>`time_entries.duration_seconds`;
 export const BILLABLE_SECONDS = sql<number>`case when time_entries.billable = 1 then time_entries.duration_seconds else 0 end`;

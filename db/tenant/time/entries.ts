@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { tenantDb } from "../context";
+import { AMOUNT } from "../reports/scope";
 import { projectVisible } from "../visibility";
 import type { TimeEntryRow } from "./schema";
 
@@ -73,7 +74,7 @@ export function listEntries(f: EntryFilter, page: { limit: number; offset: numbe
   return filtered(f).orderBy("time_entries.started_at", "desc").orderBy("time_entries.id").limit(page.limit).offset(page.offset).execute();
 }
 
-/** Totals over the whole filter (not one page). Amounts are summed per entry, rounded like invoice lines. */
+/** Totals over the whole filter (not one page). Amounts are each entry's, rounded as ADR 017 says, then summed. */
 export async function entryTotals(f: EntryFilter) {
   const row = await filtered(f)
     .clearSelect()
@@ -83,9 +84,7 @@ export async function entryTotals(f: EntryFilter) {
       sql<number>`coalesce(sum(case when time_entries.billable = 1 then time_entries.duration_seconds else 0 end), 0)`.as(
         "billableSeconds",
       ),
-      sql<number>`coalesce(sum(case when time_entries.billable = 1 then cast(round(time_entries.duration_seconds * time_entries.hourly_rate / 3600.0) as integer) else 0 end), 0)`.as(
-        "amount",
-      ),
+      sql<number>`coalesce(sum(${AMOUNT}), 0)`.as("amount"),
     ])
     .executeTakeFirstOrThrow();
   return {
@@ -96,9 +95,9 @@ export async function entryTotals(f: EntryFilter) {
   };
 }
 
-/** Minor units an entry bills: seconds × rate per hour, rounded to the unit; nothing when not billable. */
+/** Minor units an entry bills: seconds × rate per hour, rounded half-up to the unit (ADR 017); nothing when not billable. */
 export function amountOf(e: Pick<TimeEntryRow, "billable" | "duration_seconds" | "hourly_rate">) {
-  return e.billable ? Math.round((e.duration_seconds * e.hourly_rate) / 3600) : 0;
+  return e.billable ? Math.floor((e.duration_seconds * e.hourly_rate + 1800) / 3600) : 0;
 }
 
 function columns(f: EntryFields, now: number) {
