@@ -111,11 +111,12 @@ const claims: Claim[] = [
   {
     command: "purge",
     promise: /recorded in job_runs as\s+scheduled runs are \("terminated-orgs", then "retention"\)/,
-    async check() {
+    check() {
       const jobs = control<{ jobs: string }>(
         "select group_concat(job, ',') as jobs from (select job from job_runs where ok = 1 order by id)",
       );
       expect(jobs?.jobs).toBe("terminated-orgs,retention");
+      return Promise.resolve();
     },
   },
   {
