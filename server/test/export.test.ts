@@ -349,7 +349,7 @@ describe("importing the export into a fresh instance", () => {
 
   it("imports pending webhook deliveries as not sent, and the dispatcher never sends them", async () => {
     const input = { org, webhookId: world.target.webhookId };
-    const before = ok(await world.client.query("webhooks.deliveries", input)) as { status: string }[];
+    const before: { status: string }[] = ok(await world.client.query("webhooks.deliveries", input));
     expect(before.some((d) => d.status === "pending")).toBe(true);
     const expected = before.map((d) =>
       d.status === "pending" ? { ...d, status: "skipped", next_attempt_at: null, error: NOT_RESENT } : d,
