@@ -15,7 +15,7 @@ export function backupOffThread(services: Pick<Services, "config" | "log" | "dis
   // Refused before a thread starts, with the same error the CLI gets.
   services.disk.assertRoomForLargeWrite(services.config.backupDir);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./backup-thread.mjs", import.meta.url), { workerData: { config: services.config } });
+    const worker = new Worker(new URL("../../scripts/backup-thread.mjs", import.meta.url), { workerData: { config: services.config } });
     let settled = false;
     worker.on("message", (message: FromThread) => {
       if ("log" in message) return services.log(message.log);
