@@ -78,6 +78,9 @@ async function main() {
     writers = Array.from({ length: WRITERS }, writer);
 
     const measure = async (label: string, run: () => Promise<unknown>) => {
+      // Each run starts from an empty BACKUP_DIR: blobs are copied only when absent, so a second
+      // run into the same directory would skip the blob copies the first one paid for.
+      rmSync(config.backupDir, { recursive: true, force: true });
       const delay = monitorEventLoopDelay({ resolution: 10 });
       const before = written;
       delay.enable();
