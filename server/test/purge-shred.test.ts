@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupAll, readManifest } from "../backup/backup";
 import { blobBackupDir, controlBackupDir, tenantBackupDir } from "../backup/layout";
+import { backupLockPath } from "../backup/lock";
 import { sha256File } from "../backup/sqlite-copy";
 import { blobDir } from "../files/storage";
 import { purgeClosedOrganisations } from "../tenants/terminate";
@@ -103,5 +105,41 @@ describe("purging shreds the organisation everywhere under DATA_DIR and BACKUP_D
       expect(readManifest(backupDir, stamp)!.tenants[0]!.sha256).toBe(await sha256File(keptFile));
     }
     expect(readdirSync(blobBackupDir(backupDir, kept.tenantId)).length).toBeGreaterThan(0);
+  });
+
+  it("postpones an organisation while a backup holds BACKUP_DIR, its key already gone, and finishes it on the next run", async () => {
+    const late = await orgWithData(instance, "lateone");
+    expect((await backupAll(instance.services)).failures).toEqual([]);
+    const { wrapped_key: wrapped } = await instance.services.control
+      .selectFrom("tenants")
+      .select("wrapped_key")
+      .where("id", "=", late.tenantId)
+      .executeTakeFirstOrThrow();
+    const closed = await late.client.mutate("termination.terminate", { org: "lateone", confirmSlug: "lateone" });
+    expect(closed.status).toBe(200);
+    instance.clock.advance(2 * DAY);
+    const backupDir = instance.services.config.backupDir;
+    const lock = backupLockPath(backupDir);
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString(), token: "running" }));
+    const row = () =>
+      instance.services.control
+        .selectFrom("tenants")
+        .select(["status", "wrapped_key"])
+        .where("id", "=", late.tenantId)
+        .executeTakeFirstOrThrow();
+    try {
+      const first = await purgeClosedOrganisations(instance.services);
+      expect(first.purged).toEqual([]);
+      expect(first.failed).toEqual([{ tenantId: late.tenantId, error: expect.stringContaining(lock) }]);
+      expect(await row()).toEqual({ status: "purging", wrapped_key: null });
+      expect(existsSync(tenantBackupDir(backupDir, late.tenantId))).toBe(true);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [late.tenantId], failed: [], walShredded: true });
+    expect(await row()).toEqual({ status: "purged", wrapped_key: null });
+    expect(existsSync(tenantBackupDir(backupDir, late.tenantId))).toBe(false);
+    const keyBytes = Buffer.from(wrapped!);
+    expect(filesUnder(instance.dataDir).filter((path) => readFileSync(path).includes(keyBytes))).toEqual([]);
   });
 });
