@@ -334,16 +334,3 @@ export function describeBackup(s: BackupSummary) {
 export class BackupFailedError extends Error {
   override name = "BackupFailedError";
 }
-
-/**
- * For the scheduler (BACKUP_CRON): a full backup with rotation. Logs the summary; throws when
- * anything failed, so the job run is recorded as failed, after every other organisation was copied.
- */
-export async function scheduledBackup(services: Services): Promise<BackupSummary> {
-  const summary = await backupAll(services);
-  services.log(`[backup] ${describeBackup(summary)}`);
-  if (summary.failures.length) {
-    throw new BackupFailedError(`backup ${summary.stamp}: ${summary.failures.map((f) => `${f.target}: ${f.error}`).join("; ")}`);
-  }
-  return summary;
-}

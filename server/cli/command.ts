@@ -17,6 +17,8 @@ export interface Command {
   usage: string;
   /** Set by group(): it parses --help itself, per sub-command. */
   dispatches?: boolean;
+  /** Set by group(): its sub-commands, so a test can read each one's help. */
+  subs?: Record<string, Command>;
   /** Returns the exit code (default 0). */
   run(ctx: CliContext): Promise<number | void>;
 }
@@ -46,6 +48,7 @@ export function group(name: string, summary: string, subs: Record<string, Comman
     summary,
     usage,
     dispatches: true,
+    subs,
     async run(ctx) {
       const [sub, ...args] = ctx.args;
       if (!sub || sub === "--help" || sub === "-h") {

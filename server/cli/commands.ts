@@ -22,7 +22,7 @@ export const commands: Record<string, Entry> = {
   },
   import: { summary: "import an organisation export as a new organisation", load: async () => (await import("./import")).importCommand },
   purge: {
-    summary: "run retention now: old logs, expired sessions/tokens/links, terminated organisations",
+    summary: "destroy organisations past their grace period and run retention now",
     load: async () => (await import("./purge")).purgeCommand,
   },
   files: {

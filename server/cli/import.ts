@@ -16,7 +16,8 @@ written. An archive whose attachments exceed FILE_MAX_BYTES or ORG_QUOTA_BYTES i
 exit 1, also before anything is written. Members whose email has an account here become members
 again; --owner names an existing account that becomes an owner (needed when none of the exported
 owners has an account here). Vault credentials must be entered again and webhooks are paused with
-a new secret.`,
+a new secret. Webhook deliveries still pending in the export are never sent from here: they are
+imported as "Not sent" (the organisation they came from may have sent them).`,
   async run(ctx) {
     const { values, positionals } = parseCliArgs(
       ctx.args,
@@ -44,5 +45,9 @@ a new secret.`,
     console.log(`  members with access: ${result.matched.join(", ") || "none"}`);
     if (result.unmatched.length) console.log(`  members without an account here (invite them again): ${result.unmatched.join(", ")}`);
     console.log("  Vault credentials must be entered again; webhooks are paused with a new secret (rotate it, then resume).");
+    if (result.deliveriesNotResent)
+      console.log(
+        `  ${result.deliveriesNotResent} webhook deliveries pending in the export were imported as "Not sent" and will not be sent.`,
+      );
   },
 };

@@ -247,7 +247,8 @@ export class Keyring {
     if (!row) throw new DataKeyError(`no organisation ${tenantId}`);
     let wrapped = row.wrapped_key;
     if (wrapped === null) {
-      if (row.status === "closed" || row.status === "purged") throw new DataKeyError(`organisation ${tenantId} has no data key`);
+      if (row.status === "closed" || row.status === "purging" || row.status === "purged")
+        throw new DataKeyError(`organisation ${tenantId} has no data key`);
       const fresh = this.createDataKey(tenantId);
       await this.control
         .updateTable("tenants")

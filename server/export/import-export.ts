@@ -63,7 +63,11 @@ export interface ImportResult {
   /** Members who got a membership (matched by email), and those who did not. */
   matched: string[];
   unmatched: string[];
+  /** Webhook deliveries still pending in the export: imported as "skipped" (shown as "Not sent"), never sent from here. */
+  deliveriesNotResent: number;
 }
+
+export const NOT_RESENT = "not sent: imported from an export; the organisation it came from may have sent it";
 
 /** `archive`: the file is not a valid export (exit 65 on the CLI); `refused`: valid, but cannot go in here. */
 export class ImportError extends Error {
@@ -149,6 +153,7 @@ export async function importOrgExport(
     const { control, config, clock } = services;
     const tenantId = newId("t");
     const now = clock.now();
+    let deliveriesNotResent = 0;
     try {
       await control
         .insertInto("tenants")
@@ -178,6 +183,7 @@ export async function importOrgExport(
         await sql`delete from workflow_statuses`.execute(db);
         await sql`delete from org_settings`.execute(db);
         const invoices: { id: string; status: string; number: string | null }[] = [];
+        deliveriesNotResent = 0;
         for (const table of TABLE_NAMES) {
           if (table === "payments") await promoteInvoices(db, invoices);
           let batch: Row[] = [];
@@ -213,6 +219,14 @@ export async function importOrgExport(
               );
               row.active = 0;
               row.paused_reason ??= row.owner_id ? null : UNOWNED_REASON;
+            }
+            if (table === "webhook_deliveries" && row.status === "pending") {
+              // The organisation it came from may have sent it after the export was taken, or may
+              // still send it; a receiver must never get an event twice because of a move.
+              row.status = "skipped";
+              row.next_attempt_at = null;
+              row.last_error = NOT_RESENT;
+              deliveriesNotResent++;
             }
             if (table === "attachments") {
               const stored = await storeAttachment(services, zip, archive, tenantId, key, row);
@@ -275,7 +289,15 @@ export async function importOrgExport(
       throw error instanceof ImportError ? error : refused(`The import failed and was undone: ${(error as Error).message}`);
     }
     onProgress(total, total);
-    return { tenantId, slug: slug.data, name, counts: manifest.counts, matched: people.matched, unmatched: people.unmatched };
+    return {
+      tenantId,
+      slug: slug.data,
+      name,
+      counts: manifest.counts,
+      matched: people.matched,
+      unmatched: people.unmatched,
+      deliveriesNotResent,
+    };
   } finally {
     zip.close();
   }

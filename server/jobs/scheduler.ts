@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { ConfigError } from "../config";
-import { scheduledBackup } from "../backup/backup";
+import { scheduledBackup } from "../backup/scheduled-backup";
 import { sendDueDigests } from "../digest/send";
 import { expireExports } from "../export/jobs";
 import { compactQueued } from "../privacy/compaction";

@@ -6,9 +6,12 @@ import { deleteTenantFile } from "../../db/tenant/provision";
 import { tenantFilePath } from "../../db/tenant/paths";
 import { logSecurityEvent } from "../audit/security-log";
 import type { RequestInfo } from "../auth/session";
+import { shredControlWal } from "../../db/control/open";
 import { blobDir } from "../files/storage";
 import type { Services } from "../services";
 import { conflict, notFound } from "../trpc/errors";
+import { shredBackups } from "./shred-backups";
+import { tombstoneTenant } from "./tombstone";
 
 /**
  * Terminating an organisation, in three steps (ADR 009):
@@ -17,9 +20,9 @@ import { conflict, notFound } from "../trpc/errors";
  *   restore  → back to "active", by an owner, while now < purge_after (ORG_GRACE_DAYS);
  *   purge    → after purge_after: the file (+ -wal, -shm, -journal), attachment blobs and export
  *              archives are deleted, the data key destroyed, and the control row cut down to a
- *              tombstone (status "purged", slug kept so the address is never handed to someone else).
- * Backups under BACKUP_DIR are left to rotate out; without the destroyed data key their sealed
- * columns and blobs cannot be read.
+ *              tombstone (status "purged", slug kept so the address is never handed to someone else);
+ *              its backups and backed-up blobs under BACKUP_DIR go in the same purge, and control
+ *              backups keep only its tombstone (ADR 020).
  */
 
 export interface Actor {
@@ -146,7 +149,26 @@ export async function restoreOrganisation(services: Services, tenantId: string, 
 export type PurgeResult = {
   purged: string[];
   failed: { tenantId: string; error: string }[];
+  /** The control DB's WAL was checkpointed and truncated: no old copy of a purged row is left in it. */
+  walShredded: boolean;
 };
+
+/** Closed organisations whose grace period is over, and those a purge claimed but did not finish. */
+export const dueForPurge = (now: number) => (eb: ExpressionBuilder<ControlDB, "tenants">) =>
+  eb.or([
+    eb.and([eb("status", "=", "closed"), eb("purge_after", "is not", null), eb("purge_after", "<=", now)]),
+    eb("status", "=", "purging"),
+  ]);
+
+/** What `purge --dry-run` lists: the organisations a purge run now would destroy. */
+export async function organisationsDueForPurge(services: Pick<Services, "control" | "clock">) {
+  return services.control
+    .selectFrom("tenants")
+    .select(["id", "slug", "name", "status", "closed_at", "purge_after"])
+    .where(dueForPurge(services.clock.now()))
+    .orderBy("purge_after")
+    .execute();
+}
 
 /**
  * Destroys every closed organisation whose grace period is over (purge_after <= now). Per
@@ -156,9 +178,15 @@ export type PurgeResult = {
  *      the claim a restore racing the run could reopen an organisation whose file was deleted;
  *   2. close its pool handle, delete the database file with -wal/-shm/-journal, its blobs directory
  *      and its export archives: the file holds the data in plain text, so it goes first;
- *   3. one control transaction: data key destroyed (wrapped_key = null), memberships, invitations,
- *      support grants and sessions, API tokens and export rows deleted, the row reduced to a
- *      tombstone, "org.purged" logged.
+ *   3. one control transaction: the row cut to its tombstone (tombstoneTenant: data key destroyed,
+ *      memberships, grants, tokens… deleted), still "purging", so a backup started from now on
+ *      copies neither the organisation nor its key;
+ *   4. its backups and blobs in BACKUP_DIR deleted, and its row in every control backup cut to the
+ *      same tombstone (shredBackups; needs the backup lock, so a running backup postpones this
+ *      organisation to the next run);
+ *   5. status "purged" and "org.purged" logged.
+ * After the organisations, the control DB's WAL is checkpointed and truncated (the DB runs with
+ * secure_delete, so the freed cells are already zeroed): no old frame with a wrapped key survives.
  * Every step is idempotent and "purging" rows are picked up again, so a crash anywhere leaves a
  * row that the next run finishes. One organisation failing does not stop the others; failures are
  * returned (and logged).
@@ -166,20 +194,15 @@ export type PurgeResult = {
 export async function purgeClosedOrganisations(services: Services): Promise<PurgeResult> {
   const { control, clock, config, pool, keys } = services;
   const now = clock.now();
-  const dueOrClaimed = (eb: ExpressionBuilder<ControlDB, "tenants">) =>
-    eb.or([
-      eb.and([eb("status", "=", "closed"), eb("purge_after", "is not", null), eb("purge_after", "<=", now)]),
-      eb("status", "=", "purging"),
-    ]);
-  const due = await control.selectFrom("tenants").select(["id", "slug"]).where(dueOrClaimed).orderBy("purge_after").execute();
-  const result: PurgeResult = { purged: [], failed: [] };
+  const due = await organisationsDueForPurge(services);
+  const result: PurgeResult = { purged: [], failed: [], walShredded: false };
   for (const tenant of due) {
     try {
       const claim = await control
         .updateTable("tenants")
         .set({ status: "purging" })
         .where("id", "=", tenant.id)
-        .where(dueOrClaimed)
+        .where(dueForPurge(now))
         .executeTakeFirst();
       if (Number(claim.numUpdatedRows) === 0) continue;
       await pool.close(tenant.id);
@@ -188,24 +211,22 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
       rmSync(blobDir(config.dataDir, tenant.id), { recursive: true, force: true });
       await removeExportFiles(services, tenant.id);
       await control.transaction().execute(async (trx) => {
+        if (!(await tombstoneTenant(trx, tenant.id, now, ["purging"], "purging")))
+          throw new Error("the organisation is no longer being purged");
+      });
+      // Also drops the process's cached unwrapped key; the column is already null.
+      await keys.destroyDataKey(tenant.id);
+      await shredBackups(config.backupDir, tenant.id, now);
+      await control.transaction().execute(async (trx) => {
         const r = await trx
           .updateTable("tenants")
-          .set({ status: "purged", purged_at: now, name: "(purged)", features: "{}", wrapped_key: null })
+          .set({ status: "purged" })
           .where("id", "=", tenant.id)
           .where("status", "=", "purging")
           .executeTakeFirst();
         if (Number(r.numUpdatedRows) === 0) throw new Error("the organisation is no longer being purged");
-        const grants = trx.selectFrom("support_grants").select("id").where("tenant_id", "=", tenant.id);
-        await trx.deleteFrom("support_sessions").where("grant_id", "in", grants).execute();
-        await trx.deleteFrom("support_grants").where("tenant_id", "=", tenant.id).execute();
-        await trx.deleteFrom("memberships").where("tenant_id", "=", tenant.id).execute();
-        await trx.deleteFrom("invitations").where("tenant_id", "=", tenant.id).execute();
-        await trx.deleteFrom("api_tokens").where("tenant_id", "=", tenant.id).execute();
-        await trx.deleteFrom("org_exports").where("tenant_id", "=", tenant.id).execute();
         await logSecurityEvent(trx, now, "org.purged", {}, SYSTEM, { tenant: tenant.id, slug: tenant.slug });
       });
-      // Also drops the process's cached unwrapped key; the column is already null.
-      await keys.destroyDataKey(tenant.id);
       result.purged.push(tenant.id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -213,6 +234,9 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
       result.failed.push({ tenantId: tenant.id, error: message });
     }
   }
+  // Every run, not only one that purged: a checkpoint a reader blocked last time is finished now.
+  result.walShredded = await shredControlWal(control);
+  if (!result.walShredded) services.log("[purge] the control DB's WAL could not be truncated (a reader held it); the next run retries");
   return result;
 }
 

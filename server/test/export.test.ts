@@ -8,7 +8,7 @@ import yazl from "yazl";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tenantFilePath } from "../../db/tenant/paths";
 import { FORMAT_VERSION, manifestSchema, TABLE_NAMES, TABLES, type Manifest, type TableName } from "../export/format";
-import { ImportError, importOrgExport } from "../export/import-export";
+import { ImportError, importOrgExport, NOT_RESENT } from "../export/import-export";
 import { expireExports, exportFilePath, exportsIdle, failInterruptedExports } from "../export/jobs";
 import { writeOrgExport } from "../export/write-export";
 import { inviteMember, STRONG_PASSWORD, verifiedUser } from "./support/accounts";
@@ -300,6 +300,8 @@ describe("importing the export into a fresh instance", () => {
     "privacy.status",
     "termination.status",
     "termination.preview",
+    // Compared below: pending deliveries arrive as "skipped", never to be sent again.
+    "webhooks.deliveries",
   ]);
   const queries = Object.entries(tenantCalls).filter(
     ([path, c]) => c.kind === "query" && !NOT_FROM_THE_FILE.has(path) && !path.startsWith("digest."),
@@ -343,6 +345,22 @@ describe("importing the export into a fresh instance", () => {
     expect(blobs.length).toBe(2);
     // Not the old ciphertext: the blobs are sealed for the new organisation.
     for (const b of blobs) expect(existsSync(join(source.dataDir, "blobs", world.tenantId, b))).toBe(false);
+  });
+
+  it("imports pending webhook deliveries as not sent, and the dispatcher never sends them", async () => {
+    const input = { org, webhookId: world.target.webhookId };
+    const before: { status: string }[] = ok(await world.client.query("webhooks.deliveries", input));
+    expect(before.some((d) => d.status === "pending")).toBe(true);
+    const expected = before.map((d) =>
+      d.status === "pending" ? { ...d, status: "skipped", next_attempt_at: null, error: NOT_RESENT } : d,
+    );
+    const after = async () => normalise(ok(await imported.query("webhooks.deliveries", input)));
+    expect(await after()).toEqual(normalise(expected));
+    // Even once the owner resumes the webhook, nothing imported is due.
+    ok(await imported.mutate("webhooks.update", { org, id: world.target.webhookId, active: true }));
+    await fresh.services.webhooks.runOnce();
+    expect(await after()).toEqual(normalise(expected));
+    ok(await imported.mutate("webhooks.update", { org, id: world.target.webhookId, active: false }));
   });
 
   it("asks for credentials again: vault secrets do not open, webhooks are paused", async () => {

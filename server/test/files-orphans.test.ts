@@ -294,7 +294,7 @@ describe("files sweep", () => {
       timeoutMs: 90_000,
     });
     expect(purge.status, purge.stderr).toBe(0);
-    expect(JSON.parse(purge.stdout).detail).toMatchObject({ orphanFileRows: 0, orphanBlobs: 1, orphanBlobBytes: 321 });
+    expect(JSON.parse(purge.stdout).retention.detail).toMatchObject({ orphanFileRows: 0, orphanBlobs: 1, orphanBlobBytes: 321 });
     expect(existsSync(orphan)).toBe(false);
   }, 120_000);
 

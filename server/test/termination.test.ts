@@ -106,7 +106,7 @@ describe("closing an organisation", () => {
     }
     // 1 ms before the end of the grace period: nothing is purged, and a restore still works.
     instance.clock.advance(purge_after! - 1 - instance.clock.now());
-    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [] });
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [], walShredded: true });
     expect(existsSync(file())).toBe(true);
     const restored = await owner.client.mutate("termination.restore", { slug });
     expect(restored.status).toBe(200);
@@ -145,7 +145,7 @@ describe("purging a closed organisation", () => {
     await instance.services.keys.dataKeyFor(owner.tenantId);
 
     const result = await purgeClosedOrganisations(instance.services);
-    expect(result).toEqual({ purged: [owner.tenantId], failed: [] });
+    expect(result).toEqual({ purged: [owner.tenantId], failed: [], walShredded: true });
     for (const suffix of ["", "-wal", "-shm", "-journal"]) expect(existsSync(file() + suffix)).toBe(false);
     expect(readdirSync(`${instance.dataDir}/tenants`).filter((n) => n.startsWith(owner.tenantId))).toEqual([]);
     expect(existsSync(blobDir(instance.dataDir, owner.tenantId))).toBe(false);
@@ -168,7 +168,7 @@ describe("purging a closed organisation", () => {
     // The purge deleted the token itself: it is now just an unknown token.
     expect((await token.query("clients.list", { org: slug })).status).toBe(401);
     expect((await owner.client.mutate("orgs.create", { name: "Doomed again", slug })).status).toBe(409);
-    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [] });
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [], walShredded: true });
   });
 
   it("never reopens an organisation the purge has claimed, and finishes a claim a crash left behind", async () => {
@@ -184,7 +184,7 @@ describe("purging a closed organisation", () => {
         .status,
     ).toBe("purging");
     expect((await other.client.query("clients.list", { org: "claimed" })).status).toBe(404);
-    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [] });
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [], walShredded: true });
     expect(existsSync(tenantFilePath(instance.dataDir, other.tenantId))).toBe(false);
     expect(
       await instance.services.control
@@ -202,7 +202,7 @@ describe("purging a closed organisation", () => {
     instance.clock.advance(GRACE - 1000);
     expect((await other.client.mutate("termination.restore", { slug: "saved" })).status).toBe(200);
     instance.clock.advance(2000);
-    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [] });
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [], failed: [], walShredded: true });
     expect(existsSync(tenantFilePath(instance.dataDir, other.tenantId))).toBe(true);
     expect((await other.client.query("clients.list", { org: "saved" })).status).toBe(200);
   });
@@ -213,7 +213,7 @@ describe("purging a closed organisation", () => {
     instance.clock.advance(GRACE);
     await instance.services.pool.close(other.tenantId);
     rmSync(tenantFilePath(instance.dataDir, other.tenantId));
-    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [] });
+    expect(await purgeClosedOrganisations(instance.services)).toEqual({ purged: [other.tenantId], failed: [], walShredded: true });
     const row = await instance.services.control
       .selectFrom("tenants")
       .select(["status", "wrapped_key"])
