@@ -304,7 +304,7 @@ const claims: Claim[] = [
   },
   {
     command: "rotate-master-key",
-    promise: /A --new-key-file\s+that does not exist is created \(0600\) with a fresh key/,
+    promise: /--new-key-file <path> \(created 0600 if missing\)/,
     async check() {
       const newKey = join(dataDir, "secrets", "next.key");
       const res = await cli(["rotate-master-key", "--new-key-file", newKey]);
