@@ -144,7 +144,7 @@ beforeAll(async () => {
   const paid = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
   ok(await c.mutate("invoices.issue", { org, id: paid.id }), "issue");
   const full = ok(await c.query("invoices.get", { org, id: paid.id }), "get");
-  ok(await c.mutate("payments.create", { org, invoiceId: paid.id, paidOn: "2026-01-20", amount: full.total, method: "card" }), "pay");
+  ok(await c.mutate("payments.create", { org, invoiceId: paid.id, paidOn: full.issue_date, amount: full.total, method: "card" }), "pay");
   const voided = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
   ok(await c.mutate("invoices.issue", { org, id: voided.id }), "issue");
   ok(await c.mutate("invoices.void", { org, id: voided.id, reason: "Sent to the wrong client" }), "void");
