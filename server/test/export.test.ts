@@ -390,6 +390,25 @@ describe("an archive that is not exactly an export", () => {
     await refuse(file, /Unsupported export format "opslayer-org-export\/99"/);
   });
 
+  it("still imports a version-1 archive, from before rate_scale_reviews (issue 26), with that table empty", async () => {
+    const file = await rewriteZip(zipPath, join(work, "version-1.zip"), (files) => {
+      files.delete("tables/rate_scale_reviews.json");
+      const m = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+      m.format = "opslayer-org-export/1";
+      m.files = m.files.filter((f) => f.path !== "tables/rate_scale_reviews.json");
+      delete m.counts.rate_scale_reviews;
+      files.set("manifest.json", Buffer.from(JSON.stringify(m)));
+    });
+    const result = await importOrgExport(fresh.services, file, { slug: "from-version-1" });
+    const lease = await fresh.services.pool.acquire(result.tenantId);
+    try {
+      expect(await lease.db.selectFrom("rate_scale_reviews").selectAll().execute()).toEqual([]);
+      expect((await lease.db.selectFrom("payments").select("id").execute()).length).toBeGreaterThan(0);
+    } finally {
+      lease.release();
+    }
+  });
+
   it("is refused when a row fails its schema, even with matching checksums", async () => {
     const file = await rewriteZip(zipPath, join(work, "schema.zip"), (files) => {
       const rows = jsonLines(files, "tasks");

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migration0016 } from "../../db/tenant/migrations/0016_rate_scale_review";
 import type { TenantDB } from "../../db/tenant/schema";
 import { userWithOrg } from "./support/accounts";
+import { BearerClient } from "./support/api-client";
 import { ok } from "./support/client";
 import { startInstance, type Instance } from "./support/instance";
 
@@ -198,6 +199,24 @@ describe("rates stored at the wrong scale (migration 0016)", () => {
     ]);
     const euro = await orgBeforeTheFix("euro-agency", "EUR", 100, 10_000);
     expect(ok(await euro.owner.client.query("rates.scaleReviews", { org: "euro-agency" }), "none")).toEqual([]);
+  });
+
+  it("leaves out a member rate last set through an API token (already in minor units)", async () => {
+    const slug = "token-yen";
+    const owner = await userWithOrg(instance, slug);
+    ok(await owner.client.mutate("settings.update", { org: slug, currency: "JPY" }), "currency");
+    const me = ok(await owner.client.query("members.me", { org: slug }), "me");
+    const minted = ok(
+      await owner.client.mutate("apiTokens.create", { org: slug, name: "import script", scopes: ["time.rates.manage"], expiresInDays: 1 }),
+      "token",
+    );
+    const api = new BearerClient(instance.url, minted.token);
+    ok(await api.mutate("rates.set", { org: slug, memberId: me.userId, hourlyRate: 12_000 }), "rate via token");
+    await inFile(owner.tenantId, async (db) => {
+      await sql`drop table rate_scale_reviews`.execute(db);
+      await migration0016.up(db);
+    });
+    expect(ok(await owner.client.query("rates.scaleReviews", { org: slug }), "reviews")).toEqual([]);
   });
 
   it("refuses a review whose rate changed since it was listed, and an id that is no review", async () => {
