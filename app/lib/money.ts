@@ -211,7 +211,13 @@ export function formatTaxRate(bp: number): string {
   return `${(bp / 100).toLocaleString("en", { maximumFractionDigits: 2 })} %`;
 }
 
-/** "19" or "7.5" (percent) → basis points; undefined when it is not a rate. */
+/** A tax rate as its field shows it, read back by parseTaxRate: 750 bp → "7.5" (en), "7,5" (de). */
+export function formatTaxRateInput(bp: number, locale?: string): string {
+  const style = numberFormatStyle(locale);
+  return new Intl.NumberFormat(style.locale, { numberingSystem: "latn", maximumFractionDigits: 2, useGrouping: false }).format(bp / 100);
+}
+
+/** "19" or "7.5" (percent; "7,5" where the decimal separator is a comma) → basis points; undefined when it is not a rate. */
 export function parseTaxRate(value: string | undefined, locale?: string): number | undefined {
   const v = (value ?? "").trim().replace(/\s*%$/, "");
   if (v === "") return 0;

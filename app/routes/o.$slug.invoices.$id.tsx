@@ -11,6 +11,7 @@ import {
   formatTaxRate,
   INVOICE_STATUS_LABEL,
   formatAmountInput,
+  formatTaxRateInput,
   parseAmountInput,
   parseQuantityInput,
   parseTaxRate,
@@ -53,7 +54,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     }
     case "update": {
       const taxRateBp = parseTaxRate(f.taxRate, locale);
-      if (taxRateBp === undefined) return fail("taxRate", "Enter a percentage such as 19 or 7.5.");
+      if (taxRateBp === undefined) return fail("taxRate", `Enter a percentage such as 19 or ${formatTaxRateInput(750, locale)}.`);
       return attempt(request, () => api.invoices.update({ org, id, taxRateBp, dueDate: f.dueDate || null, notes: f.notes ?? "" }));
     }
     case "addLine": {
@@ -225,7 +226,12 @@ export default function InvoiceDetail() {
           <Form method="post" className="card">
             <h2>Details</h2>
             <input type="hidden" name="intent" value="update" />
-            <Field name="taxRate" label="Tax rate (%)" result={result} defaultValue={String(invoice.tax_rate_bp / 100)} />
+            <Field
+              name="taxRate"
+              label="Tax rate (%)"
+              result={result}
+              defaultValue={formatTaxRateInput(invoice.tax_rate_bp, numberLocale)}
+            />
             <Field name="dueDate" label="Due date" type="date" result={result} defaultValue={invoice.due_date} />
             <Field name="notes" label="Notes" result={result}>
               <textarea id="f-notes" name="notes" defaultValue={invoice.notes} maxLength={10_000} />

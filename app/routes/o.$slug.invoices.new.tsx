@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { errorsOf, Field, FormMessage } from "~/components/form";
 import { attempt, readForm, formObject, load, requestLocale, type ActionFailure } from "~/lib/api.server";
 import { formatHours, todayIn } from "~/lib/format";
-import { formatMoney, parseAmountInput, parseQuantityInput, parseTaxRate } from "~/lib/money";
+import { formatMoney, formatTaxRateInput, parseAmountInput, parseQuantityInput, parseTaxRate } from "~/lib/money";
 
 const MANUAL_ROWS = 3;
 const isDate = (v: string | null): v is string => v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -37,7 +37,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const fieldErrors: ActionFailure["fieldErrors"] = {};
   const locale = requestLocale(request);
   const taxRateBp = parseTaxRate(f.taxRate, locale);
-  if (taxRateBp === undefined) fieldErrors.taxRate = ["Enter a percentage such as 19 or 7.5."];
+  if (taxRateBp === undefined) fieldErrors.taxRate = [`Enter a percentage such as 19 or ${formatTaxRateInput(750, locale)}.`];
   const lines: { description: string; quantity: number; unitPrice: number }[] = [];
   for (let i = 0; i < MANUAL_ROWS; i++) {
     const description = (f[`description${i}`] ?? "").trim();

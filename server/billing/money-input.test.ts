@@ -6,6 +6,7 @@ import {
   minorDigits,
   parseAmountInput,
   parseQuantityInput,
+  formatTaxRateInput,
   parseTaxRate,
 } from "../../app/lib/money";
 
@@ -91,6 +92,9 @@ describe("strict decimals in the person's number format", () => {
     expect(parseTaxRate("7.5", "en")).toBe(750);
     expect(parseTaxRate("7,5", "en")).toBeUndefined();
     expect(parseTaxRate("1e2", "en")).toBeUndefined();
+    for (const locale of ["en", "de", "fr", "de-CH"])
+      for (const bp of [0, 750, 1900, 1925, 10_000])
+        expect([locale, parseTaxRate(formatTaxRateInput(bp, locale), locale)]).toEqual([locale, bp]);
   });
 });
 
