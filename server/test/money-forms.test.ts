@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migration0016 } from "../../db/tenant/migrations/0016_rate_scale_review";
 import { formatMoney } from "../../app/lib/money";
 import { userWithOrg } from "./support/accounts";
 import { ok } from "./support/client";
@@ -122,6 +124,36 @@ describe("rates typed in the web forms are stored at the currency's own scale (i
     const me = ok(await owner.client.query("members.me", { org: slug }), "me");
     const listed = ok(await owner.client.query("rates.list", { org: slug }), "rates");
     expect(listed.members.find((m: { user_id: string }) => m.user_id === me.userId).default_rate).toBe(123_450);
+  });
+});
+
+describe("the Rates page lists rates stored at the wrong scale for the owner (migration 0016)", () => {
+  it("shows ¥1,000,000/h with the probable ¥10,000, and its Fix button stores 10000 and re-prices the unbilled hour", async () => {
+    const slug = "yen-review";
+    const { owner, clientId, projectId } = await orgIn(slug, "JPY");
+    // As the old project form left it: ¥10,000 typed, ×100 stored; one hour logged at that rate.
+    ok(await owner.client.mutate("projects.update", { org: slug, id: projectId, hourlyRate: 1_000_000 }), "old rate");
+    ok(await owner.client.mutate("time.create", { org: slug, projectId, date: today(), durationSeconds: 3600, billable: true }), "hour");
+    const lease = await instance.services.pool.acquire(owner.tenantId);
+    try {
+      await sql`drop table rate_scale_reviews`.execute(lease.db);
+      await migration0016.up(lease.db);
+    } finally {
+      lease.release();
+    }
+    const listed = text(await (await page(owner, `/o/${slug}/settings/rates`)).text());
+    expect(listed).toContain("Rates to check: possibly stored at the wrong scale");
+    expect(listed).toMatch(/Project Website ¥1,000,000 ?\/h ¥10,000 ?\/h 1 Fix to ¥10,000 Keep ¥1,000,000/);
+    const [review] = ok(await owner.client.query("rates.scaleReviews", { org: slug }), "reviews");
+    const fixed = await post(owner, `/o/${slug}/settings/rates`, { intent: "review-fix", reviewId: String(review.id) });
+    expect(fixed.status).toBe(302);
+    expect(ok(await owner.client.query("projects.get", { org: slug, id: projectId }), "project").hourly_rate).toBe(10_000);
+    expect(text(await (await page(owner, `/o/${slug}/settings/rates`)).text())).not.toContain("Rates to check");
+    const invoice = ok(
+      await owner.client.mutate("invoices.create", { org: slug, clientId, from: dayOffset(-1), to: dayOffset(1), lines: [] }),
+      "invoice",
+    );
+    expect(invoice.total).toBe(10_000);
   });
 });
 
