@@ -1,5 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { PROJECT_STATUS_LABEL } from "~/lib/format";
+import { formatAmountInput, minorDigits } from "~/lib/money";
 import { useOrgAccess } from "~/lib/permissions";
 import { Field, FormMessage } from "./form";
 
@@ -22,7 +23,8 @@ export function ProjectForm(props: {
 }) {
   const { result, project } = props;
   const busy = useNavigation().state !== "idle";
-  const showRates = useOrgAccess().can("project.rates.view") && project?.hourly_rate !== null;
+  const access = useOrgAccess();
+  const showRates = access.can("project.rates.view") && project?.hourly_rate !== null;
   return (
     <Form method="post" className="card narrow">
       <FormMessage result={result} />
@@ -55,8 +57,8 @@ export function ProjectForm(props: {
             name="hourlyRate"
             label="Hourly rate"
             result={result}
-            defaultValue={project?.hourly_rate != null ? (project.hourly_rate / 100).toFixed(2) : ""}
-            hint="Billable rate per hour"
+            defaultValue={project?.hourly_rate ? formatAmountInput(project.hourly_rate, access.currency, access.numberLocale) : ""}
+            hint={`Billable rate per hour in ${access.currency}, e.g. ${formatAmountInput(12050 * 10 ** Math.max(minorDigits(access.currency) - 2, 0), access.currency, access.numberLocale)}`}
           />
           <Field
             name="budgetHours"

@@ -2,11 +2,14 @@ import { redirect } from "@remix-run/node";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { ZodError, z } from "zod";
+import { localeFromAcceptLanguage } from "./money";
 
 export interface ActionFailure {
   ok: false;
   message: string;
   fieldErrors: Record<string, string[] | undefined>;
+  /** A refusal that a confirmation would lift (a payment dated ahead, an overpayment): the form asks for it. */
+  confirm?: string;
 }
 
 /**
@@ -74,7 +77,9 @@ export async function attempt<T>(
         fieldErrors: z.flattenError(error.cause).fieldErrors,
       };
     }
-    return { ok: false, message: error.message, fieldErrors: {} };
+    // server/billing/payment-rules.ts's ConfirmationNeeded, recognised by shape without importing server code.
+    const confirm = (error.cause as { confirm?: unknown } | undefined)?.confirm;
+    return { ok: false, message: error.message, fieldErrors: {}, ...(typeof confirm === "string" && { confirm }) };
   }
 }
 
@@ -102,13 +107,9 @@ export function formObject(form: FormData): Record<string, string> {
   return out;
 }
 
-/** "1,234.50" → 123450 minor units; undefined when it is not an amount, so the form can say so. */
-export function parseMoney(value: string | undefined): number | undefined {
-  const v = (value ?? "").replace(/[\s,]/g, "");
-  if (v === "") return 0;
-  if (!/^\d{1,9}(\.\d{1,2})?$/.test(v)) return undefined;
-  const [whole = "0", cents = ""] = v.split(".");
-  return Number(whole) * 100 + Number(cents.padEnd(2, "0"));
+/** The number format amounts are typed in: the person's browser language (ADR 015). */
+export function requestLocale(request: Request): string {
+  return localeFromAcceptLanguage(request.headers.get("accept-language"));
 }
 
 /** Hours as typed ("12.5") → seconds; null for blank, undefined when it is not a number. */

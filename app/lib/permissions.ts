@@ -18,6 +18,8 @@ export function useOrgAccess() {
     me: data?.me ?? null,
     permissions,
     currency: data?.me?.currency ?? "EUR",
+    /** The viewer's number format for typed amounts (from their browser's languages). */
+    numberLocale: data?.numberLocale ?? "en",
     can: (name: string) => can(permissions, name),
   };
 }

@@ -3,15 +3,17 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, readForm, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, requestLocale } from "~/lib/api.server";
 import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import {
   formatMoney,
   formatTaxRate,
   INVOICE_STATUS_LABEL,
-  minorDigits,
-  parseAmount,
+  formatAmountInput,
+  formatTaxRateInput,
+  parseAmountInput,
+  parseQuantityInput,
   parseTaxRate,
   PAYMENT_METHOD_LABEL,
 } from "~/lib/money";
@@ -38,6 +40,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const org = params.slug!;
   const id = params.id!;
   const currency = f.currency ?? "EUR";
+  const locale = requestLocale(request);
   const api = context.api;
   switch (f.intent) {
     case "issue":
@@ -50,29 +53,40 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return result;
     }
     case "update": {
-      const taxRateBp = parseTaxRate(f.taxRate);
-      if (taxRateBp === undefined) return fail("taxRate", "Enter a percentage such as 19 or 7.5.");
+      const taxRateBp = parseTaxRate(f.taxRate, locale);
+      if (taxRateBp === undefined) return fail("taxRate", `Enter a percentage such as 19 or ${formatTaxRateInput(750, locale)}.`);
       return attempt(request, () => api.invoices.update({ org, id, taxRateBp, dueDate: f.dueDate || null, notes: f.notes ?? "" }));
     }
     case "addLine": {
-      const unitPrice = parseAmount(f.unitPrice, currency);
-      if (unitPrice === undefined) return fail("unitPrice", `Enter an amount in ${currency}.`);
+      const quantity = parseQuantityInput(f.quantity, locale);
+      if (!quantity.ok) return fail("quantity", quantity.message);
+      const unitPrice = parseAmountInput(f.unitPrice, currency, locale);
+      if (!unitPrice.ok) return fail("unitPrice", unitPrice.message);
       return attempt(request, () =>
-        api.invoices.addLine({ org, id, description: f.description ?? "", quantity: Number(f.quantity || "1"), unitPrice }),
+        api.invoices.addLine({
+          org,
+          id,
+          description: f.description ?? "",
+          quantity: quantity.thousandths / 1000,
+          unitPrice: unitPrice.minor,
+        }),
       );
     }
     case "removeLine":
       return attempt(request, () => api.invoices.removeLine({ org, id, lineId: f.lineId ?? "" }));
     case "pay": {
-      const amount = parseAmount(f.amount, currency);
-      if (amount === undefined || amount === 0) return fail("amount", `Enter an amount in ${currency} above zero.`);
+      const parsed = parseAmountInput(f.amount, currency, locale);
+      if (!parsed.ok) return fail("amount", parsed.message);
+      if (parsed.minor === 0) return fail("amount", "A payment must be above zero.");
       const method = (METHODS as string[]).includes(f.method ?? "") ? (f.method as (typeof METHODS)[number]) : "other";
       return attempt(request, () =>
         api.payments.create({
           org,
           invoiceId: id,
           paidOn: f.paidOn ?? "",
-          amount,
+          amount: parsed.minor,
+          confirmFutureDate: f.confirmFutureDate === "1",
+          confirmOverpayment: f.confirmOverpayment === "1",
           method,
           reference: f.reference ?? "",
           note: f.note ?? "",
@@ -102,6 +116,8 @@ export default function InvoiceDetail() {
   const { can, me } = useOrgAccess();
   const timeZone = me?.timeZone ?? "UTC";
   const money = (minor: number) => formatMoney(minor, invoice.currency);
+  const { numberLocale } = useOrgAccess();
+  const confirm = result && !result.ok && "confirm" in result ? result.confirm : undefined;
   const draft = invoice.status === "draft";
   const open = invoice.status === "issued";
   return (
@@ -180,8 +196,14 @@ export default function InvoiceDetail() {
             <tr>
               <th colSpan={3}>Paid · balance due</th>
               <th style={NUM}>
-                {money(invoice.paid)} · <strong>{money(invoice.balance)}</strong>
+                {money(invoice.paid)} · <strong>{money(Math.max(invoice.balance, 0))}</strong>
               </th>
+            </tr>
+          )}
+          {invoice.credit > 0 && (
+            <tr>
+              <th colSpan={3}>Credit for {invoice.client_name} (overpaid)</th>
+              <th style={NUM}>{money(invoice.credit)}</th>
             </tr>
           )}
         </tfoot>
@@ -204,7 +226,12 @@ export default function InvoiceDetail() {
           <Form method="post" className="card">
             <h2>Details</h2>
             <input type="hidden" name="intent" value="update" />
-            <Field name="taxRate" label="Tax rate (%)" result={result} defaultValue={String(invoice.tax_rate_bp / 100)} />
+            <Field
+              name="taxRate"
+              label="Tax rate (%)"
+              result={result}
+              defaultValue={formatTaxRateInput(invoice.tax_rate_bp, numberLocale)}
+            />
             <Field name="dueDate" label="Due date" type="date" result={result} defaultValue={invoice.due_date} />
             <Field name="notes" label="Notes" result={result}>
               <textarea id="f-notes" name="notes" defaultValue={invoice.notes} maxLength={10_000} />
@@ -245,7 +272,13 @@ export default function InvoiceDetail() {
                     <td style={NUM}>{money(p.amount)}</td>
                     {invoice.status !== "void" && can("payment.delete") && (
                       <td>
-                        <PostButton fields={{ intent: "deletePayment", paymentId: p.id }} className="link" disabled={busy}>
+                        <PostButton
+                          fields={{ intent: "deletePayment", paymentId: p.id }}
+                          className="danger"
+                          disabled={busy}
+                          ariaLabel={`Delete the payment of ${money(p.amount)} on ${p.paid_on}`}
+                          confirm={`Delete the payment of ${money(p.amount)} received on ${p.paid_on}? The balance goes up by that much.`}
+                        >
                           Delete
                         </PostButton>
                       </td>
@@ -256,7 +289,9 @@ export default function InvoiceDetail() {
             </table>
           )}
           {open && can("payment.create") && (
-            <Form method="post" className="card">
+            // Keyed on what was paid: after each payment the form starts again from the new balance,
+            // not from the amount last typed (a second payment would otherwise repeat the first).
+            <Form method="post" className="card" key={`pay-${invoice.paid}`}>
               <h2>Record a payment</h2>
               <input type="hidden" name="intent" value="pay" />
               <input type="hidden" name="currency" value={invoice.currency} />
@@ -267,7 +302,8 @@ export default function InvoiceDetail() {
                   label={`Amount (${invoice.currency})`}
                   result={result}
                   required
-                  defaultValue={(Math.max(invoice.balance, 0) / 10 ** minorDigits(invoice.currency)).toFixed(minorDigits(invoice.currency))}
+                  defaultValue={formatAmountInput(Math.max(invoice.balance, 0), invoice.currency, numberLocale)}
+                  hint={`The balance due; e.g. ${formatAmountInput(123456, invoice.currency, numberLocale)} in your number format.`}
                 />
                 <Field name="method" label="Method" result={result}>
                   <select id="f-method" name="method" defaultValue="bank_transfer">
@@ -281,6 +317,17 @@ export default function InvoiceDetail() {
               </div>
               <Field name="reference" label="Reference" result={result} maxLength={200} hint="Never a card number: those are refused." />
               <Field name="note" label="Note" result={result} maxLength={1000} />
+              {confirm === "future_date" && (
+                <label className="notice">
+                  <input type="checkbox" name="confirmFutureDate" value="1" /> Yes, record this payment with a date after today.
+                </label>
+              )}
+              {confirm === "overpayment" && (
+                <label className="notice">
+                  <input type="checkbox" name="confirmOverpayment" value="1" /> Yes, the client paid more than the balance: record the
+                  excess as their credit.
+                </label>
+              )}
               <button type="submit" disabled={busy}>
                 Record payment
               </button>

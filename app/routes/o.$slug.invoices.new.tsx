@@ -2,9 +2,9 @@ import { formatLineQuantity } from "~/lib/invoice-quantity";
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { errorsOf, Field, FormMessage } from "~/components/form";
-import { attempt, readForm, formObject, load, type ActionFailure } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, requestLocale, type ActionFailure } from "~/lib/api.server";
 import { formatHours, todayIn } from "~/lib/format";
-import { formatMoney, parseAmount, parseTaxRate } from "~/lib/money";
+import { formatMoney, formatTaxRateInput, parseAmountInput, parseQuantityInput, parseTaxRate } from "~/lib/money";
 
 const MANUAL_ROWS = 3;
 const isDate = (v: string | null): v is string => v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -36,17 +36,19 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await readForm(request));
   const currency = f.currency ?? "EUR";
   const fieldErrors: ActionFailure["fieldErrors"] = {};
-  const taxRateBp = parseTaxRate(f.taxRate);
-  if (taxRateBp === undefined) fieldErrors.taxRate = ["Enter a percentage such as 19 or 7.5."];
+  const locale = requestLocale(request);
+  const taxRateBp = parseTaxRate(f.taxRate, locale);
+  if (taxRateBp === undefined) fieldErrors.taxRate = [`Enter a percentage such as 19 or ${formatTaxRateInput(750, locale)}.`];
   const lines: { description: string; quantity: number; unitPrice: number }[] = [];
   for (let i = 0; i < MANUAL_ROWS; i++) {
     const description = (f[`description${i}`] ?? "").trim();
     if (!description && !f[`price${i}`]) continue;
-    const quantity = Number(f[`quantity${i}`] || "1");
-    const unitPrice = parseAmount(f[`price${i}`], currency);
-    if (unitPrice === undefined) fieldErrors[`price${i}`] = [`Enter an amount in ${currency}.`];
-    if (!Number.isFinite(quantity)) fieldErrors[`quantity${i}`] = ["Enter a number."];
-    lines.push({ description, quantity, unitPrice: unitPrice ?? 0 });
+    // Strict decimals in the person's format: "0x10" and "1e3" are refused, not read as 16 and 1000.
+    const quantity = parseQuantityInput(f[`quantity${i}`], locale);
+    const unitPrice = parseAmountInput(f[`price${i}`], currency, locale);
+    if (!unitPrice.ok) fieldErrors[`price${i}`] = [unitPrice.message];
+    if (!quantity.ok) fieldErrors[`quantity${i}`] = [quantity.message];
+    lines.push({ description, quantity: quantity.ok ? quantity.thousandths / 1000 : 1, unitPrice: unitPrice.ok ? unitPrice.minor : 0 });
   }
   if (Object.keys(fieldErrors).length) return { ok: false as const, message: "Please correct the marked fields.", fieldErrors };
   const withTime = f.includeTime === "1";

@@ -4,7 +4,7 @@ import accessCss from "~/components/access-control.css?url";
 import { Attachments, FILE_DELETE_INTENT } from "~/components/attachments";
 import { ProjectForm } from "~/components/project-form";
 import { SharingPanel } from "~/components/sharing-panel";
-import { attempt, readForm, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, requestLocale } from "~/lib/api.server";
 import { deleteAttachmentAction, loadAttachments } from "~/lib/attachments.server";
 import { useOrgAccess } from "~/lib/permissions";
 import { projectInput } from "~/lib/project-input.server";
@@ -34,7 +34,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const result = await attempt(request, () => context.api.projects.setArchived({ org, id, archived: f.intent === "archive" }));
     return result.ok ? redirect(`/o/${org}/projects/${id}`) : result;
   }
-  const parsed = projectInput(f);
+  const me = await load(request, () => context.api.members.me({ org }));
+  const parsed = projectInput(f, { currency: me.currency, locale: requestLocale(request) });
   if (!parsed.ok) return parsed;
   const result = await attempt(request, () => context.api.projects.update({ org, id, ...parsed.input }));
   if (result.ok) throw redirect(`/o/${org}/projects`);

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { ProjectForm } from "~/components/project-form";
-import { attempt, readForm, formObject, load } from "~/lib/api.server";
+import { attempt, readForm, formObject, load, requestLocale } from "~/lib/api.server";
 import { projectInput } from "~/lib/project-input.server";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -10,7 +10,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const parsed = projectInput(formObject(await readForm(request)));
+  const me = await load(request, () => context.api.members.me({ org: params.slug! }));
+  const parsed = projectInput(formObject(await readForm(request)), { currency: me.currency, locale: requestLocale(request) });
   if (!parsed.ok) return parsed;
   const result = await attempt(request, () => context.api.projects.create({ org: params.slug!, ...parsed.input }));
   if (result.ok) throw redirect(`/o/${params.slug}/projects`);

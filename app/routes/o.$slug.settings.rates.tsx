@@ -2,43 +2,48 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@rem
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
 import { PostButton } from "~/components/post-button";
-import { attempt, readForm, formObject, load, parseMoney } from "~/lib/api.server";
-import { formatMoney } from "~/lib/format";
+import { attempt, readForm, formObject, load, requestLocale } from "~/lib/api.server";
+import { formatAmountInput, formatMoney, minorDigits, parseAmountInput } from "~/lib/money";
 import { useOrgAccess } from "~/lib/permissions";
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  return load(request, () => context.api.rates.list({ org: params.slug! }));
+  const org = params.slug!;
+  const [rates, reviews] = await load(request, () =>
+    Promise.all([context.api.rates.list({ org }), context.api.rates.scaleReviews({ org })]),
+  );
+  return { ...rates, reviews };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await readForm(request));
   const org = params.slug!;
   const target = { org, memberId: f.memberId ?? "", projectId: f.projectId || null };
+  if (f.intent === "review-keep" || f.intent === "review-fix") {
+    const id = Number(f.reviewId);
+    const decision = f.intent === "review-fix" ? ("fix" as const) : ("keep" as const);
+    const result = await attempt(request, () => context.api.rates.resolveScaleReview({ org, id, decision }));
+    return result.ok ? redirect(new URL(request.url).pathname) : result;
+  }
   if (f.intent === "clear") {
     const result = await attempt(request, () => context.api.rates.clear(target));
     return result.ok ? redirect(new URL(request.url).pathname) : result;
   }
-  const hourlyRate = parseMoney(f.rate);
-  if (hourlyRate === undefined || (f.rate ?? "").trim() === "") {
-    return {
-      ok: false as const,
-      message: "Please correct the marked fields.",
-      fieldErrors: { rate: ["Enter an amount such as 95 or 120.50."] },
-    };
-  }
-  const result = await attempt(request, () => context.api.rates.set({ ...target, hourlyRate }));
+  // Typed in the organisation's currency (its own decimals: ¥10,000 is 10000 yen) and the person's number format.
+  const { currency } = await load(request, () => context.api.members.me({ org }));
+  const rate = parseAmountInput(f.rate, currency, requestLocale(request));
+  if (!rate.ok) return { ok: false as const, message: "Please correct the marked fields.", fieldErrors: { rate: [rate.message] } };
+  const result = await attempt(request, () => context.api.rates.set({ ...target, hourlyRate: rate.minor }));
   return result.ok ? redirect(new URL(request.url).pathname) : result;
 }
 
-/** The value an amount field starts with: plain digits, as the form reads them back. */
-const amountField = (minor: number | null) => (minor === null ? "" : (minor / 100).toFixed(2));
-
 export default function Rates() {
-  const { members, projectRates, projects } = useLoaderData<typeof loader>();
+  const { members, projectRates, projects, reviews } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const access = useOrgAccess();
   const manage = access.can("time.rates.manage");
   const money = (minor: number) => formatMoney(minor, access.currency);
+  // The value a rate field starts with, as the form reads it back (the viewer's format, the currency's decimals).
+  const amountField = (minor: number | null) => (minor === null ? "" : formatAmountInput(minor, access.currency, access.numberLocale));
   const slug = useParams().slug!;
   return (
     <div>
@@ -52,6 +57,65 @@ export default function Rates() {
         change time already logged.
       </p>
       <FormMessage result={result} />
+
+      {reviews.length > 0 && (
+        <section className="card notice" aria-labelledby="scale-review">
+          <h2 id="scale-review" style={{ marginTop: 0 }}>
+            Rates to check: possibly stored at the wrong scale
+          </h2>
+          <p>
+            Earlier versions read every rate typed here as hundredths, although {access.currency} has {minorDigits(access.currency)}{" "}
+            decimals, so a rate typed as {money(reviews[0]!.suggested_rate)} may have been stored as {money(reviews[0]!.stored_rate)}.
+            Nothing was changed by itself: keep each rate as it is, or fix it to the value that was probably typed. Fixing also re-prices
+            the unbilled time that took the stored rate; invoiced time is never changed.
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>Rate</th>
+                <th>Stored now</th>
+                <th>Probably typed</th>
+                <th>Unbilled entries at the stored rate</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {reviews.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    {r.target === "project"
+                      ? `Project ${r.project_name ?? ""}`
+                      : `${r.member_name ?? "A member"}${r.project_name ? ` on ${r.project_name}` : " (default rate)"}`}
+                  </td>
+                  <td>{money(r.stored_rate)}/h</td>
+                  <td>{money(r.suggested_rate)}/h</td>
+                  <td>{r.unbilledEntries}</td>
+                  <td className="nowrap">
+                    {manage && (
+                      <>
+                        <PostButton
+                          fields={{ intent: "review-fix", reviewId: String(r.id) }}
+                          confirm={`Change this rate to ${money(r.suggested_rate)}/h and re-price its ${r.unbilledEntries} unbilled entries?`}
+                          style={{ display: "inline" }}
+                        >
+                          Fix to {money(r.suggested_rate)}
+                        </PostButton>{" "}
+                        <PostButton
+                          fields={{ intent: "review-keep", reviewId: String(r.id) }}
+                          className="link"
+                          style={{ display: "inline" }}
+                        >
+                          Keep {money(r.stored_rate)}
+                        </PostButton>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
 
       <h2>Default rate per member</h2>
       <table>
@@ -155,7 +219,13 @@ export default function Rates() {
               ))}
             </select>
           </Field>
-          <Field name="rate" label="Rate per hour" result={result} required />
+          <Field
+            name="rate"
+            label={`Rate per hour (${access.currency})`}
+            result={result}
+            required
+            hint={`e.g. ${amountField(12050 * 10 ** Math.max(minorDigits(access.currency) - 2, 0))}`}
+          />
           <button type="submit">Save rate</button>
         </Form>
       )}

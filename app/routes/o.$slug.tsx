@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData, useNavigate } from "@remix-run/react";
 import { load } from "~/lib/api.server";
 import { formatDateTime } from "~/lib/format";
+import { localeFromAcceptLanguage } from "~/lib/money";
 import { can } from "~/lib/permissions";
 import { TimerWidget } from "~/components/timer-widget";
 
@@ -22,7 +23,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   ]);
   // The running timer shows in the header on every page; a role without time tracking has none.
   const timer = support ? null : await context.api.time.current({ org: org.slug }).catch(() => null);
-  return { org, orgs, activity, asSupport: Boolean(support), me, timer };
+  // Amounts are typed and shown in the person's own number format (ADR 015): "110,50" in a German browser.
+  const numberLocale = localeFromAcceptLanguage(request.headers.get("accept-language"));
+  return { org, orgs, activity, asSupport: Boolean(support), me, timer, numberLocale };
 }
 
 function SupportActivity({

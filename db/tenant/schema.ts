@@ -1,5 +1,6 @@
 import type { Generated, Selectable } from "kysely";
 import type { InvoiceTables } from "./invoices/schema";
+import type { RateReviewTables } from "./rates/scale-reviews";
 import type { TaskTables } from "./tasks/schema";
 import type { TimeTables } from "./time/schema";
 import type { WebhookTables } from "./webhooks/schema";
@@ -93,7 +94,7 @@ export interface AuditLogTable {
   detail: string;
 }
 
-export interface TenantDB extends TaskTables, TimeTables, InvoiceTables, VaultTables, WebhookTables {
+export interface TenantDB extends TaskTables, TimeTables, InvoiceTables, VaultTables, WebhookTables, RateReviewTables {
   members: MembersTable;
   roles: RolesTable;
   project_shares: ProjectSharesTable;

@@ -45,10 +45,20 @@ const noCardNumber = (max: number) =>
     .max(max, `Use at most ${max} characters.`)
     .refine((v) => !containsCardNumber(v), CARD_NUMBER_MESSAGE);
 
+/** Payment dates are four-digit years in this range (the same window as time entries and reports). */
+export const PAYMENT_YEARS = { min: 2000, max: 2100 } as const;
+
 export const paymentFields = {
   invoiceId,
-  paidOn: isoDate,
+  paidOn: isoDate.refine((d) => {
+    const year = Number(d.slice(0, 4));
+    return year >= PAYMENT_YEARS.min && year <= PAYMENT_YEARS.max;
+  }, `Use a date between ${PAYMENT_YEARS.min} and ${PAYMENT_YEARS.max}.`),
   amount: minorUnits.positive("A payment must be above zero."),
+  /** A payment dated after today is recorded only when the person says so (a post-dated cheque). */
+  confirmFutureDate: z.boolean().default(false),
+  /** A payment above the balance is recorded only when the person says so; the excess is the client's credit. */
+  confirmOverpayment: z.boolean().default(false),
   method: z.enum(["bank_transfer", "card", "cash", "cheque", "other"], "Choose bank transfer, card, cash, cheque or other."),
   reference: noCardNumber(200).default(""),
   note: noCardNumber(1000).default(""),

@@ -48,11 +48,16 @@ export async function recomputeTotals(invoiceId: string, taxRateBp: number, now:
   return totals;
 }
 
-/** An invoice with its lines and what is still owed (nothing, once void). */
+/** An invoice with its lines, what is still owed (nothing, once void) and the client's credit from a confirmed overpayment. */
 export async function invoiceDetail(id: string) {
   const invoice = await requireInvoice(id);
   const lines = await listLines(id);
-  return { ...invoice, balance: balanceOf(invoice), lines };
+  return { ...invoice, balance: balanceOf(invoice), credit: creditOf(invoice), lines };
+}
+
+/** What was received beyond the total: only a confirmed overpayment makes one (server/billing/payment-rules.ts). */
+export function creditOf(invoice: { status: string; total: number; paid: number }) {
+  return invoice.status === "void" ? 0 : Math.max(invoice.paid - invoice.total, 0);
 }
 
 export function balanceOf(invoice: { status: string; total: number; paid: number }) {

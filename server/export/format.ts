@@ -12,7 +12,7 @@ import { z } from "zod";
  * table whose columns no longer match its shape (so a migration cannot silently drop data from
  * exports).
  */
-export const FORMAT_VERSION = "opslayer-org-export/1";
+export const FORMAT_VERSION = "opslayer-org-export/2";
 
 const id = z.string().min(1).max(100);
 const text = z.string();
@@ -317,6 +317,23 @@ export const TABLES = {
       created_at: ms,
     }),
   },
+  /** Version 2: rates migration 0016 listed as possibly stored at the wrong scale, and the owner's answer. */
+  rate_scale_reviews: {
+    key: ["id"],
+    row: z.strictObject({
+      id: int.positive(),
+      target: z.enum(["member_rate", "project"]),
+      member_id: nullable(id),
+      project_id: nullable(id),
+      currency: text.length(3),
+      stored_rate: int.positive(),
+      suggested_rate: int.min(0),
+      status: z.enum(["pending", "kept", "fixed"]),
+      resolved_by: nullable(id),
+      resolved_at: nullable(ms),
+      created_at: ms,
+    }),
+  },
   audit_log: {
     key: ["id"],
     row: z.strictObject({
@@ -336,6 +353,21 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/**
+ * Earlier versions an import still reads, with the tables they did not have yet: those are imported
+ * empty (version 2 added rate_scale_reviews, issue 26; an older file never had a review to keep).
+ */
+export const OLDER_VERSIONS: Readonly<Record<string, readonly TableName[]>> = {
+  "opslayer-org-export/1": ["rate_scale_reviews"],
+};
+
+/** The tables an archive of this version holds, or undefined for a version this instance does not read. */
+export function tablesOfVersion(format: unknown): TableName[] | undefined {
+  if (format === FORMAT_VERSION) return TABLE_NAMES;
+  const missing = typeof format === "string" ? OLDER_VERSIONS[format] : undefined;
+  return missing && TABLE_NAMES.filter((t) => !missing.includes(t));
+}
 
 /** Columns whose value is replaced on export (sealed, or meaningful on one instance only). */
 export const NULLED_COLUMNS: Partial<Record<TableName, readonly string[]>> = {

@@ -22,7 +22,7 @@ import {
   MANIFEST_PATH,
   manifestSchema,
   MAX_LINE_BYTES,
-  TABLE_NAMES,
+  tablesOfVersion,
   tablePath,
   TABLES,
   type Manifest,
@@ -102,6 +102,7 @@ const PERSON_COLUMNS: Partial<Record<TableName, string[]>> = {
   attachments: ["uploaded_by"],
   audit_log: ["actor_id"],
   webhooks: ["owner_id"],
+  rate_scale_reviews: ["member_id", "resolved_by"],
 };
 
 type Row = Record<string, unknown>;
@@ -134,7 +135,7 @@ export async function importOrgExport(
     // (1) Everything is checked before anything is written.
     const members: Row[] = [];
     const attachments = new Map<string, Row>();
-    for (const table of TABLE_NAMES) {
+    for (const table of archive.tables) {
       await readTable(zip, archive, table, (row) => {
         if (table === "members") members.push(row);
         if (table === "attachments") attachments.set(row.id as string, row);
@@ -184,7 +185,7 @@ export async function importOrgExport(
         await sql`delete from org_settings`.execute(db);
         const invoices: { id: string; status: string; number: string | null }[] = [];
         deliveriesNotResent = 0;
-        for (const table of TABLE_NAMES) {
+        for (const table of archive.tables) {
           if (table === "payments") await promoteInvoices(db, invoices);
           let batch: Row[] = [];
           const flush = async () => {
@@ -310,6 +311,8 @@ interface Archive {
   attachments: ManifestFile[];
   /** Attachment id → its file (the path is checked against the row's name in checkAttachmentFiles). */
   byAttachment: Map<string, ManifestFile>;
+  /** The tables of the archive's format version (an older version lacks tables added since: imported empty). */
+  tables: TableName[];
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
@@ -402,8 +405,8 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     throw bad(`${MANIFEST_PATH} is not valid JSON.`);
   }
   const format = (raw as { format?: unknown } | null)?.format;
-  if (format !== FORMAT_VERSION)
-    throw bad(`Unsupported export format ${JSON.stringify(format ?? null)}; this instance reads ${FORMAT_VERSION}.`);
+  const tables = tablesOfVersion(format);
+  if (!tables) throw bad(`Unsupported export format ${JSON.stringify(format ?? null)}; this instance reads ${FORMAT_VERSION}.`);
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) throw bad(`${MANIFEST_PATH} is malformed: ${issuesText(parsed.error)}`);
   const manifest = parsed.data;
@@ -422,13 +425,13 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     if (size !== file.bytes) throw bad(`${file.path} has ${size} bytes; the manifest says ${file.bytes}.`);
   }
   const tableFiles = manifest.files.filter((f) => f.kind === "table");
-  for (const table of TABLE_NAMES) {
+  for (const table of tables) {
     const file = files.get(tablePath(table));
     if (!file || file.kind !== "table") throw bad(`The archive has no ${tablePath(table)}.`);
     if (file.rows !== manifest.counts[table])
       throw bad(`${tablePath(table)}: the manifest's counts disagree (${file.rows} vs ${manifest.counts[table]}).`);
   }
-  if (tableFiles.length !== TABLE_NAMES.length) throw bad("The archive holds table files this format does not define.");
+  if (tableFiles.length !== tables.length) throw bad("The archive holds table files this format does not define.");
   const attachments = manifest.files.filter((f) => f.kind === "attachment");
   if (manifest.counts.attachment_files !== attachments.length) throw bad("The manifest's attachment count disagrees with its file list.");
   const byAttachment = new Map<string, ManifestFile>();
@@ -437,7 +440,7 @@ async function readArchive(zip: yauzl.ZipFile): Promise<Archive> {
     if (byAttachment.has(file.attachment_id)) throw bad(`The archive holds two files for the attachment ${file.attachment_id}.`);
     byAttachment.set(file.attachment_id, file);
   }
-  return { manifest, entries, files, attachments, byAttachment };
+  return { manifest, entries, files, attachments, byAttachment, tables };
 }
 
 /**

@@ -6,16 +6,20 @@ import type { PaymentRow } from "../../db/tenant/invoices/schema";
 import { audit } from "../audit/audit";
 import { newId } from "../auth/tokens";
 import { invoiceId, paymentFields, paymentId } from "../billing/inputs";
+import { dateIn } from "../billing/dates";
+import { checkPayment } from "../billing/payment-rules";
 import { invoiceDetail, label, requireInvoice } from "../billing/rules";
+import { getOrgSettings } from "../../db/tenant/settings";
 import { conflict, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
 import { tenantProcedure } from "../trpc/procedures";
 import { orgInput } from "./inputs";
 
 /**
- * Money received against issued invoices. An invoice is paid once its payments reach its total
- * (an overpayment is recorded as received, and shows as a negative balance); deleting a payment
- * that takes it below the total makes it issued again.
+ * Money received against issued invoices. An invoice is paid once its payments reach its total;
+ * deleting a payment that takes it below the total makes it issued again. Dates and amounts follow
+ * checkPayment: an overpayment needs confirming, and its excess is the client's credit (payments
+ * minus total, shown on the invoice and in the audit row), never a silent negative balance.
  */
 export const paymentsRouter = router({
   list: tenantProcedure
@@ -36,6 +40,8 @@ export const paymentsRouter = router({
         if (invoice.status === "void") throw conflict(`${label(invoice)} is void; payments cannot be recorded against it.`);
         if (invoice.status === "paid") throw conflict(`${label(invoice)} is already paid in full.`);
         const now = ctx.services.clock.now();
+        const today = dateIn((await getOrgSettings()).timeZone, now);
+        const { credit } = checkPayment({ invoice, today, ...input });
         const payment: PaymentRow = {
           id: newId("y"),
           invoice_id: invoice.id,
@@ -54,7 +60,16 @@ export const paymentsRouter = router({
           ctx.actor,
           "payment.create",
           { type: "payment", id: payment.id },
-          { invoice_id: invoice.id, number: invoice.number, amount: input.amount, method: input.method, paid_in_full: paidInFull },
+          {
+            invoice_id: invoice.id,
+            number: invoice.number,
+            amount: input.amount,
+            method: input.method,
+            paid_on: input.paidOn,
+            paid_in_full: paidInFull,
+            ...(credit > 0 && { credit, overpayment_confirmed: true }),
+            ...(input.paidOn > today && { future_date_confirmed: true }),
+          },
         );
         if (paidInFull)
           await emitEvent(ctx.services, "invoice.paid", {

@@ -144,7 +144,7 @@ beforeAll(async () => {
   const paid = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
   ok(await c.mutate("invoices.issue", { org, id: paid.id }), "issue");
   const full = ok(await c.query("invoices.get", { org, id: paid.id }), "get");
-  ok(await c.mutate("payments.create", { org, invoiceId: paid.id, paidOn: "2026-01-20", amount: full.total, method: "card" }), "pay");
+  ok(await c.mutate("payments.create", { org, invoiceId: paid.id, paidOn: full.issue_date, amount: full.total, method: "card" }), "pay");
   const voided = ok(await c.mutate("invoices.create", { org, clientId: world.target.clientId, lines: [line] }), "invoice");
   ok(await c.mutate("invoices.issue", { org, id: voided.id }), "issue");
   ok(await c.mutate("invoices.void", { org, id: voided.id, reason: "Sent to the wrong client" }), "void");
@@ -406,6 +406,25 @@ describe("an archive that is not exactly an export", () => {
       files.set("manifest.json", Buffer.from(JSON.stringify(m)));
     });
     await refuse(file, /Unsupported export format "opslayer-org-export\/99"/);
+  });
+
+  it("still imports a version-1 archive, from before rate_scale_reviews (issue 26), with that table empty", async () => {
+    const file = await rewriteZip(zipPath, join(work, "version-1.zip"), (files) => {
+      files.delete("tables/rate_scale_reviews.json");
+      const m = JSON.parse(files.get("manifest.json")!.toString("utf8")) as Manifest;
+      m.format = "opslayer-org-export/1";
+      m.files = m.files.filter((f) => f.path !== "tables/rate_scale_reviews.json");
+      delete m.counts.rate_scale_reviews;
+      files.set("manifest.json", Buffer.from(JSON.stringify(m)));
+    });
+    const result = await importOrgExport(fresh.services, file, { slug: "from-version-1" });
+    const lease = await fresh.services.pool.acquire(result.tenantId);
+    try {
+      expect(await lease.db.selectFrom("rate_scale_reviews").selectAll().execute()).toEqual([]);
+      expect((await lease.db.selectFrom("payments").select("id").execute()).length).toBeGreaterThan(0);
+    } finally {
+      lease.release();
+    }
   });
 
   it("is refused when a row fails its schema, even with matching checksums", async () => {

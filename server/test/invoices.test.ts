@@ -7,6 +7,7 @@ import { tenantFilePath } from "../../db/tenant/paths";
 import type { TenantDB } from "../../db/tenant/schema";
 import { FULL_ACCESS } from "../../db/tenant/visibility";
 import { newId } from "../auth/tokens";
+import { dateIn } from "../billing/dates";
 import type { Client, OutputOf } from "./support/client";
 import { addMember, userWithOrg, verifiedUser } from "./support/accounts";
 import { startInstance, type Instance } from "./support/instance";
@@ -23,6 +24,9 @@ let app: string; // Acme's project at 90.00/h
 let globexSite: string;
 
 type Db = Kysely<TenantDB>;
+
+/** Today in the organisation's zone: a payment may not be dated before the issue date nor after today (issue 26). */
+const payDay = () => dateIn("Europe/Berlin", instance.clock.now());
 
 async function inFile<T>(tenantId: string, fn: (db: Db) => Promise<T>): Promise<T> {
   const lease = await instance.services.pool.acquire(tenantId);
@@ -476,7 +480,7 @@ describe("an issued invoice", () => {
     expect(notIssued.status).toBe(409);
     expect(notIssued.error?.message).toBe("This draft has not been issued; delete it instead of voiding it.");
     const inv = await issuedInvoice();
-    await ok(owner.client.mutate("payments.create", { org, invoiceId: inv.id, paidOn: "2026-05-01", amount: 100, method: "cash" }));
+    await ok(owner.client.mutate("payments.create", { org, invoiceId: inv.id, paidOn: payDay(), amount: 100, method: "cash" }));
     const res = await owner.client.mutate("invoices.void", { org, id: inv.id, reason: "Too late" });
     expect(res.status).toBe(409);
     expect(res.error?.message).toMatch(/has payments recorded/);
@@ -485,7 +489,7 @@ describe("an issued invoice", () => {
 
 describe("payments", () => {
   const pay = (invoiceId: string, amount: number, extra: Record<string, unknown> = {}) =>
-    owner.client.mutate("payments.create", { org, invoiceId, paidOn: "2026-05-10", amount, method: "bank_transfer", ...extra });
+    owner.client.mutate("payments.create", { org, invoiceId, paidOn: payDay(), amount, method: "bank_transfer", ...extra });
 
   it("marks the invoice paid when payments reach the total, and issued again when one is deleted", async () => {
     const inv = await issuedInvoice([manual("Work", 1, 10_000)], 1900); // total 119.00
@@ -504,9 +508,10 @@ describe("payments", () => {
     const reopened = await ok(owner.client.mutate("payments.delete", { org, id: second.payment.id }));
     expect(reopened.invoice).toMatchObject({ status: "issued", paid: 5_000, balance: 6_900, paid_at: null });
 
-    // An overpayment is what arrived: recorded, and shown as a negative balance.
-    const over = await ok(pay(inv.id, 10_000));
-    expect(over.invoice).toMatchObject({ status: "paid", balance: -3_100 });
+    // An overpayment is what arrived, once confirmed: recorded, its excess the client's credit (issue 26).
+    expect((await pay(inv.id, 10_000)).status).toBe(409);
+    const over = await ok(pay(inv.id, 10_000, { confirmOverpayment: true }));
+    expect(over.invoice).toMatchObject({ status: "paid", balance: -3_100, credit: 3_100 });
     expect(auditActions(second.payment.id)).toEqual(["payment.create", "payment.delete"]);
   });
 
@@ -589,12 +594,12 @@ describe("who sees what", () => {
   it("shows a client contact their own client's invoices and payments only", async () => {
     const mine = await issuedInvoice([manual("Acme work", 1, 5_000)]);
     const p = await ok(
-      owner.client.mutate("payments.create", { org, invoiceId: mine.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }),
+      owner.client.mutate("payments.create", { org, invoiceId: mine.id, paidOn: payDay(), amount: 1_000, method: "cash" }),
     );
     const draft = await ok(create({ clientId: globex, lines: [manual("Globex work", 1, 7_000)] }));
     const theirs = await ok(owner.client.mutate("invoices.issue", { org, id: draft.id }));
     const theirPayment = await ok(
-      owner.client.mutate("payments.create", { org, invoiceId: theirs.id, paidOn: "2026-05-01", amount: 1_000, method: "cash" }),
+      owner.client.mutate("payments.create", { org, invoiceId: theirs.id, paidOn: payDay(), amount: 1_000, method: "cash" }),
     );
 
     const role = await customRole("Client billing", ["invoice.read", "payment.read", "payment.delete", "invoice.update"]);

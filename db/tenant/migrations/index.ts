@@ -14,6 +14,7 @@ import { migration0012 } from "./0012_attachment_targets";
 import { migration0013 } from "./0013_audit_forget_origin";
 import { migration0014 } from "./0014_webhook_owners";
 import { migration0015 } from "./0015_audit_actor_index";
+import { migration0016 } from "./0016_rate_scale_review";
 import { migration0017 } from "./0017_time_entries_positive";
 
 /** Applied in name order. A released migration is never edited; changes are new entries. */
@@ -33,5 +34,6 @@ export const tenantMigrations: Record<string, Migration> = {
   "0013_audit_forget_origin": migration0013,
   "0014_webhook_owners": migration0014,
   "0015_audit_actor_index": migration0015,
+  "0016_rate_scale_review": migration0016,
   "0017_time_entries_positive": migration0017,
 };

@@ -153,9 +153,9 @@ export async function seedChannelWorld(instance: Instance, slug: string, rx: Rec
   const from = new Date(now - 30 * 86_400_000).toISOString().slice(0, 10);
   const to = new Date(now + 86_400_000).toISOString().slice(0, 10);
   const invoice = ok(await o.mutate("invoices.create", { org, clientId, from, to, lines: [] }), "invoice");
-  ok(await o.mutate("invoices.issue", { org, id: invoice.id }), "issue");
+  const issuedOn = ok(await o.mutate<{ issue_date: string }>("invoices.issue", { org, id: invoice.id }), "issue").issue_date;
   const payment = ok(
-    await o.mutate("payments.create", { org, invoiceId: invoice.id, paidOn: to, amount: 100, method: "bank_transfer" }),
+    await o.mutate("payments.create", { org, invoiceId: invoice.id, paidOn: issuedOn, amount: 100, method: "bank_transfer" }),
     "payment",
   );
 

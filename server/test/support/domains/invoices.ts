@@ -34,7 +34,8 @@ export const invoicesCalls: TenantCalls = {
     input: (t) => ({
       org: t.slug,
       invoiceId: t.issuedInvoiceId,
-      paidOn: "2026-01-15",
+      // Today (UTC, the seeded organisations' zone): on or after the issue date and not ahead (issue 26).
+      paidOn: new Date().toISOString().slice(0, 10),
       amount: 100,
       method: "bank_transfer",
       reference: "Remittance 2026-01",
@@ -46,7 +47,7 @@ export const invoicesCalls: TenantCalls = {
 /** Bad inputs for the invoices procedures (see bad-input.test.ts); "$key" names a seeded row of the target. */
 export const invoicesBadInputs = (org: string): Record<string, unknown[]> => {
   const ok = { org };
-  const pay = { ...ok, invoiceId: "$issuedInvoiceId", paidOn: "2026-01-15", amount: 100, method: "cash" };
+  const pay = { ...ok, invoiceId: "$issuedInvoiceId", paidOn: new Date().toISOString().slice(0, 10), amount: 100, method: "cash" };
   return {
     "invoices.list": [
       { ...ok, status: "overdue" },
@@ -94,6 +95,9 @@ export const invoicesBadInputs = (org: string): Record<string, unknown[]> => {
       { ...pay, amount: 10.5 },
       { ...pay, method: "bitcoin" },
       { ...pay, reference: "4111 1111 1111 1111" },
+      { ...pay, paidOn: "1999-12-31" },
+      { ...pay, paidOn: "0025-06-01" },
+      { ...pay, confirmOverpayment: "yes" },
     ],
     "payments.delete": [{ ...ok }, { ...ok, id: "$invoiceId" }],
   };
@@ -116,10 +120,10 @@ export async function seedInvoices(s: Seeding): Promise<void> {
     "invoice",
     await s.owner.mutate("invoices.create", { org, clientId: s.target.clientId, lines: [line], taxRateBp: 1900 }),
   );
-  ok("issue", await s.owner.mutate("invoices.issue", { org, id: issued.id }));
+  const issuedOn = ok<{ issue_date: string }>("issue", await s.owner.mutate("invoices.issue", { org, id: issued.id })).issue_date;
   const paid = ok(
     "payment",
-    await s.owner.mutate("payments.create", { org, invoiceId: issued.id, paidOn: "2026-01-15", amount: 100, method: "bank_transfer" }),
+    await s.owner.mutate("payments.create", { org, invoiceId: issued.id, paidOn: issuedOn, amount: 100, method: "bank_transfer" }),
   );
   s.target.issuedInvoiceId = issued.id;
   s.target.paymentId = paid.payment.id;

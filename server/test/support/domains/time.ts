@@ -56,6 +56,9 @@ export const timeCalls: TenantCalls = {
     project: "target",
   },
   "rates.clear": { kind: "mutation", input: (t) => ({ org: t.slug, memberId: t.timeMemberId, projectId: t.projectId }), project: "target" },
+  // A seeded EUR organisation has no wrong-scale rates to review: the list is empty, and a review id is refused as missing.
+  "rates.scaleReviews": { kind: "query", input: (t) => ({ org: t.slug }), foreignIds: "answered" },
+  "rates.resolveScaleReview": { kind: "mutation", input: (t) => ({ org: t.slug, id: 1, decision: "keep" }) },
 };
 
 /** Bad inputs for the time procedures (see bad-input.test.ts); "$key" names a seeded row of the target. */
@@ -121,6 +124,12 @@ export const timeBadInputs = (org: string): Record<string, unknown[]> => {
       { ...ok, memberId: "$timeMemberId", hourlyRate: "100" },
     ],
     "rates.clear": [{ ...ok }, { ...ok, memberId: "$timeMemberId", projectId: 5 }],
+    "rates.scaleReviews": [{}, { org: 5 }],
+    "rates.resolveScaleReview": [
+      { ...ok, id: 1 },
+      { ...ok, id: "1", decision: "fix" },
+      { ...ok, id: 1, decision: "rescale" },
+    ],
   };
 };
 
