@@ -1,6 +1,6 @@
 import type { InvoiceLineRow } from "../../db/tenant/invoices/schema";
-import { formatLineQuantity } from "~/lib/invoice-quantity";
-import { formatMoney, formatTaxRate } from "~/lib/money";
+
+import { formatMoney, formatQuantity, formatTaxRate } from "~/lib/money";
 
 /** What the document shows of an invoice: invoices.get's answer. */
 export interface PrintableInvoice {
@@ -83,7 +83,7 @@ export function InvoiceDocument({ invoice }: { invoice: PrintableInvoice }) {
           {invoice.lines.map((l) => (
             <tr key={l.id}>
               <td>{l.description}</td>
-              <td className="num">{formatLineQuantity(l)}</td>
+              <td className="num">{formatQuantity(l)}</td>
               <td className="num">
                 {money(l.unit_price)}
                 {l.kind === "time" ? " / h" : ""}

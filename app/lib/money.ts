@@ -229,10 +229,28 @@ export function parseTaxRate(value: string | undefined, locale?: string): number
   return bp <= 10_000 ? bp : undefined;
 }
 
-/** A line's quantity as people read it: hours for time, units (thousandths stored) otherwise. */
+/**
+ * A line's quantity as people read it. Time exactly, as hours, minutes and seconds ("1:00:00 h",
+ * "0:20:00 h"): seconds are what it bills, and decimal hours ("0.33 h") would not multiply out to
+ * its amount. Other lines in units (thousandths stored).
+ */
 export function formatQuantity(line: { kind: "time" | "manual"; quantity: number }): string {
-  if (line.kind === "time") return `${(line.quantity / 3600).toLocaleString("en", { maximumFractionDigits: 2 })} h`;
+  if (line.kind === "time") {
+    const s = line.quantity;
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${Math.floor(s / 3600).toLocaleString("en")}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)} h`;
+  }
   return (line.quantity / 1000).toLocaleString("en", { maximumFractionDigits: 3 });
+}
+
+/** An amount as a plain decimal for CSV and machines: 123456 EUR → "1234.56", JPY → "123456". */
+export function majorUnits(minor: number, currency: string) {
+  const digits = minorDigits(currency);
+  const sign = minor < 0 ? "-" : "";
+  const abs = Math.abs(minor);
+  if (digits === 0) return `${sign}${abs}`;
+  const unit = 10 ** digits;
+  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
 }
 
 export const INVOICE_STATUS_LABEL = { draft: "Draft", issued: "Issued", paid: "Paid", void: "Void" } as const;

@@ -1,4 +1,3 @@
-import { formatLineQuantity } from "~/lib/invoice-quantity";
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Field, FormMessage } from "~/components/form";
@@ -8,6 +7,7 @@ import { todayIn } from "~/lib/format";
 import { useOrgAccess } from "~/lib/permissions";
 import {
   formatMoney,
+  formatQuantity,
   formatTaxRate,
   INVOICE_STATUS_LABEL,
   formatAmountInput,
@@ -163,7 +163,7 @@ export default function InvoiceDetail() {
           {invoice.lines.map((l) => (
             <tr key={l.id}>
               <td>{l.description}</td>
-              <td style={NUM}>{formatLineQuantity(l)}</td>
+              <td style={NUM}>{formatQuantity(l)}</td>
               <td style={NUM}>
                 {money(l.unit_price)}
                 {l.kind === "time" ? "/h" : ""}

@@ -1,10 +1,9 @@
-import { formatLineQuantity } from "~/lib/invoice-quantity";
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { errorsOf, Field, FormMessage } from "~/components/form";
 import { attempt, readForm, formObject, load, requestLocale, type ActionFailure } from "~/lib/api.server";
 import { formatHours, todayIn } from "~/lib/format";
-import { formatMoney, formatTaxRateInput, parseAmountInput, parseQuantityInput, parseTaxRate } from "~/lib/money";
+import { formatMoney, formatQuantity, formatTaxRateInput, parseAmountInput, parseQuantityInput, parseTaxRate } from "~/lib/money";
 
 const MANUAL_ROWS = 3;
 const isDate = (v: string | null): v is string => v !== null && /^\d{4}-\d{2}-\d{2}$/.test(v);
@@ -112,7 +111,7 @@ export default function NewInvoice() {
           <ul>
             {preview.lines.map((l) => (
               <li key={`${l.project_id}-${l.unit_price}`}>
-                {l.description}: {formatLineQuantity(l)} at {formatMoney(l.unit_price, currency)}/h = {formatMoney(l.amount, currency)}
+                {l.description}: {formatQuantity(l)} at {formatMoney(l.unit_price, currency)}/h = {formatMoney(l.amount, currency)}
               </li>
             ))}
           </ul>

@@ -1,3 +1,5 @@
+import { minorDigits } from "../../app/lib/money";
+
 /**
  * Invoice arithmetic in integer minor units (cents for EUR, yen for JPY, fils for KWD): no floats
  * touch an amount. Products go through BigInt, so seconds × rate cannot lose precision however
@@ -99,14 +101,9 @@ export function toThousandths(quantity: number): number | undefined {
   return Math.abs(scaled - quantity * THOUSANDTHS) < 1e-6 ? scaled : undefined;
 }
 
-/** Decimals of a currency's minor unit from its ISO 4217 exponent: JPY 0, EUR 2, KWD 3, CLF 4. */
-export function minorDigitsOf(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
-
 /** The currency's minor unit as a decimal: "1" for JPY, "0.01" for EUR, "0.001" for KWD. */
 export function minorUnitOf(currency: string): string {
-  const digits = minorDigitsOf(currency);
+  const digits = minorDigits(currency);
   return digits === 0 ? "1" : `0.${"0".repeat(digits - 1)}1`;
 }
 

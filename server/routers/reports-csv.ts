@@ -1,4 +1,5 @@
 import { toCsv } from "../audit/csv";
+import { majorUnits } from "../../app/lib/money";
 import type { ReportResults } from "./reports";
 
 /**
@@ -18,20 +19,6 @@ const table = (header: readonly string[], rows: unknown[][]): Table => ({ header
 
 const hours = (seconds: number) => (seconds / 3600).toFixed(2);
 const percent = (ratio: number | null) => (ratio === null ? "" : (ratio * 100).toFixed(1));
-
-function minorDigits(currency: string) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
-
-/** 123456 minor units of EUR → "1234.56"; of JPY → "123456". */
-export function majorUnits(minor: number, currency: string) {
-  const digits = minorDigits(currency);
-  const sign = minor < 0 ? "-" : "";
-  const abs = Math.abs(minor);
-  if (digits === 0) return `${sign}${abs}`;
-  const unit = 10 ** digits;
-  return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, "0")}`;
-}
 
 /** Without rates the answer's amounts are null: the CSV then has no amount or currency columns at all. */
 const moneyColumns = (amount: number | null, currency: string) => (amount === null ? [] : [majorUnits(amount, currency), currency]);
