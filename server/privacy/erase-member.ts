@@ -123,7 +123,14 @@ export async function eraseMember(
   }
   await trx.deleteFrom("project_shares").where("subject_kind", "=", "member").where("subject_id", "=", userId).execute();
   await trx.deleteFrom("task_assignees").where("user_id", "=", userId).execute();
-  // A timer nobody can stop any more: the time until now is kept, like any stopped timer.
+  // A timer nobody can stop any more: the time until now is kept, like any stopped timer; one
+  // younger than a second recorded nothing and is dropped, as Stop does (the file refuses 0 s).
+  await trx
+    .deleteFrom("time_entries")
+    .where("member_id", "=", userId)
+    .where("ended_at", "is", null)
+    .where("started_at", ">", now - 1000)
+    .execute();
   await trx
     .updateTable("time_entries")
     .set({ ended_at: now, duration_seconds: sql<number>`cast(max(0, (${now} - started_at) / 1000) as integer)`, updated_at: now })

@@ -120,6 +120,8 @@ beforeAll(async () => {
   const sc = ok(await zeb.mutate("clients.create", { org: "zeb-studio", name: "Initech", contactEmail: EMAIL }, fromIp), "studio client");
   const sp = ok(await zeb.mutate("projects.create", { org: "zeb-studio", clientId: sc.id, name: "Studio work" }, fromIp), "studio project");
   ok(await zeb.mutate("time.start", { org: "zeb-studio", projectId: sp.id, note: "running" }, fromIp), "timer");
+  // A minute on the timer: one younger than a second is dropped at erasure, not kept (ADR 016).
+  instance.clock.advance(60_000);
   ok(
     await zeb.mutate("apiTokens.create", { org: "acme", name: "zeb script", scopes: ["client.read"], expiresInDays: 30 }, fromIp),
     "token",
