@@ -296,3 +296,35 @@ describe("access ends before any organisation file is rewritten", () => {
     expect(filesWithBytes(NAME)).toEqual([]);
   });
 });
+
+describe("a running timer when the account goes", () => {
+  it("is kept up to now when it has run, and dropped (never a failed deletion) when it is younger than a second", async () => {
+    const owner = await userWithOrg(instance, "timer-org");
+    const client = ok(await owner.client.mutate("clients.create", { org: "timer-org", name: "Initech" }), "client");
+    const project = ok(await owner.client.mutate("projects.create", { org: "timer-org", clientId: client.id, name: "Web" }), "project");
+    const entriesOf = (userId: string) =>
+      tenantRows<{ duration_seconds: number; ended_at: number | null }>(
+        instance.dataDir,
+        owner.tenantId,
+        `select duration_seconds, ended_at from time_entries where member_id = '${userId}'`,
+      );
+    const member = async (email: string) => {
+      const person = await verifiedUser(instance, "Timer Person", email);
+      await inviteMember(instance, owner.client, "timer-org", "manager", { email, existing: person.client });
+      ok(await person.client.mutate("time.start", { org: "timer-org", projectId: project.id, note: "on the clock" }), "start");
+      return { ...person, id: await userIdOf(email) };
+    };
+
+    const fresh = await member("fresh-timer@example.test");
+    expect(entriesOf(fresh.id)).toHaveLength(1);
+    ok(await fresh.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: "fresh-timer@example.test" }), "delete fresh");
+    expect(entriesOf(fresh.id)).toEqual([]);
+
+    const busy = await member("busy-timer@example.test");
+    instance.clock.advance(90_000);
+    ok(await busy.client.mutate("account.delete", { password: STRONG_PASSWORD, confirm: "busy-timer@example.test" }), "delete busy");
+    const [kept] = entriesOf(busy.id);
+    expect(kept?.duration_seconds).toBe(90);
+    expect(kept?.ended_at).not.toBeNull();
+  });
+});
