@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { STORAGE_FULL_MESSAGE, storageFullError } from "../storage/storage-full";
-import { forbidden, unauthorized } from "./errors";
+import { fileRuleRefusal, forbidden, unauthorized } from "./errors";
 import { middleware, t } from "./init";
 import { tenantContext } from "./tenant-context";
 
@@ -21,6 +21,10 @@ const storageGuard = middleware(async ({ ctx, type, meta, next }) => {
   }
   const result = await next();
   if (!result.ok && ctx.services.disk.noteError(result.error)) throw refusal(result.error);
+  if (!result.ok) {
+    const refused = fileRuleRefusal(result.error.cause);
+    if (refused) throw refused;
+  }
   return result;
 });
 const baseProcedure = t.procedure.use(storageGuard);
