@@ -39,9 +39,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await readForm(request));
   const org = params.slug!;
   const id = params.id!;
-  const currency = f.currency ?? "EUR";
   const locale = requestLocale(request);
   const api = context.api;
+  // Amounts are read in the invoice's own currency, never a posted field's.
+  const invoiceCurrency = async () => (await load(request, () => api.invoices.get({ org, id }))).currency;
   switch (f.intent) {
     case "issue":
       return attempt(request, () => api.invoices.issue({ org, id }));
@@ -60,7 +61,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "addLine": {
       const quantity = parseQuantityInput(f.quantity, locale);
       if (!quantity.ok) return fail("quantity", quantity.message);
-      const unitPrice = parseAmountInput(f.unitPrice, currency, locale);
+      const unitPrice = parseAmountInput(f.unitPrice, await invoiceCurrency(), locale);
       if (!unitPrice.ok) return fail("unitPrice", unitPrice.message);
       return attempt(request, () =>
         api.invoices.addLine({
@@ -75,7 +76,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     case "removeLine":
       return attempt(request, () => api.invoices.removeLine({ org, id, lineId: f.lineId ?? "" }));
     case "pay": {
-      const parsed = parseAmountInput(f.amount, currency, locale);
+      const parsed = parseAmountInput(f.amount, await invoiceCurrency(), locale);
       if (!parsed.ok) return fail("amount", parsed.message);
       if (parsed.minor === 0) return fail("amount", "A payment must be above zero.");
       const method = (METHODS as string[]).includes(f.method ?? "") ? (f.method as (typeof METHODS)[number]) : "other";
@@ -215,7 +216,6 @@ export default function InvoiceDetail() {
           <Form method="post" className="card">
             <h2>Add a line</h2>
             <input type="hidden" name="intent" value="addLine" />
-            <input type="hidden" name="currency" value={invoice.currency} />
             <Field name="description" label="Description" result={result} required maxLength={500} />
             <Field name="quantity" label="Quantity" result={result} defaultValue="1" />
             <Field name="unitPrice" label={`Unit price (${invoice.currency})`} result={result} required />
@@ -294,7 +294,6 @@ export default function InvoiceDetail() {
             <Form method="post" className="card" key={`pay-${invoice.paid}`}>
               <h2>Record a payment</h2>
               <input type="hidden" name="intent" value="pay" />
-              <input type="hidden" name="currency" value={invoice.currency} />
               <div className="row">
                 <Field name="paidOn" label="Date" type="date" result={result} required defaultValue={todayIn(timeZone)} />
                 <Field

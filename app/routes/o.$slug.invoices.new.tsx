@@ -33,7 +33,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const f = formObject(await readForm(request));
-  const currency = f.currency ?? "EUR";
+  // Prices are read in the organisation's currency, the one the invoice will carry, never a posted field's.
+  const { currency } = await load(request, () => context.api.members.me({ org: params.slug! }));
   const fieldErrors: ActionFailure["fieldErrors"] = {};
   const locale = requestLocale(request);
   const taxRateBp = parseTaxRate(f.taxRate, locale);
@@ -131,7 +132,6 @@ export default function NewInvoice() {
         <input type="hidden" name="clientId" value={clientId ?? ""} />
         <input type="hidden" name="from" value={from} />
         <input type="hidden" name="to" value={to} />
-        <input type="hidden" name="currency" value={currency} />
         <label>
           {/* Keyed on the preview: defaultChecked alone would keep the state of the first range shown. */}
           <input

@@ -10,8 +10,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  // The body first: a post that is no form is refused (400) before anything else is asked.
+  const form = formObject(await readForm(request));
   const me = await load(request, () => context.api.members.me({ org: params.slug! }));
-  const parsed = projectInput(formObject(await readForm(request)), { currency: me.currency, locale: requestLocale(request) });
+  const parsed = projectInput(form, { currency: me.currency, locale: requestLocale(request) });
   if (!parsed.ok) return parsed;
   const result = await attempt(request, () => context.api.projects.create({ org: params.slug!, ...parsed.input }));
   if (result.ok) throw redirect(`/o/${params.slug}/projects`);
