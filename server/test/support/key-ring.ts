@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { userWithOrg } from "./accounts";
+import { orgWithProject } from "./world";
 import { Client } from "./client";
 import type { Instance } from "./instance";
 import { runTsx } from "./run-tsx";
@@ -45,23 +45,11 @@ export interface OrgWithFile {
 
 /** An organisation with a project and one attachment, made through the API. */
 export async function orgWithFile(instance: Instance, slug: string): Promise<OrgWithFile> {
-  const owner = await userWithOrg(instance, slug);
-  const client = await owner.client.mutate("clients.create", {
-    org: slug,
-    name: `Client of ${slug}`,
-    contactEmail: `billing@${slug}.test`,
-  });
-  const project = await owner.client.mutate("projects.create", {
-    org: slug,
-    clientId: client.data.id,
-    name: `Project of ${slug}`,
-    code: `${slug.slice(0, 3)}-1`,
-  });
-  if (project.status !== 200) throw new Error(`seeding ${slug}: ${JSON.stringify(project.error)}`);
+  const owner = await orgWithProject(instance, slug);
   const data = pngLike(3000);
-  const up = await uploadTo(owner.client, slug, project.data.id, data);
+  const up = await uploadTo(owner.client, slug, owner.projectId, data);
   if (up.status !== 201) throw new Error(`upload to ${slug}: ${up.status}`);
-  return { slug, tenantId: owner.tenantId, client: owner.client, projectId: project.data.id, files: [{ id: up.id!, data }] };
+  return { slug, tenantId: owner.tenantId, client: owner.client, projectId: owner.projectId, files: [{ id: up.id!, data }] };
 }
 
 /** The same signed-in person pointed at a restarted server (new port, same session in the control DB). */

@@ -56,7 +56,8 @@ function random(seed: number) {
   };
 }
 
-function startWriters(client: Client, slug: string, count: number) {
+/** `count` writers creating clients over HTTP until stopped: what was acknowledged, and refusals by status (and Retry-After). */
+export function startWriters(client: Client, slug: string, count: number) {
   const acked: Ack[] = [];
   const refused: Record<string, number> = {};
   let stop = false;

@@ -31,8 +31,8 @@ export interface Seeding {
 /** Domain seeders, in order: each adds its rows through the API and its ids to `target`. */
 const seeders: ((s: Seeding) => Promise<void>)[] = [seedAccess, seedTasks, seedTime, seedInvoices, seedVault, seedFiles, seedWebhooks];
 
-/** An organisation with an owner and one row of every kind, made through the API as users would. */
-export async function orgWithData(instance: Instance, slug: string) {
+/** An organisation with its owner, one client and one project, made through the API. */
+export async function orgWithProject(instance: Instance, slug: string) {
   const owner = await userWithOrg(instance, slug);
   const client = await owner.client.mutate("clients.create", {
     org: slug,
@@ -46,7 +46,13 @@ export async function orgWithData(instance: Instance, slug: string) {
     code: `${slug.slice(0, 3)}-1`,
   });
   if (project.status !== 200) throw new Error(`seeding ${slug}: ${JSON.stringify(project.error)}`);
-  const target: Target = { slug, clientId: client.data.id, projectId: project.data.id };
+  return { ...owner, clientId: client.data.id as string, projectId: project.data.id as string };
+}
+
+/** An organisation with an owner and one row of every kind, made through the API as users would. */
+export async function orgWithData(instance: Instance, slug: string) {
+  const { clientId, projectId, ...owner } = await orgWithProject(instance, slug);
+  const target: Target = { slug, clientId, projectId };
   for (const seed of seeders) await seed({ instance, owner: owner.client, tenantId: owner.tenantId, target });
   return { ...owner, target };
 }
