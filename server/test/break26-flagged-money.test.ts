@@ -76,3 +76,39 @@ describe("a flagged negative entry (−1,800 s at €100/h) beside a good hour a
     expect(preview).toMatchObject({ entries: 1, seconds: 3600, subtotal: 10_000 });
   });
 });
+
+describe("invoice dates stay inside the configured years, as time and reports do", () => {
+  const years = (field: string) => ({ [field]: ["Use a date from 2000-01-01 to 2100-12-31."] });
+
+  it("a preview or draft over 0025 (read as 1925) or due in 0025 or 9999 is refused, and nothing is stored", async () => {
+    const preview = await owner.client.query("invoices.preview", { org, clientId, from: "0025-03-01", to: "2025-03-31" });
+    expect(preview.status).toBe(400);
+    expect(preview.error?.fieldErrors).toEqual(years("from"));
+    const before = (await owner.client.query("invoices.list", { org })).data.length;
+    const draft = await owner.client.mutate("invoices.create", {
+      org,
+      clientId,
+      from: "2025-03-01",
+      to: "2025-03-31",
+      dueDate: "0025-06-01",
+    });
+    expect(draft.status).toBe(400);
+    expect(draft.error?.fieldErrors).toEqual(years("dueDate"));
+    const far = await owner.client.mutate("invoices.create", { org, clientId, from: "2025-03-01", to: "9999-12-31" });
+    expect(far.status).toBe(400);
+    expect(far.error?.fieldErrors).toEqual(years("to"));
+    expect((await owner.client.query("invoices.list", { org })).data.length).toBe(before);
+  });
+
+  it("a draft's due date cannot be moved outside them either", async () => {
+    const draft = await owner.client.mutate("invoices.create", {
+      org,
+      clientId,
+      lines: [{ description: "Fee", quantity: 1, unitPrice: 100 }],
+    });
+    expect(draft.error ?? null).toBeNull();
+    const moved = await owner.client.mutate("invoices.update", { org, id: draft.data.id, dueDate: "1999-12-31" });
+    expect(moved.status).toBe(400);
+    expect(moved.error?.fieldErrors).toEqual(years("dueDate"));
+  });
+});
