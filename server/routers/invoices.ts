@@ -15,6 +15,7 @@ import { invoiceNumber, totalsOf } from "../billing/money";
 import { balanceOf, invoiceDetail, label, recomputeTotals, requireDraft, requireInvoice, withinLimits } from "../billing/rules";
 import { badRequest, conflict, isUniqueViolation, notFound } from "../trpc/errors";
 import { router } from "../trpc/init";
+import { requireDatesInYears } from "./time-rules";
 import { tenantProcedure } from "../trpc/procedures";
 import { idSchema, notesSchema, orgInput } from "./inputs";
 import { deleteAttachmentsOf } from "../../db/tenant/files/attachments";
@@ -73,7 +74,8 @@ export const invoicesRouter = router({
   preview: tenantProcedure
     .meta({ permission: "invoice.create" })
     .input(orgInput.extend({ clientId: idSchema("c"), ...dateRange }).refine(rangeInOrder, RANGE_ORDER))
-    .query(async ({ input }) => {
+    .query(async ({ ctx, input }) => {
+      requireDatesInYears({ from: input.from, to: input.to }, ctx.services.config.years);
       await requireClient(input.clientId);
       const { timeZone, currency } = await getOrgSettings();
       const groups = await unbilledGroups(scopeOf(timeZone, input.clientId, input));
@@ -93,6 +95,8 @@ export const invoicesRouter = router({
     .input(createInput)
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
+        // Issue 26: "0025-06-01" reads as 1925 in a Date; every date is a four-digit year in the configured range.
+        requireDatesInYears({ from: input.from, to: input.to, dueDate: input.dueDate ?? undefined }, ctx.services.config.years);
         await requireClient(input.clientId);
         const { timeZone, currency } = await getOrgSettings();
         const now = ctx.services.clock.now();
@@ -137,6 +141,7 @@ export const invoicesRouter = router({
     .mutation(({ ctx, input }) =>
       inTenantTransaction(async () => {
         const { org: _org, id, ...changes } = input;
+        requireDatesInYears({ dueDate: changes.dueDate ?? undefined }, ctx.services.config.years);
         const invoice = await requireInvoice(id);
         requireDraft(invoice);
         const now = ctx.services.clock.now();

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { tenantDb } from "../context";
-import { AMOUNT } from "../reports/scope";
+import { AMOUNT, BILLABLE_SECONDS, SECONDS } from "../reports/scope";
 import { projectVisible } from "../visibility";
 import type { TimeEntryRow } from "./schema";
 
@@ -80,10 +80,8 @@ export async function entryTotals(f: EntryFilter) {
     .clearSelect()
     .select([
       sql<number>`count(*)`.as("count"),
-      sql<number>`coalesce(sum(time_entries.duration_seconds), 0)`.as("seconds"),
-      sql<number>`coalesce(sum(case when time_entries.billable = 1 then time_entries.duration_seconds else 0 end), 0)`.as(
-        "billableSeconds",
-      ),
+      sql<number>`coalesce(sum(${SECONDS}), 0)`.as("seconds"),
+      sql<number>`coalesce(sum(${BILLABLE_SECONDS}), 0)`.as("billableSeconds"),
       sql<number>`coalesce(sum(${AMOUNT}), 0)`.as("amount"),
     ])
     .executeTakeFirstOrThrow();
@@ -95,9 +93,12 @@ export async function entryTotals(f: EntryFilter) {
   };
 }
 
-/** Minor units an entry bills: seconds × rate per hour, rounded half-up to the unit (ADR 017); nothing when not billable. */
+/**
+ * Minor units an entry bills: seconds × rate per hour, rounded half-up to the unit (ADR 017); nothing
+ * when not billable, or when flagged for ending before it starts (the SQL twin counts it as 0 s too).
+ */
 export function amountOf(e: Pick<TimeEntryRow, "billable" | "duration_seconds" | "hourly_rate">) {
-  return e.billable ? Math.floor((e.duration_seconds * e.hourly_rate + 1800) / 3600) : 0;
+  return e.billable ? Math.floor((Math.max(e.duration_seconds, 0) * e.hourly_rate + 1800) / 3600) : 0;
 }
 
 function columns(f: EntryFields, now: number) {
