@@ -226,9 +226,11 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     .where((eb) => eb.or([eb("slug", "=", tenantIdOrSlug), eb("id", "=", tenantIdOrSlug)]))
     .executeTakeFirst();
   if (!row || row.status === "provisioning") throw new RestoreError(`no organisation "${tenantIdOrSlug.slice(0, 80)}"`, "unknown");
-  if (row.status === "purged") {
+  // "purging": a purge began (key destroyed or about to be) and a backup postponed its end; the
+  // next purge run finishes it, so a restored file would be unreadable and then deleted again.
+  if (row.status === "purged" || row.status === "purging") {
     throw new RestoreError(
-      `${row.slug} was purged: its data key is destroyed, so its encrypted fields and attachments cannot be read from any backup. It cannot be restored.`,
+      `${row.slug} was ${row.status === "purging" ? "being purged (the next purge run finishes it)" : "purged"}: its data key is destroyed, so its encrypted fields and attachments cannot be read from any backup. It cannot be restored.`,
       "purged",
     );
   }
