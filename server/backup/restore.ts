@@ -23,7 +23,7 @@ import type { TenantDB } from "../../db/tenant/schema";
 import type { Config } from "../config";
 import { assertBackupKeysLoaded, configuredKeyIds } from "../crypto/master-key-ring";
 import { blobDir } from "../files/storage";
-import { describeRunningServer, runningServer } from "../process/data-dir-lock";
+import { DataDirInUseError, describeRunningServer, holdDataDir, type DataDirLock } from "../process/data-dir-lock";
 import { compactFile } from "../privacy/compaction";
 import { reapplyDeletions } from "../privacy/erase-member";
 import { backedUpTenants, readManifest } from "./backup";
@@ -226,9 +226,11 @@ export async function restoreTenant(deps: RestoreDeps, tenantIdOrSlug: string, o
     .where((eb) => eb.or([eb("slug", "=", tenantIdOrSlug), eb("id", "=", tenantIdOrSlug)]))
     .executeTakeFirst();
   if (!row || row.status === "provisioning") throw new RestoreError(`no organisation "${tenantIdOrSlug.slice(0, 80)}"`, "unknown");
-  if (row.status === "purged") {
+  // "purging": a purge began (key destroyed or about to be) and a backup postponed its end; the
+  // next purge run finishes it, so a restored file would be unreadable and then deleted again.
+  if (row.status === "purged" || row.status === "purging") {
     throw new RestoreError(
-      `${row.slug} was purged: its data key is destroyed, so its encrypted fields and attachments cannot be read from any backup. It cannot be restored.`,
+      `${row.slug} was ${row.status === "purging" ? "being purged (the next purge run finishes it)" : "purged"}: its data key is destroyed, so its encrypted fields and attachments cannot be read from any backup. It cannot be restored.`,
       "purged",
     );
   }
@@ -368,13 +370,26 @@ export interface FullRestore {
  * that key must be in the configured ring (current or previous), or the restore is refused naming it.
  */
 export async function restoreAll(config: Config, options: RestoreOptions = {}): Promise<FullRestore> {
-  const server = runningServer(config.dataDir);
-  if (server) {
+  // Held, not just checked, for the whole run: a server started meanwhile (a supervisor's restart)
+  // would open the files being replaced and answer from them; it is refused by this lock instead.
+  let lock: DataDirLock;
+  try {
+    lock = holdDataDir(config.dataDir, { command: "restore --all" });
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
     throw new RestoreError(
-      `restore --all replaces the control DB and every organisation file, which ${describeRunningServer(server)} holds open: it would go on answering from the replaced files and every write made after would be lost. Stop the server, then run the restore again. Nothing was changed.`,
+      `restore --all replaces the control DB and every organisation file, which ${describeRunningServer(error.server)} holds open: it would go on answering from the replaced files and every write made after would be lost. Stop the server, then run the restore again. Nothing was changed.`,
       "server-running",
     );
   }
+  try {
+    return await restoreAllHeld(config, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function restoreAllHeld(config: Config, options: RestoreOptions): Promise<FullRestore> {
   const stamps = stampsIn(controlBackupDir(config.backupDir));
   const stamp = options.stamp ? assertStamp(options.stamp) : stamps.at(-1);
   if (!stamp || !stamps.includes(stamp)) {

@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { parseCliArgs } from "./cli-input";
 import { createKeyFile, masterKeyFromBase64, readKeyFile, type MasterKey } from "../crypto/keys";
 import { rotateMasterKey } from "../crypto/rotation";
-import { CliError, type Command } from "./command";
-import { runningServer, type RunningServer as ServerOnDataDir } from "../process/data-dir-lock";
+import { CliError, type CliContext, type Command } from "./command";
+import { holdDataDir, runningServer, type RunningServer as ServerOnDataDir } from "../process/data-dir-lock";
 import { progressOnDemand } from "./progress";
 
 const ROTATE_USAGE = `npm run cli -- rotate-master-key [--new-key-file <path> | with NEW_MASTER_KEY set]
@@ -63,37 +63,49 @@ export function makeRotateMasterKeyCommand(findRunningServer: FindRunningServer)
       } else if (env) {
         target = masterKeyFromBase64(env, "NEW_MASTER_KEY");
       }
-      refuseUnlessServerHasKey(await findRunningServer(ctx.config.dataDir), target ?? (await ctx.services()).keys.master);
-      const services = await ctx.services();
-      const current = services.keys.master;
-      target ??= current;
-
-      const started = performance.now();
-      const bar = progressOnDemand("rewrapping");
-      const result = await rotateMasterKey(services.control, services.keys.ring, target, (done, total, tenant) =>
-        bar.update(done, total, tenant),
-      ).finally(() => bar.stop());
-      console.log(
-        `Rewrapped ${result.rewrapped} organisation data keys to master key ${target.hex}; ${result.alreadyCurrent} already were` +
-          (result.withoutKey ? ` (${result.withoutKey} without a key yet; they get one on first use).` : ".") +
-          ` Took ${((performance.now() - started) / 1000).toFixed(1)} s.`,
-      );
-      if (target.hex === current.hex) {
-        const previous = services.keys.loadedIds.filter((id) => id !== current.hex);
-        if (previous.length)
-          console.log(
-            `No data key needs ${previous.join(", ")} any more; keep ${previous.length === 1 ? "it" : "them"} in the ring while backups taken under ${previous.length === 1 ? "it" : "them"} may be restored.`,
-          );
-        return;
+      const server = await findRunningServer(ctx.config.dataDir);
+      // With no server running, DATA_DIR is held until the rewrap ends: a server started meanwhile
+      // without the target key would check its wrapped keys at start, then answer 500 once rewrapped.
+      const lock = server ? null : holdDataDir(ctx.config.dataDir, { command: "rotate-master-key" });
+      try {
+        refuseUnlessServerHasKey(server, target ?? (await ctx.services()).keys.master);
+        await rewrap(ctx, target, file);
+      } finally {
+        lock?.release();
       }
-      const old = ctx.config.masterKeyFile
-        ? `MASTER_KEY_PREVIOUS_FILE=${ctx.config.masterKeyFile}`
-        : "the old MASTER_KEY in a file named by MASTER_KEY_PREVIOUS_FILE";
-      console.log(
-        `Now make it current: set ${file ? `MASTER_KEY_FILE=${resolve(file)}` : "MASTER_KEY to the value of NEW_MASTER_KEY"}, keep ${old} (or in MASTER_KEY_DIR), and restart the server.`,
-      );
     },
   };
+}
+
+async function rewrap(ctx: CliContext, target: MasterKey | null, file: string | undefined) {
+  const services = await ctx.services();
+  const current = services.keys.master;
+  target ??= current;
+
+  const started = performance.now();
+  const bar = progressOnDemand("rewrapping");
+  const result = await rotateMasterKey(services.control, services.keys.ring, target, (done, total, tenant) =>
+    bar.update(done, total, tenant),
+  ).finally(() => bar.stop());
+  console.log(
+    `Rewrapped ${result.rewrapped} organisation data keys to master key ${target.hex}; ${result.alreadyCurrent} already were` +
+      (result.withoutKey ? ` (${result.withoutKey} without a key yet; they get one on first use).` : ".") +
+      ` Took ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+  );
+  if (target.hex === current.hex) {
+    const previous = services.keys.loadedIds.filter((id) => id !== current.hex);
+    if (previous.length)
+      console.log(
+        `No data key needs ${previous.join(", ")} any more; keep ${previous.length === 1 ? "it" : "them"} in the ring while backups taken under ${previous.length === 1 ? "it" : "them"} may be restored.`,
+      );
+    return;
+  }
+  const old = ctx.config.masterKeyFile
+    ? `MASTER_KEY_PREVIOUS_FILE=${ctx.config.masterKeyFile}`
+    : "the old MASTER_KEY in a file named by MASTER_KEY_PREVIOUS_FILE";
+  console.log(
+    `Now make it current: set ${file ? `MASTER_KEY_FILE=${resolve(file)}` : "MASTER_KEY to the value of NEW_MASTER_KEY"}, keep ${old} (or in MASTER_KEY_DIR), and restart the server.`,
+  );
 }
 
 export const rotateMasterKeyCommand = makeRotateMasterKeyCommand(runningServer);

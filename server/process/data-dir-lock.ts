@@ -19,6 +19,8 @@ export interface RunningServer {
   keyIds: string[];
   /** The Unix socket on which it takes operator requests (control-socket.ts); null before it listens. */
   controlSocket: string | null;
+  /** Set when the holder is an offline command (`restore --all`), not a server. */
+  command?: string | null;
 }
 
 const LOCK_FILE = "server.lock";
@@ -40,6 +42,8 @@ export class DataDirInUseError extends Error {
 
 /** "the opslayer server running on this DATA_DIR (pid 4242, port 3000, started 2026-…)". */
 export function describeRunningServer(server: RunningServer) {
+  if (server.command)
+    return `the opslayer command \`${server.command}\` running on this DATA_DIR (${server.pid === null ? "pid unknown" : `pid ${server.pid}`})`;
   const facts = [
     server.pid === null ? "pid unknown, starting" : `pid ${server.pid}`,
     server.port === null ? "not listening yet" : `port ${server.port}`,
@@ -83,6 +87,7 @@ function readInfo(dataDir: string): RunningServer | null {
       startedAt: typeof raw.startedAt === "string" ? raw.startedAt : null,
       keyIds: Array.isArray(raw.keyIds) ? raw.keyIds.filter((k): k is string => typeof k === "string") : [],
       controlSocket: typeof raw.controlSocket === "string" ? raw.controlSocket : null,
+      ...(typeof raw.command === "string" ? { command: raw.command } : {}),
     };
   } catch {
     return null;
