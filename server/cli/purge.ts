@@ -1,6 +1,7 @@
 import { runRetention } from "../jobs/retention";
 import { runJob, type JobResult } from "../jobs/run-job";
 import { organisationsDueForPurge, purgeClosedOrganisations } from "../tenants/terminate";
+import { outOfServiceInRunningServer } from "./running-server";
 import { EXIT, type Command } from "./command";
 import { parseCliArgs } from "./cli-input";
 
@@ -48,7 +49,7 @@ export const purgeCommand: Command = {
     }
     const quiet = { ...services, log: () => {} };
     const terminatedOrgs = await runJob(quiet, "terminated-orgs", async () => {
-      const result = await purgeClosedOrganisations(services);
+      const result = await purgeClosedOrganisations(services, outOfServiceInRunningServer(ctx.config, "being deleted"));
       // Recorded as failed (and exit 1) when an organisation or the WAL truncation did not finish.
       if (result.failed.length || !result.walShredded) throw new Error(describePurgeFailure(result));
       return result;

@@ -17,11 +17,11 @@ export function refuseWhileServerRuns(config: Pick<Config, "dataDir">, what: str
 }
 
 /**
- * For `restore --org`: when a server runs on DATA_DIR, asks it over its control socket to take the
- * organisation out of service (503 "being restored") and close its handle; the returned function
- * puts it back. Without a running server there is nothing to ask (undefined).
+ * For `restore --org` and `purge`: when a server runs on DATA_DIR, asks it over its control socket
+ * to take the organisation out of service (503 "being restored") and close its handle; the
+ * returned function puts it back. Without a running server there is nothing to ask (undefined).
  */
-export function outOfServiceInRunningServer(config: Pick<Config, "dataDir">) {
+export function outOfServiceInRunningServer(config: Pick<Config, "dataDir">, reason = "being restored") {
   const server = runningServer(config.dataDir);
   if (!server) return undefined;
   return async (tenant: { id: string; slug: string }) => {
@@ -33,10 +33,10 @@ export function outOfServiceInRunningServer(config: Pick<Config, "dataDir">) {
       control = await ServerControl.connect(server.controlSocket);
     } catch (error) {
       throw new CliError(
-        `cannot reach ${who} on ${server.controlSocket} (${(error as Error).message}) to take ${tenant.slug} out of service; nothing was changed. Stop the server to restore offline.`,
+        `cannot reach ${who} on ${server.controlSocket} (${(error as Error).message}) to take ${tenant.slug} out of service; nothing was changed. Stop the server to run this offline.`,
       );
     }
-    const reply = await control.request({ op: "out-of-service", tenantId: tenant.id, reason: "being restored" });
+    const reply = await control.request({ op: "out-of-service", tenantId: tenant.id, reason });
     if (!reply.ok) {
       await control.close();
       throw new CliError(`${who} did not take ${tenant.slug} out of service: ${reply.error}. Nothing was changed.`);

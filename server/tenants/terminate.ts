@@ -191,7 +191,11 @@ export async function organisationsDueForPurge(services: Pick<Services, "control
  * row that the next run finishes. One organisation failing does not stop the others; failures are
  * returned (and logged).
  */
-export async function purgeClosedOrganisations(services: Services): Promise<PurgeResult> {
+export async function purgeClosedOrganisations(
+  services: Services,
+  /** From the CLI: the running server closes its own handle on the organisation first (a deleted file it kept open would keep the data). */
+  outOfService?: (tenant: { id: string; slug: string }) => Promise<() => Promise<void>>,
+): Promise<PurgeResult> {
   const { control, clock, config, pool, keys } = services;
   const now = clock.now();
   const due = await organisationsDueForPurge(services);
@@ -205,11 +209,17 @@ export async function purgeClosedOrganisations(services: Services): Promise<Purg
         .where(dueForPurge(now))
         .executeTakeFirst();
       if (Number(claim.numUpdatedRows) === 0) continue;
-      await pool.close(tenant.id);
-      deleteTenantFile(config.dataDir, tenant.id);
-      rmSync(`${tenantFilePath(config.dataDir, tenant.id)}.lock`, { force: true });
-      rmSync(blobDir(config.dataDir, tenant.id), { recursive: true, force: true });
-      await removeExportFiles(services, tenant.id);
+      const backInService = await outOfService?.(tenant);
+      try {
+        await pool.close(tenant.id);
+        deleteTenantFile(config.dataDir, tenant.id);
+        rmSync(`${tenantFilePath(config.dataDir, tenant.id)}.lock`, { force: true });
+        rmSync(blobDir(config.dataDir, tenant.id), { recursive: true, force: true });
+        await removeExportFiles(services, tenant.id);
+      } finally {
+        // The server's door refuses a purging organisation from here on; it opens no handle again.
+        await backInService?.();
+      }
       await control.transaction().execute(async (trx) => {
         if (!(await tombstoneTenant(trx, tenant.id, now, ["purging"], "purging")))
           throw new Error("the organisation is no longer being purged");
