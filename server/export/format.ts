@@ -68,7 +68,7 @@ export const TABLES = {
       name: text,
       code: nullable(text),
       status: text,
-      hourly_rate: int,
+      hourly_rate: int.min(0),
       budget_seconds: nullable(int),
       archived_at: nullable(ms),
       created_at: ms,
@@ -158,7 +158,7 @@ export const TABLES = {
       duration_seconds: int,
       note: text,
       billable: flag,
-      hourly_rate: int,
+      hourly_rate: int.min(0),
       invoice_id: nullable(id),
       created_at: ms,
       updated_at: ms,
@@ -168,7 +168,7 @@ export const TABLES = {
   },
   member_rates: {
     key: ["member_id", "project_id"],
-    row: z.strictObject({ member_id: id, project_id: nullable(id), hourly_rate: int, updated_at: ms }),
+    row: z.strictObject({ member_id: id, project_id: nullable(id), hourly_rate: int.min(0), updated_at: ms }),
   },
   invoices: {
     key: ["id"],

@@ -209,7 +209,8 @@ export async function importOrgExport(
               row.number = null;
             }
             // The file refuses an unflagged entry that does not end after it starts (migration 0017).
-            if (table === "time_entries") row.problem ??= entryProblem(row);
+            // Worked out from the times, never taken from the archive: a crafted flag would let a bad row past the file's rule.
+            if (table === "time_entries") row.problem = entryProblem(row);
             if (table === "connected_services" || table === "servers") row.secret = Buffer.alloc(0);
             if (table === "webhooks") {
               // The old signing secret was sealed for the old organisation and is not exported; a

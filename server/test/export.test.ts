@@ -436,6 +436,31 @@ describe("an archive that is not exactly an export", () => {
     await refuse(file, /tables\/tasks\.json row 1 does not match the tasks schema: priority/);
   });
 
+  it("is refused with a negative hourly rate on a time entry (issue 26: money in an archive is checked like money typed)", async () => {
+    const file = await rewriteZip(zipPath, join(work, "negative-rate.zip"), (files) => {
+      const rows = jsonLines(files, "time_entries");
+      rows[0]!.hourly_rate = -10000;
+      files.set("tables/time_entries.json", tableFile(rows));
+    });
+    await refuse(file, /tables\/time_entries\.json row 1 does not match the time_entries schema: hourly_rate/);
+  });
+
+  it("works out an entry's problem flag from its times, never from the archive (a crafted flag cannot carry a bad row past the file's rule)", async () => {
+    const file = await rewriteZip(zipPath, join(work, "crafted-flag.zip"), (files) => {
+      const rows = jsonLines(files, "time_entries");
+      rows[0]!.problem = "ends_before_start";
+      files.set("tables/time_entries.json", tableFile(rows));
+    });
+    const result = await importOrgExport(fresh.services, file, { slug: "crafted-flag" });
+    const lease = await fresh.services.pool.acquire(result.tenantId);
+    try {
+      const flagged = await lease.db.selectFrom("time_entries").select("id").where("problem", "is not", null).execute();
+      expect(flagged).toEqual([]);
+    } finally {
+      lease.release();
+    }
+  });
+
   it("is refused when a file is added, missing or smuggled in", async () => {
     const extra = await rewriteZip(zipPath, join(work, "extra.zip"), (files) => void files.set("extra/evil.sh", Buffer.from("x")), false);
     await refuse(extra, /ZIP|not in the manifest|invalid/i);
