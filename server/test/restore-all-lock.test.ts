@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backupAll } from "../backup/backup";
 import { restoreAll, RestoreError } from "../backup/restore";
 import { loadConfig } from "../config";
-import { DataDirInUseError, holdDataDir, runningServer } from "../process/data-dir-lock";
+import { DataDirInUseError, runningServer } from "../process/data-dir-lock";
 import { startInstance, type Instance } from "./support/instance";
+import { serverStart } from "./support/running-server";
 import { orgWithData } from "./support/world";
 
 let instance: Instance;
@@ -30,16 +31,6 @@ const freshConfig = () => {
   const { backupDir, masterKeyFile } = instance.services.config;
   return loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, BACKUP_DIR: backupDir, MASTER_KEY_FILE: masterKeyFile!, PORT: "0" });
 };
-
-/** What server/main.ts does at start: take DATA_DIR, or be refused. */
-function serverStart(dataDir: string): unknown {
-  try {
-    holdDataDir(dataDir).release();
-    return "started";
-  } catch (error) {
-    return error;
-  }
-}
 
 describe("restore --all and a server starting meanwhile", () => {
   it("holds DATA_DIR for its whole run, so a server started while it replaces files is refused; frees it after", async () => {

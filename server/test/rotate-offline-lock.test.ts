@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeRotateMasterKeyCommand } from "../cli/rotate-master-key";
 import { loadConfig } from "../config";
-import { DataDirInUseError, holdDataDir, runningServer, type RunningServer } from "../process/data-dir-lock";
+import { DataDirInUseError, runningServer, type RunningServer } from "../process/data-dir-lock";
 import { createServices, type Services } from "../services";
 import { startInstance, type Instance } from "./support/instance";
+import { serverStart } from "./support/running-server";
 import { orgWithData } from "./support/world";
 
 let instance: Instance;
@@ -21,16 +22,6 @@ afterAll(async () => {
   await instance?.stop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
-
-/** What server/main.ts does at start: take DATA_DIR, or be refused. */
-function serverStart(dataDir: string): unknown {
-  try {
-    holdDataDir(dataDir).release();
-    return "started";
-  } catch (error) {
-    return error;
-  }
-}
 
 describe("rotate-master-key with no server running", () => {
   it("holds DATA_DIR while it rewraps, so a server started meanwhile (on the old key only) is refused; frees it after", async () => {

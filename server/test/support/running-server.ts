@@ -21,3 +21,13 @@ export async function runAsServer(instance: Instance) {
     },
   };
 }
+
+/** What server/main.ts does at start: take DATA_DIR, or be refused ("started", or the error it was refused with). */
+export function serverStart(dataDir: string): unknown {
+  try {
+    holdDataDir(dataDir).release();
+    return "started";
+  } catch (error) {
+    return error;
+  }
+}
